@@ -1,0 +1,5 @@
+"""`python -m kwiki` runs the CLI."""
+
+from kwiki.cli import main
+
+main()

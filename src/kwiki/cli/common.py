@@ -1,0 +1,145 @@
+"""Conventions every command shares: two consoles, the session (project, settings, LLM), errors, JSON output.
+
+A command module looks like this:
+
+    @app.command()
+    @guarded
+    def lint(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+        s = session(ctx)
+        report = run_lint(s.paths, s.llm())
+        if as_json:
+            print_json(report)
+        else:
+            out.print(f"{len(report.problems)} problems")
+
+Both consoles print plain text by default (markup, emoji and highlighting off), because what kwiki prints is
+full of page names and `[[links]]` that rich would take for markup; pass `markup=True` where you mean it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from kwiki.config import Config, load_config
+from kwiki.errors import KwikiError, UsageError
+from kwiki.project import Paths, find_root
+
+if TYPE_CHECKING:
+    from kwiki.llm.base import LLM
+    from kwiki.llm.wrappers import Meter
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    """The root command's options; every subcommand finds them in its typer.Context."""
+
+    project: Path | None = None
+    provider: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+
+    def flags(self) -> dict[str, object | None]:
+        return {"provider": self.provider, "model": self.model, "base_url": self.base_url}
+
+
+class Session:
+    """One command's project, settings and environment; the LLM and its usage meter are built on first use."""
+
+    def __init__(self, paths: Paths, config: Config, env: Mapping[str, str]) -> None:
+        self.paths = paths
+        self.config = config
+        self.env = env
+        self._llm: LLM | None = None
+
+    @functools.cached_property
+    def meter(self) -> Meter:
+        from kwiki.llm.wrappers import Meter
+
+        return Meter()
+
+    def llm(self) -> LLM:
+        if self._llm is None:
+            from kwiki.llm.provider import build_llm
+
+            if self.config.notice:
+                err.print(f"note: {self.config.notice}")
+            self._llm = build_llm(self.config, self.paths, self.env, meter=self.meter, debug_sink=_debug)
+        return self._llm
+
+
+def session(ctx: typer.Context, require_project: bool = True) -> Session:
+    """The project at --project (or found upward from the current folder) with its settings.
+
+    Without a project: a UsageError, or, when `require_project` is False, a session rooted at --project or
+    the current folder whose settings come from flags, environment and defaults only.
+    """
+    options = ctx.find_object(GlobalOptions) or GlobalOptions()
+    start = options.project or Path.cwd()
+    if not start.is_dir():
+        raise UsageError(f"--project {start} is not a folder", "pass the folder that holds kwiki.toml")
+    root = find_root(start)
+    if root is None and require_project:
+        raise UsageError(
+            f"no kwiki project here (no kwiki.toml in {start.absolute()} or above)",
+            "run `kwiki init` or pass --project DIR",
+        )
+    env = dict(os.environ)
+    config = load_config(root, options.flags(), env)
+    return Session(Paths(root or start.absolute()), config, env)
+
+
+def guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """Put under @app.command(): a KwikiError becomes `error:`/`fix:` lines on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except KwikiError as exc:
+            print_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            err.print("  fix: run the command again; work already written is kept")
+            raise typer.Exit(130) from None
+
+    return run
+
+
+def _debug(text: str) -> None:
+    err.print(text, end="")
+
+
+def print_error(exc: KwikiError) -> None:
+    err.print(f"error: {exc.message}")
+    if exc.hint:
+        err.print(f"  fix: {exc.hint}")
+
+
+def print_json(data: object) -> None:
+    """Data (dataclasses and Paths included) as indented JSON on stdout, keys in insertion order."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_plain))
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"print_json cannot encode {type(value).__name__}")

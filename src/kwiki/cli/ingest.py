@@ -1,0 +1,140 @@
+"""`kwiki ingest`: compile raw sources into the wiki, with progress on stderr and a summary (or JSON) on stdout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from kwiki.cli.app import app
+from kwiki.cli.common import err, guarded, out, print_json, session
+from kwiki.ingest import IngestOptions, IngestReport, ingest
+
+
+@app.command("ingest")
+@guarded
+def ingest_command(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders under raw/ (default: all of raw/).")
+    ] = None,
+    plan: Annotated[bool, typer.Option("--plan", help="Show what would be done and its cost; write nothing.")] = False,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=64,
+                                                    help="Parallel LLM calls (default from kwiki.toml: 4).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Ingest raw sources: source pages, knowledge pages, index, overview and log. Exit 1 if a source failed."""
+    s = session(ctx)
+    options = IngestOptions(
+        targets=tuple(paths or ()), plan_only=plan, concurrency=concurrency or s.config.concurrency,
+        max_bytes=int(s.config.max_source_mb * 1_000_000), today=dt.date.today().isoformat(),
+        provider=s.config.provider,
+    )
+    llm = s.llm()
+    with _progress(quiet=as_json or plan) as advance:
+        report = ingest(s.paths, llm, options, advance)
+    usage = s.meter.snapshot()
+    if as_json:
+        print_json(plan_json(report) if plan else summary_json(report, usage))
+    elif plan:
+        _print_plan(report)
+    else:
+        _print_summary(report, usage, s.paths.wiki)
+    if (report.failures or report.page_failures) and not plan:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    if quiet:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def advance(phase: str, item: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, description=f"{phase} {item[-40:]}")
+
+        yield advance
+
+
+def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, object]:
+    return {
+        "sources": {"ingested": len(report.ingested), "unchanged": report.unchanged, "skipped": len(report.skipped),
+                    "failed": len(report.failures),
+                    "deleted": len(report.deleted)},
+        "pages": {"created": len(report.created), "updated": len(report.updated), "deleted": len(report.removed),
+                  "conflicts": len(report.conflicts)},
+        "llm": usage,
+        "failures": [{"path": f.path, "error": f.error} for f in report.failures],
+        "page_failures": [{"path": f.path, "error": f.error} for f in report.page_failures],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        "dropped_quotes": report.dropped_quotes,
+        "recovered_interrupted_run": report.recovered,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+def plan_json(report: IngestReport) -> dict[str, object]:
+    return {
+        "sources": [{"path": p.path, "reason": p.reason, "chunks": p.chunks, "estimated_tokens": p.estimated_tokens}
+                    for p in report.pending],
+        "deleted": report.deleted,
+        "unchanged": report.unchanged,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        "pages": [{"path": p.path, "action": p.action, "reason": p.reason, "sources": list(p.cluster.sources),
+                   "claims": len(p.claims), "estimated_tokens": p.estimated_tokens} for p in report.page_plan],
+        "estimated_tokens": sum(p.estimated_tokens for p in report.pending)
+        + sum(p.estimated_tokens for p in report.page_plan),
+    }
+
+
+def _print_plan(report: IngestReport) -> None:
+    data = plan_json(report)
+    table = Table("source", "why", "chunks", "~tokens", title="Sources to extract")
+    for p in report.pending:
+        table.add_row(p.path, p.reason, str(p.chunks), f"{p.estimated_tokens:,}")
+    out.print(table)
+    if report.page_plan:
+        title = "Knowledge pages (from notes already extracted)"
+        pages = Table("page", "action", "sources", "claims", "~tokens", title=title)
+        for plan in report.page_plan:
+            pages.add_row(plan.path, plan.action, str(len(plan.cluster.sources)), str(len(plan.claims)),
+                          f"{plan.estimated_tokens:,}")
+        out.print(pages)
+    for path in report.deleted:
+        out.print(f"deleted from raw/: {path} (its source page will be removed)")
+    for s in report.skipped:
+        out.print(f"skip {s.path}: {s.reason}")
+    out.print(f"{len(report.pending)} to extract, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
+              f"~{data['estimated_tokens']:,} tokens. Nothing was written.")
+
+
+def _print_summary(report: IngestReport, usage: dict[str, int], wiki: Path) -> None:
+    for s in report.skipped:
+        err.print(f"skipped {s.path}: {s.reason}")
+    for f in [*report.failures, *report.page_failures]:
+        err.print(f"failed {f.path}: {f.error} (retried on the next run)")
+    if report.recovered:
+        err.print("finished an interrupted earlier run first")
+    out.print(
+        f"sources: {len(report.ingested)} ingested, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
+        f"{len(report.failures)} failed, {len(report.deleted)} deleted"
+    )
+    out.print(f"pages: {len(report.created)} created, {len(report.updated)} updated, {len(report.removed)} removed"
+              + (f", {len(report.conflicts)} with kwiki update conflicts (see kwiki lint)" if report.conflicts else ""))
+    out.print(
+        f"llm: {usage.get('calls', 0)} calls, {usage.get('input_tokens', 0):,} tokens in, "
+        f"{usage.get('output_tokens', 0):,} out, {usage.get('cached_tokens', 0):,} cached, "
+        f"{usage.get('cache_hits', 0)} cache hits · {report.seconds:.1f} s"
+    )
+    out.print(f"wiki: {wiki} (open the folder as a vault in Obsidian)")

@@ -1,0 +1,38 @@
+"""`kwiki init [DIR]`: make a folder a kwiki project (raw/, wiki/, CLAUDE.md, kwiki.toml), keeping files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kwiki.cli.app import app
+from kwiki.cli.common import GlobalOptions, guarded, out, print_json
+from kwiki.scaffold import init_project
+
+
+@app.command()
+@guarded
+def init(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path | None, typer.Argument(help="Folder to set up (default: --project, else the current folder).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Create a kwiki project: raw/ for sources, wiki/ for the Obsidian vault, CLAUDE.md and kwiki.toml.
+
+    Existing files are never overwritten, so running it again is safe.
+    """
+    options = ctx.find_object(GlobalOptions) or GlobalOptions()
+    result = init_project(folder or options.project or Path.cwd())
+    if as_json:
+        print_json({"root": result.root, "created": result.created, "kept": result.kept})
+        return
+    for rel in result.created:
+        out.print(f"created  {rel}")
+    for rel in result.kept:
+        out.print(f"kept     {rel}")
+    out.print(f"\nkwiki project ready in {result.root}")
+    out.print("next: put sources in raw/, then run `kwiki ingest`; open wiki/ in Obsidian as a vault")

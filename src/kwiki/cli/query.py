@@ -1,0 +1,122 @@
+"""`kwiki query`: answer a question from the wiki with cited pages, or list the best pages when offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.markdown import Markdown
+
+from kwiki.cli.app import app
+from kwiki.cli.common import err, guarded, out, print_json, session
+from kwiki.errors import UsageError
+from kwiki.lock import ProjectLock
+from kwiki.query import DEFAULT_BUDGET, DEFAULT_LIMIT, Answer, ContextPage, answer, require_question, save_answer
+from kwiki.search import Hit, refresh_index, search
+
+
+@app.command("query")
+@guarded
+def query(
+    ctx: typer.Context,
+    words: Annotated[list[str], typer.Argument(help="The question (quotes optional).", show_default=False)],
+    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="At most this many pages.")] = DEFAULT_LIMIT,
+    budget: Annotated[
+        int, typer.Option(min=1000, help="Characters of page text the model may read (lower it for small models).")
+    ] = DEFAULT_BUDGET,
+    save: Annotated[bool, typer.Option("--save", help="File the answer in wiki/answers/ and log it.")] = False,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Only search: ranked pages, no model call.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Answer a question from the wiki's pages, citing them as [[page]]; offline, list the best pages."""
+    s = session(ctx)
+    question = require_question(" ".join(words))
+    offline = no_llm or s.config.provider == "extractive"
+    if offline and save:
+        raise UsageError("--save files a model's answer, and this run has none", "drop --no-llm or set a provider")
+    if offline:
+        refresh_index(s.paths)
+        hits = search(s.paths, question, limit)
+        if as_json:
+            print_json(_results_json(question, hits))
+        else:
+            _render_results(question, hits, no_llm)
+        return
+    result = answer(s.paths, s.llm(), question, limit, budget)
+    saved = None
+    if save and result.pages:
+        with ProjectLock(s.paths.state_dir, "query --save"):
+            saved = save_answer(s.paths, result, dt.date.today())
+    if as_json:
+        print_json({**_answer_json(result), "saved": saved, "llm": s.meter.snapshot()})
+    else:
+        _render_answer(result, saved)
+
+
+def _page(page: ContextPage) -> dict[str, object]:
+    return {"page": page.name, "title": page.title, "path": page.page}
+
+
+def _answer_json(result: Answer) -> dict[str, object]:
+    return {
+        "question": result.question,
+        "answer": result.text,
+        "citations": [_page(page) for page in result.citations],
+        "pages_used": [
+            {**_page(page), "earlier_answer": page.earlier_answer, "excerpt": page.truncated} for page in result.pages
+        ],
+        "removed_citations": list(result.removed_citations),
+    }
+
+
+def _render_answer(result: Answer, saved: str | None) -> None:
+    out.print(Markdown(result.text))
+    if result.pages:
+        cited = {page.page for page in result.citations}
+        out.print()
+        out.print("Pages used (* cited):")
+        for page in result.pages:
+            out.print(f"  {'*' if page.page in cited else ' '} [[{page.name}]] {page.title}{_notes(page)}")
+    if result.removed_citations:
+        names = ", ".join(f"[[{name}]]" for name in result.removed_citations)
+        err.print(f"note: removed citations of pages the model was not given: {names}")
+    if saved:
+        out.print(f"saved wiki/{saved}")
+
+
+def _notes(page: ContextPage) -> str:
+    notes = [note for flag, note in ((page.earlier_answer, "earlier answer"), (page.truncated, "excerpt")) if flag]
+    return f"  ({', '.join(notes)})" if notes else ""
+
+
+def _results_json(question: str, hits: list[Hit]) -> dict[str, object]:
+    results = [
+        {
+            "page": hit.name,
+            "title": hit.title,
+            "type": hit.type,
+            "score": hit.score,
+            "snippet": hit.snippet,
+            "sentences": list(hit.sentences),
+            "path": hit.page,
+            "linked_from": hit.via,
+        }
+        for hit in hits
+    ]
+    return {"question": question, "mode": "search", "results": results}
+
+
+def _render_results(question: str, hits: list[Hit], asked_offline: bool) -> None:
+    out.print("Search results (no model)")
+    why = "--no-llm" if asked_offline else "provider extractive runs no model"
+    out.print(f"The pages that best match {question!r}; this is not an answer ({why}).")
+    if not hits:
+        out.print("No page matches.")
+    for rank, hit in enumerate(hits, start=1):
+        via = f" · linked from {hit.via}" if hit.via else ""
+        out.print()
+        out.print(f"{rank}. {hit.title}  [[{hit.name}]]  {hit.type} · score {hit.score:.2f}{via}")
+        out.print(f"   {hit.snippet}")
+        for sentence in hit.sentences:
+            out.print(f"   > {sentence}")

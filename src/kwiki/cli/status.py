@@ -1,0 +1,53 @@
+"""`kwiki status`: the settings in effect and where each came from, the API key, the server, counts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kwiki.cli.app import app
+from kwiki.cli.common import guarded, out, print_json, session
+from kwiki.status import Setting, StatusReport, status_report
+
+
+@app.command()
+@guarded
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Show the project, the provider and model in effect (and why), the API key, raw/ and wiki/ counts."""
+    s = session(ctx)
+    report = status_report(s.paths, s.config, s.env)
+    if as_json:
+        print_json(report)
+    else:
+        render(report)
+
+
+def render(report: StatusReport) -> None:
+    out.print(f"project   {report.root}")
+    out.print(f"provider  {_setting(report.provider)}")
+    out.print(f"model     {_setting(report.model)}")
+    if report.base_url.value:
+        out.print(f"base_url  {_setting(report.base_url)}")
+    if report.endpoint is not None:
+        state = "reachable" if report.endpoint.reachable else "NOT reachable"
+        out.print(f"server    {state}: GET {report.endpoint.url} → {report.endpoint.detail}")
+    out.print(f"api key   {_key_line(report)}")
+    out.print(f"raw       {report.counts.raw_files} files")
+    out.print(f"wiki      {report.counts.wiki_pages} pages")
+
+
+def _setting(setting: Setting) -> str:
+    return f"{setting.value}  ({setting.origin})"
+
+
+def _key_line(report: StatusReport) -> str:
+    key = report.api_key
+    if key.env is None:
+        return f"not needed by provider {report.provider.value}"
+    if key.present:
+        return f"{key.env} is set"
+    return f"{key.env} is NOT set" + ("" if key.required else " (not needed: base_url is a local server)")

@@ -1,0 +1,39 @@
+"""kwiki's error types: each carries a message that says what went wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class KwikiError(Exception):
+    """Base of every error kwiki raises on purpose; the CLI prints it as one line and exits non-zero."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class UsageError(KwikiError):
+    """The command line or its arguments are wrong (exit code 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """kwiki.toml or a KWIKI_* variable holds an invalid value."""
+
+
+class ProviderError(KwikiError):
+    """An LLM call failed after the SDK's retries and kwiki's one repair attempt."""
+
+
+class LockedError(KwikiError):
+    """Another kwiki process holds the project lock."""
+
+
+class UnsafePathError(KwikiError):
+    """A write would land outside wiki/ or .kwiki/, or through a symlink."""

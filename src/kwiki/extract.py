@@ -1,0 +1,129 @@
+"""Extract: one structured call per source (or per chunk, merged in code, plus one reduce call)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kwiki.llm.base import LLM, Request, Usage
+from kwiki.llm.blocks import SOURCE, fence, fence_json
+from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, mentions_from_data
+from kwiki.prompts import load_prompt
+from kwiki.sanitize import normalize_ws, one_line, quote_occurs
+
+CHUNK_CHARS = 24_000  # ~6k tokens: fits every supported model with room for the schema and the reply
+SCHEMA_CHARS = 6_000  # CLAUDE.md is user-written; only its head travels so the prompt stays bounded
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    note: SourceNote
+    usage: Usage
+    calls: int
+    dropped_quotes: int
+
+
+def split_text(text: str, limit: int = CHUNK_CHARS) -> list[str]:
+    """Chunks of at most `limit` characters, cut at headings, else paragraphs, else lines, else hard."""
+    if len(text) <= limit:
+        return [text]
+    for pattern in (r"\n(?=#{1,6} )", r"\n\s*\n", r"\n"):
+        parts = [p for p in re.split(pattern, text) if p.strip()]
+        if len(parts) > 1:
+            return _pack(parts, limit, pattern)
+    return [text[i : i + limit] for i in range(0, len(text), limit)]
+
+
+def _pack(parts: list[str], limit: int, pattern: str) -> list[str]:
+    joiner = "\n\n" if "\\s" in pattern else "\n"
+    chunks: list[str] = []
+    current = ""
+    for part in parts:
+        if len(part) > limit:
+            chunks.extend([current] if current else [])
+            chunks.extend(split_text(part, limit))
+            current = ""
+        elif current and len(current) + len(joiner) + len(part) > limit:
+            chunks.append(current)
+            current = part
+        else:
+            current = f"{current}{joiner}{part}" if current else part
+    return [*chunks, current] if current else chunks
+
+
+def extract_request(rel: str, chunk: str, index: int, total: int, schema_doc: str) -> Request:
+    system, user = load_prompt("extract").render(
+        schema_doc=schema_doc[:SCHEMA_CHARS],
+        meta=fence_json({"path": rel, "chunk": index, "chunks": total}),
+        source=fence(SOURCE, chunk),
+    )
+    return Request("extract", system, user, EXTRACT_SCHEMA, max_tokens=4096)
+
+
+def summarize_request(rel: str, title: str, summaries: list[str]) -> Request:
+    system, user = load_prompt("summarize").render(
+        payload=fence_json({"path": rel, "title": title, "summaries": summaries})
+    )
+    return Request("summarize", system, user, SUMMARIZE_SCHEMA, max_tokens=1024)
+
+
+def extract_source(llm: LLM, rel: str, text: str, schema_doc: str) -> Extraction:
+    chunks = split_text(text)
+    usage, datas = Usage(), []
+    for index, chunk in enumerate(chunks, start=1):
+        reply = llm.complete(extract_request(rel, chunk, index, len(chunks), schema_doc))
+        usage += reply.usage
+        datas.append(reply.data or {})
+    title, summary = _text(datas[0], "title"), _text(datas[0], "summary")
+    calls = len(chunks)
+    if len(chunks) > 1:
+        reply = llm.complete(summarize_request(rel, title, [_text(d, "summary") for d in datas]))
+        usage, calls = usage + reply.usage, calls + 1
+        title = _text(reply.data or {}, "title") or title
+        summary = _text(reply.data or {}, "summary") or summary
+    note, dropped = _merge(rel, text, title, summary, datas)
+    return Extraction(note, usage, calls, dropped)
+
+
+def _merge(rel: str, text: str, title: str, summary: str, datas: list[dict[str, Any]]) -> tuple[SourceNote, int]:
+    normalized = normalize_ws(text)
+    claims: dict[tuple[str, str], Claim] = {}
+    dropped = 0
+    for data in datas:
+        for item in data.get("claims", []):
+            quote = str(item.get("quote", ""))
+            verified = quote if quote_occurs(quote, normalized) else ""
+            dropped += bool(quote) and not verified
+            claim = Claim(one_line(str(item["subject"]), 120), one_line(str(item["statement"]), 600), verified)
+            claims.setdefault((claim.subject.casefold(), claim.statement.casefold()), claim)
+    mentions = _merge_mentions([m for d in datas for m in mentions_from_data(d.get("mentions", []))])
+    first = datas[0] if datas else {}
+    date = _text(first, "date")
+    note = SourceNote(
+        path=rel, title=one_line(title, 160) or rel, date=date if _DATE.match(date) else "",
+        language=_text(first, "language")[:8] or "en", summary=summary.strip(),
+        tags=tuple(dict.fromkeys(str(t) for d in datas for t in d.get("tags", [])))[:8],
+        claims=tuple(claims.values()), mentions=mentions,
+    )
+    return note, dropped
+
+
+def _merge_mentions(mentions: list[Mention]) -> tuple[Mention, ...]:
+    merged: dict[str, Mention] = {}
+    for m in mentions:
+        key = m.name.casefold()
+        old = merged.get(key)
+        if old is None:
+            merged[key] = Mention(one_line(m.name, 100), m.kind, m.aliases, one_line(m.description, 400), m.central)
+        else:
+            aliases = tuple(dict.fromkeys(old.aliases + m.aliases))
+            merged[key] = Mention(old.name, old.kind, aliases, old.description or m.description,
+                                  old.central or m.central)
+    return tuple(merged.values())
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    return value.strip() if isinstance(value, str) else ""

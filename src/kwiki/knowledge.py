@@ -1,0 +1,156 @@
+"""Knowledge pages: plan which concept/entity/method pages change, draft each with one bounded call, check it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from kwiki.llm.base import Request
+from kwiki.llm.blocks import fence_json
+from kwiki.markdown import Link, replace_wikilinks
+from kwiki.notes import Claim, SourceNote
+from kwiki.pages import FOLDERS, LinkTo
+from kwiki.prompts import load_prompt
+from kwiki.resolve import Cluster, claims_for, normalize_name
+from kwiki.sanitize import normalize_ws, one_line, quote_occurs, strip_foreign_urls
+
+MAX_CLAIMS = 30  # per call: a page cited by hundreds of sources still gets a bounded prompt
+MAX_BODY_CHARS = 12_000
+MAX_NEIGHBOURS = 12
+_QUOTE_LINE = re.compile(r'^>\s*["“](.+?)["”]\s*$')
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    cluster: Cluster
+    path: str  # wiki-relative
+    action: str  # create | update
+    reason: str
+    claims: tuple[tuple[str, Claim], ...]
+    input_hash: str
+
+    @property
+    def estimated_tokens(self) -> int:
+        return 1_200 + sum(len(c.statement) + len(c.quote) for _, c in self.claims) // 4 + 700
+
+
+def page_path(cluster: Cluster, slug: str) -> str:
+    return f"{FOLDERS[cluster.kind]}/{slug}.md"
+
+
+def input_hash(cluster: Cluster, claims: Sequence[tuple[str, Claim]]) -> str:
+    payload = [cluster.title, cluster.kind, list(cluster.aliases), list(cluster.sources),
+               [[p, c.statement, c.quote] for p, c in claims]]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def plan_pages(clusters: Sequence[Cluster], slugs: Mapping[str, str], notes: Mapping[str, SourceNote],
+               previous: Mapping[str, str]) -> list[PagePlan]:
+    """One edit per knowledge page whose inputs changed; `previous` maps page path → its last input hash."""
+    plans = []
+    for cluster in clusters:
+        claims = tuple(claims_for(cluster, notes))
+        path, digest = page_path(cluster, slugs[cluster.key]), input_hash(cluster, claims)
+        if path not in previous:
+            plans.append(PagePlan(cluster, path, "create", "new page", claims, digest))
+        elif previous[path] != digest:
+            plans.append(PagePlan(cluster, path, "update", "new or changed claims", claims, digest))
+    return plans
+
+
+def neighbours(cluster: Cluster, clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> list[LinkTo]:
+    """Pages sharing the most sources with this one: a fixed-size list, whatever the wiki's size."""
+    mine = set(cluster.sources)
+    scored = Counter({c.key: len(mine & set(c.sources)) for c in clusters if c.key != cluster.key})
+    ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))[:MAX_NEIGHBOURS]
+    by_key = {c.key: c for c in clusters}
+    return [LinkTo(slugs[k], by_key[k].title) for k in ranked]
+
+
+def write_request(plan: PagePlan, current_body: str, source_links: Mapping[str, LinkTo],
+                  notes: Mapping[str, SourceNote], near: Sequence[LinkTo], schema_doc: str) -> Request:
+    claims = sorted(plan.claims, key=lambda pc: (notes[pc[0]].date, pc[0]), reverse=True)[:MAX_CLAIMS]
+    payload = {
+        "title": plan.cluster.title, "type": plan.cluster.kind, "aliases": list(plan.cluster.aliases),
+        "current_body": current_body[:MAX_BODY_CHARS],
+        "claims": [{"statement": c.statement, "quote": c.quote, "source_page": source_links[p].slug,
+                    "source_title": source_links[p].title, "date": notes[p].date} for p, c in claims],
+        "descriptions": [{"source_page": source_links[p].slug, "text": d}
+                         for p, d in plan.cluster.descriptions[:MAX_CLAIMS]],
+        "neighbours": [{"page": n.slug, "title": n.title} for n in near],
+    }
+    system, user = load_prompt("write-page").render(schema_doc=schema_doc[:6000], payload=fence_json(payload))
+    return Request("write-page", system, user, None, max_tokens=3000)
+
+
+def check_body(text: str, resolve_link: Callable[[str], LinkTo | None], source_texts: Sequence[str]) -> str:
+    """Keep only links that resolve, quotes that occur in a source, and URLs/images a source contains."""
+    body = _strip_structure(text)
+    normalized = [normalize_ws(t) for t in source_texts]
+
+    def relink(link: Link) -> str | None:
+        shown = link.display or link.target
+        found = resolve_link(link.target)
+        if found is None:
+            return shown
+        return f"[[{found.slug}|{shown}]]" if shown.casefold() != found.slug.casefold() else f"[[{found.slug}]]"
+
+    body = replace_wikilinks(body, relink)
+    body = "\n".join(_verified_quotes(body.split("\n"), normalized))
+    return strip_foreign_urls(body, source_texts).strip()
+
+
+def _strip_structure(text: str) -> str:
+    """Drop frontmatter, the H1 and Related/Sources sections if the model wrote them anyway: code owns those."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", text.strip(), flags=re.DOTALL)
+    text = re.sub(r"\A#\s+[^\n]*\n", "", text.strip())
+    return re.split(r"^##\s+(?:Related|Sources)\s*$", text, flags=re.MULTILINE)[0]
+
+
+def _verified_quotes(lines: list[str], sources: Sequence[str]) -> list[str]:
+    kept, skipping = [], False
+    for line in lines:
+        match = _QUOTE_LINE.match(line.strip())
+        if match:
+            skipping = not any(quote_occurs(match.group(1), s) for s in sources)
+        elif not line.startswith(">"):
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return kept
+
+
+def knowledge_frontmatter(cluster: Cluster, body: str, tags: Sequence[str]) -> dict[str, object]:
+    first = next((line for line in body.split("\n") if len(line) > 20 and line[0] not in "#>-|*_"), "")
+    if cluster.descriptions:
+        first = cluster.descriptions[0][1]
+    summary = one_line(re.sub(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]", r"\1", first), 200)
+    return {
+        "title": cluster.title, "type": cluster.kind, "summary": summary,
+        "aliases": list(cluster.aliases), "tags": list(tags), "sources": list(cluster.sources),
+    }
+
+
+def alias_lookup(clusters: Sequence[Cluster], slugs: Mapping[str, str],
+                 others: Sequence[LinkTo]) -> Callable[[str], LinkTo | None]:
+    """Link target → page: an exact basename first, then any name of a knowledge page.
+
+    This is how a model's `[[LLM OS]]` becomes `[[llm-os|LLM OS]]`, and a link to no page becomes plain text.
+    """
+    exact: dict[str, LinkTo] = {link.slug.casefold(): link for link in others}
+    names: dict[str, LinkTo] = {}
+    for cluster in clusters:
+        link = LinkTo(slugs[cluster.key], cluster.title)
+        exact[link.slug.casefold()] = link
+        for key in cluster.keys:
+            names.setdefault(key, link)
+
+    def lookup(target: str) -> LinkTo | None:
+        basename = target.rsplit("/", 1)[-1].removesuffix(".md")
+        return exact.get(basename.casefold()) or names.get(normalize_name(basename))
+
+    return lookup

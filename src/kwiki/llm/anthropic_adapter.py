@@ -1,0 +1,107 @@
+"""The Anthropic Messages API behind kwiki's LLM protocol: structured output, prompt caching, clear errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anthropic
+import httpx2
+from anthropic.types import Message, MessageParam, TextBlockParam
+
+from kwiki.errors import ProviderError
+from kwiki.llm import provider_errors
+from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.provider_errors import Endpoint
+from kwiki.llm.retry_cap import cap_retry_after
+from kwiki.llm.validate import complete_structured
+
+
+class AnthropicLLM:
+    """One Anthropic model. The SDK retries 429/5xx itself; kwiki only caps how long a retry may wait."""
+
+    def __init__(
+        self,
+        model: str,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        max_retries: int = 2,
+        max_retry_after: float = 30.0,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        self._model = model
+        client = http_client if http_client is not None else anthropic.DefaultHttpxClient()
+        self._client = anthropic.Anthropic(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=cap_retry_after(client, max_retry_after),
+        )
+        url = str(self._client.base_url).rstrip("/")
+        self._endpoint = Endpoint("anthropic", model, url, "ANTHROPIC_API_KEY", max_retries, timeout)
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def complete(self, request: Request) -> Reply:
+        return complete_structured(self._send, request, source=f"model '{self._model}'")
+
+    def _send(self, request: Request) -> Reply:
+        try:
+            message = self._client.messages.create(**self._params(request))
+        except anthropic.APIError as err:
+            raise _translate(err, self._endpoint) from err
+        return Reply(text=_text_of(message, request), usage=_usage_of(message))
+
+    def _params(self, request: Request) -> dict[str, Any]:
+        # The system prompt is the fixed prefix shared by every call of a kind, so it is what we cache.
+        system: list[TextBlockParam] = [
+            {"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}
+        ]
+        messages: list[MessageParam] = [{"role": "user", "content": request.user}]
+        params: dict[str, Any] = {
+            "model": self._model,
+            "max_tokens": request.max_tokens,
+            "system": system,
+            "messages": messages,
+        }
+        if request.schema is not None:
+            schema = anthropic.transform_schema(dict(request.schema))
+            params["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+        return params
+
+
+def _text_of(message: Message, request: Request) -> str:
+    if message.stop_reason == "refusal":
+        raise ProviderError(
+            f"model '{message.model}' refused the '{request.name}' request",
+            "the source may hold content the model will not process; skip it or try another model",
+        )
+    text = "".join(block.text for block in message.content if block.type == "text")
+    if not text.strip():
+        raise ProviderError(
+            f"model '{message.model}' returned an empty reply to '{request.name}' ({message.stop_reason})",
+            "raise max_tokens or try another model",
+        )
+    return text
+
+
+def _usage_of(message: Message) -> Usage:
+    # Anthropic counts cache reads and writes apart from input_tokens; kwiki's input is all of them.
+    usage = message.usage
+    cached = usage.cache_read_input_tokens or 0
+    written = usage.cache_creation_input_tokens or 0
+    return Usage(usage.input_tokens + cached + written, usage.output_tokens, cached)
+
+
+def _translate(err: anthropic.APIError, endpoint: Endpoint) -> ProviderError:
+    if isinstance(err, anthropic.APITimeoutError):
+        return provider_errors.timed_out(endpoint)
+    if isinstance(err, anthropic.APIConnectionError):
+        return provider_errors.unreachable(endpoint, str(err.__cause__ or err))
+    if isinstance(err, anthropic.APIStatusError):
+        return provider_errors.status_error(endpoint, err.status_code, err.api_message or err.message)
+    return ProviderError(f"anthropic: {err.message}", "see KWIKI_DEBUG=1 for the request")

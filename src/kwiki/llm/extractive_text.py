@@ -1,0 +1,246 @@
+"""Source text → Document: frontmatter, headings and sentences that keep their exact span in the source."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from kwiki.llm.extractive_lexicon import ABBREVIATIONS, INJECTION, MONTHS_DE, MONTHS_EN
+
+WORD = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W_])?")
+NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
+
+_FRONTMATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_ATX = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_SETEXT = re.compile(r"[ ]{0,3}(?:=+|-+)[ \t]*$")
+_FENCE = re.compile(r"[ ]{0,3}(```|~~~)")
+_LIST = re.compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
+_QUOTE = re.compile(r"[ ]{0,3}(?:>[ \t]?)+")
+_STRUCTURAL = re.compile(r"[ \t]*(?:\||<!--|-{3,}\s*$|\*{3,}\s*$|_{3,}\s*$)")
+_LEAD_TAGS = re.compile(r"(?:\s*<[^<>]{1,200}>)+\s*")
+_TRAIL_TAGS = re.compile(r"\s*(?:<[^<>]{1,200}>\s*)+\Z")
+_HTML_TITLE = re.compile(r"<(title|h1)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s+\S)")
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]*_]*$")
+
+_INLINE = (
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),
+    (re.compile(r"\[\[[^\]|]+\|([^\]]+)\]\]"), r"\1"),
+    (re.compile(r"\[\[([^\]]+)\]\]"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[\^[^\]]+\]|<[^<>]{1,200}>"), ""),
+    (re.compile(r"\*\*|__|~~|==|`|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])"), ""),
+    (re.compile(r"\s+"), " "),
+)
+_MONTH_NAMES = "|".join(sorted(MONTHS_EN, key=len, reverse=True))
+_DATES = (
+    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_NAMES})\.?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\.\s*(?P<mon>{'|'.join(MONTHS_DE)})\s+(?P<y>\d{{4}})\b", re.I),
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the source; `source[start:end]` is its exact text, `text` the readable form."""
+
+    start: int
+    end: int
+    text: str
+    block: int
+    complete: bool  # ends like a sentence (not a caption, label or fragment)
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str
+    meta: dict[str, str]
+    headings: tuple[str, ...]  # markdown headings, in order
+    plain_headings: tuple[str, ...]  # short stand-alone lines without final punctuation
+    html_title: str
+    sentences: tuple[Sentence, ...]
+
+    def quote(self, sentence: Sentence) -> str:
+        return self.source[sentence.start : sentence.end]
+
+
+def clean_inline(text: str) -> str:
+    """Readable text of a markdown/HTML fragment: links become their text, markup goes."""
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    return text.strip()
+
+
+def parse(source: str) -> Document:
+    meta, body_start = _frontmatter(source)
+    headings: list[str] = []
+    units = _units(source, body_start, headings)
+    sentences: list[Sentence] = []
+    plain: list[str] = []
+    for block, (start, end) in enumerate(_trim_tags(source, unit) for unit in units):
+        text = source[start:end]
+        if "\n" not in text and len(text.split()) <= 14 and not _TERMINAL.search(text):
+            plain.append(clean_inline(text))
+            continue
+        sentences.extend(_split(source, start, end, block))
+    title = _HTML_TITLE.search(source)
+    html_title = clean_inline(title.group(2)) if title else ""
+    return Document(source, meta, tuple(headings), tuple(plain), html_title, tuple(sentences))
+
+
+def _frontmatter(source: str) -> tuple[dict[str, str], int]:
+    match = _FRONTMATTER.match(source)
+    if not match:
+        return {}, 0
+    meta: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t", "-")):
+            meta[key.strip().lower()] = value.strip().strip("\"'")
+    return meta, match.end()
+
+
+def _units(source: str, offset: int, headings: list[str]) -> list[tuple[int, int]]:
+    """Spans of paragraphs, list items and quote lines; code, tables and headings are left out."""
+    units: list[tuple[int, int]] = []
+    current: list[int] = []  # [start, end] of the unit being built
+    in_code = False
+    for line in source[offset:].splitlines(keepends=True):
+        start, offset = offset, offset + len(line)
+        text = line.rstrip("\r\n")
+        if _FENCE.match(text):
+            in_code, current = not in_code, _close(units, current)
+        elif in_code:
+            continue
+        elif current and _SETEXT.match(text) and "\n" not in source[current[0] : current[1]]:
+            headings.append(clean_inline(source[current[0] : current[1]]))
+            current = []
+        elif not text.strip() or _STRUCTURAL.match(text):
+            current = _close(units, current)
+        elif heading := _ATX.match(text):
+            current = _close(units, current)
+            headings.append(clean_inline(heading.group(2)))
+        else:
+            current = _extend(units, current, source, start, text)
+    _close(units, current)
+    return units
+
+
+def _extend(units: list[tuple[int, int]], current: list[int], source: str, start: int, text: str) -> list[int]:
+    marker = _LIST.match(text) or _QUOTE.match(text)
+    if current and not marker and _continues(source[current[0] : current[1]], text):
+        return [current[0], start + len(text)]
+    _close(units, current)
+    skip = marker.end() if marker else len(text) - len(text.lstrip())
+    return [start + skip, start + len(text)]
+
+
+def _continues(previous: str, line: str) -> bool:
+    """A hard-wrapped line continues the paragraph; scraped one-paragraph-per-line text does not."""
+    last = previous.rsplit("\n", 1)[-1]
+    if _TERMINAL.search(last.rstrip()):
+        return False
+    first = line.lstrip()[:1]
+    return first.islower() or len(last) >= 50
+
+
+def _close(units: list[tuple[int, int]], current: list[int]) -> list[int]:
+    if current:
+        units.append((current[0], current[1]))
+    return []
+
+
+def _trim_tags(source: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Without the HTML tags that open or close the unit (`<p>…</p>`)."""
+    start, end = span
+    lead = _LEAD_TAGS.match(source, start, end)
+    start = lead.end() if lead else start
+    trail = _TRAIL_TAGS.search(source[start:end])
+    return start, start + trail.start() if trail else end
+
+
+def _split(source: str, start: int, end: int, block: int) -> list[Sentence]:
+    unit = source[start:end]
+    sentences: list[Sentence] = []
+    cursor = 0
+    for match in _BOUNDARY.finditer(unit):
+        if _is_boundary(unit, match.start(), match.end()):
+            sentences.extend(_sentence(source, start + cursor, start + match.end(), block))
+            cursor = match.end()
+    sentences.extend(_sentence(source, start + cursor, end, block))
+    return sentences
+
+
+def _is_boundary(unit: str, dot: int, after: int) -> bool:
+    following = unit[after:].lstrip()[:12]
+    if not following or not (following[0].isupper() or following[0].isdigit() or following[0] in "\"'“‘([*_"):
+        return False
+    if unit[dot] != ".":
+        return True
+    words = unit[max(0, dot - 16) : dot].rsplit(None, 1)
+    before = words[-1].lstrip("(\"'“").lower() if words else ""
+    if before in ABBREVIATIONS or (len(before) == 1 and before.isalpha()):
+        return False
+    word = following.split(None, 1)[0].strip(".,").lower()
+    return not (before.isdigit() and len(before) <= 2 and (word in MONTHS_DE or word in MONTHS_EN))
+
+
+def _sentence(source: str, start: int, end: int, block: int) -> list[Sentence]:
+    raw = source[start:end]
+    start += len(raw) - len(raw.lstrip())
+    end -= len(raw) - len(raw.rstrip())
+    if end <= start:
+        return []
+    raw = source[start:end]
+    if INJECTION.search(raw):
+        return []
+    return [Sentence(start, end, clean_inline(raw), block, bool(_TERMINAL.search(raw)))]
+
+
+def find_date(text: str) -> str:
+    """The first valid date written in `text` as YYYY-MM-DD, or ""."""
+    found: list[tuple[int, str]] = []
+    for pattern in _DATES:
+        for match in pattern.finditer(text):
+            if (iso := _valid_date(match)) is not None:
+                found.append((match.start(), iso))
+                break
+    return min(found)[1] if found else ""
+
+
+def _valid_date(match: re.Match[str]) -> str | None:
+    parts = match.groupdict()
+    month_name = (parts.get("mon") or "").lower()
+    month = MONTHS_EN.get(month_name) or MONTHS_DE.get(month_name) or int(parts.get("m") or 0)
+    try:
+        return date(int(parts["y"]), month, int(parts["d"])).isoformat()
+    except ValueError:
+        return None
+
+
+def numbers(text: str) -> tuple[str, ...]:
+    """The numbers a statement gives, normalized ("90,000" → "90000"), in order."""
+    return tuple(n.replace(",", "").rstrip(".") for n in NUMBER.findall(text))
+
+
+def injected(text: str) -> bool:
+    return INJECTION.search(text) is not None
+
+
+def content_words(text: str, stop: frozenset[str]) -> set[str]:
+    return {w for w in (m.lower() for m in WORD.findall(text)) if w not in stop and len(w) > 2}
+
+
+def contradiction(a: str, b: str, stop: frozenset[str]) -> str:
+    """Why two statements contradict when they say the same thing with different numbers, else ""."""
+    numbers_a, numbers_b = numbers(a), numbers(b)
+    if not numbers_a or not numbers_b or sorted(numbers_a) == sorted(numbers_b):
+        return ""
+    words_a, words_b = content_words(a, stop), content_words(b, stop)
+    if not words_a or len(words_a & words_b) < 0.6 * max(len(words_a), len(words_b)):
+        return ""
+    only_a = [n for n in numbers_a if n not in numbers_b] or list(numbers_a)
+    only_b = [n for n in numbers_b if n not in numbers_a] or list(numbers_b)
+    return f"Both state the same fact with different numbers: {', '.join(only_a)} vs {', '.join(only_b)}."

@@ -1,0 +1,91 @@
+"""A scripted LLM for tests and demos: replies keyed by request name, every request recorded."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from kwiki.errors import ProviderError, UsageError
+from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.validate import complete_structured
+
+Answer: TypeAlias = str | dict[str, Any]
+Script: TypeAlias = Answer | Sequence[Answer] | Callable[[Request], Answer]
+
+
+class FakeLLM:
+    """Answers from a script: text, data, a sequence (consumed in order, the last repeats) or a function.
+
+    Replies go through the same validate-and-repair step as the real adapters, so a script can exercise
+    the repair path by listing a bad answer before a good one.
+    """
+
+    def __init__(self, replies: Mapping[str, Script], model: str = "fake") -> None:
+        self._replies = dict(replies)
+        self._model = model
+        self._served: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.requests: list[Request] = []
+
+    @classmethod
+    def from_dir(cls, path: Path, model: str = "fake") -> FakeLLM:
+        """Replies from files: <name>.md (text), <name>.json (data), <name>.jsonl (one answer per line)."""
+        replies: dict[str, Script] = {}
+        for file in sorted(path.iterdir()):
+            if file.suffix not in (".md", ".json", ".jsonl"):
+                continue
+            if file.stem in replies:
+                raise UsageError(f"two fake replies for '{file.stem}' in {path}", "keep one file per name")
+            replies[file.stem] = _read_script(file)
+        return cls(replies, model)
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def complete(self, request: Request) -> Reply:
+        return complete_structured(self._send, request, source="the fake provider")
+
+    def _send(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            answer = self._next_answer(request)
+        text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+        data = answer if isinstance(answer, dict) else None
+        usage = Usage((len(request.system) + len(request.user)) // 4, len(text) // 4)
+        return Reply(text=text, data=data, usage=usage)
+
+    def _next_answer(self, request: Request) -> Answer:
+        script = self._replies.get(request.name)
+        if script is None:
+            raise ProviderError(
+                f"fake provider has no reply for '{request.name}'",
+                f"add a '{request.name}' reply (or {request.name}.md / .json) to the fake's script",
+            )
+        if isinstance(script, str | dict):
+            return script
+        if callable(script):
+            return script(request)
+        served = self._served.get(request.name, 0)
+        self._served[request.name] = served + 1
+        return script[min(served, len(script) - 1)]
+
+
+def _read_script(file: Path) -> Script:
+    text = file.read_text(encoding="utf-8")
+    if file.suffix == ".md":
+        return text
+    if file.suffix == ".json":
+        return _answer(json.loads(text), file)
+    return [_answer(json.loads(line), file) for line in text.splitlines() if line.strip()]
+
+
+def _answer(value: object, file: Path) -> Answer:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return value
+    raise UsageError(f"{file}: a fake reply must be a JSON object or string", "wrap it in an object")

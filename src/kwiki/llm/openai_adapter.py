@@ -1,0 +1,169 @@
+"""OpenAI chat completions behind kwiki's LLM protocol, for OpenAI and every OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+
+from kwiki.errors import ConfigError, ProviderError
+from kwiki.llm import provider_errors
+from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.provider_errors import Endpoint
+from kwiki.llm.retry_cap import cap_retry_after
+from kwiki.llm.validate import complete_structured
+
+# How a structured reply is asked for; servers differ in what they support (see README).
+JSON_MODES = ("json_schema", "json_object", "tools", "prompt")
+# Keywords OpenAI's strict mode accepts; a schema using anything else is sent with strict false.
+_STRICT_KEYWORDS = frozenset(
+    {"type", "properties", "required", "additionalProperties", "items", "enum", "description", "title"}
+    | {"minItems", "maxItems", "anyOf", "const", "pattern", "format", "minimum", "maximum"}
+)
+
+
+class OpenAILLM:
+    """One model behind /v1/chat/completions. The SDK retries 429/5xx; kwiki caps the retry-after wait."""
+
+    def __init__(
+        self,
+        model: str,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        json_mode: str = "json_schema",
+        timeout: float = 120.0,
+        max_retries: int = 2,
+        max_retry_after: float = 30.0,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        if json_mode not in JSON_MODES:
+            raise ConfigError(f"unknown json_mode {json_mode!r}", f"use one of: {', '.join(JSON_MODES)}")
+        self._model = model
+        self._json_mode = json_mode
+        client = http_client if http_client is not None else openai.DefaultHttpxClient()
+        self._client = openai.OpenAI(
+            # Local servers ignore the key but the SDK insists on one; a real missing key fails with 401.
+            api_key=api_key or "none",
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=cap_retry_after(client, max_retry_after),
+        )
+        url = str(self._client.base_url).rstrip("/")
+        self._endpoint = Endpoint("openai", model, url, "OPENAI_API_KEY", max_retries, timeout)
+        # OpenAI's reasoning models reject max_tokens; compatible servers mostly know only max_tokens.
+        is_openai = self._client.base_url.host == "api.openai.com"
+        self._limit_key = "max_completion_tokens" if is_openai else "max_tokens"
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def complete(self, request: Request) -> Reply:
+        return complete_structured(self._send, request, source=f"model '{self._model}'")
+
+    def _send(self, request: Request) -> Reply:
+        try:
+            completion = self._client.chat.completions.create(**self._params(request))
+        except openai.APIError as err:
+            raise _translate(err, self._endpoint) from err
+        return Reply(text=_text_of(completion, request, self._model), usage=_usage_of(completion))
+
+    def _params(self, request: Request) -> dict[str, Any]:
+        system = request.system
+        if request.schema is not None and self._json_mode in ("json_object", "prompt"):
+            system += describe_schema(request.schema)
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": request.user},
+        ]
+        params: dict[str, Any] = {"model": self._model, "messages": messages}
+        params[self._limit_key] = request.max_tokens
+        if request.schema is not None:
+            params.update(_structure_params(self._json_mode, request.name, request.schema))
+        return params
+
+
+def _structure_params(json_mode: str, name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
+    label = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "reply"
+    strict = strict_allowed(schema)
+    if json_mode == "json_schema":
+        spec = {"name": label, "schema": dict(schema), "strict": strict}
+        return {"response_format": {"type": "json_schema", "json_schema": spec}}
+    if json_mode == "json_object":
+        return {"response_format": {"type": "json_object"}}
+    if json_mode == "tools":
+        function = {"name": label, "description": "Return the result.", "parameters": dict(schema)}
+        return {
+            "tools": [{"type": "function", "function": {**function, "strict": strict}}],
+            "tool_choice": {"type": "function", "function": {"name": label}},
+        }
+    return {}
+
+
+def describe_schema(schema: Mapping[str, Any]) -> str:
+    """The schema as instructions, for servers that cannot enforce it."""
+    return (
+        "\n\nReply with only one JSON object, no prose and no code fence, that matches this JSON Schema:\n"
+        + json.dumps(schema, ensure_ascii=False)
+    )
+
+
+def strict_allowed(schema: Mapping[str, Any]) -> bool:
+    """Whether OpenAI's strict mode accepts the schema: closed objects, every key required, known keywords."""
+    if not set(schema) <= _STRICT_KEYWORDS:
+        return False
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    if schema.get("type") == "object" and (
+        schema.get("additionalProperties") is not False or set(schema.get("required", ())) != set(properties)
+    ):
+        return False
+    children = [*properties.values(), *([schema["items"]] if "items" in schema else [])]
+    return all(strict_allowed(child) for child in children)
+
+
+def _text_of(completion: ChatCompletion, request: Request, model: str) -> str:
+    if not completion.choices:
+        raise ProviderError(f"model '{model}' returned no choices for '{request.name}'", "try another model")
+    choice = completion.choices[0]
+    message = choice.message
+    if message.refusal or choice.finish_reason == "content_filter":
+        raise ProviderError(
+            f"model '{model}' refused the '{request.name}' request: {message.refusal or 'content filter'}",
+            "the source may hold content the model will not process; skip it or try another model",
+        )
+    calls = [call for call in message.tool_calls or () if call.type == "function"]
+    text = calls[0].function.arguments if calls else message.content or ""
+    if not text.strip():
+        raise ProviderError(
+            f"model '{model}' returned an empty reply to '{request.name}' ({choice.finish_reason})",
+            "raise max_tokens, or try another json_mode in kwiki.toml",
+        )
+    return text
+
+
+def _usage_of(completion: ChatCompletion) -> Usage:
+    usage = completion.usage
+    if usage is None:
+        return Usage()
+    details = usage.prompt_tokens_details
+    cached = (details.cached_tokens or 0) if details is not None else 0
+    return Usage(usage.prompt_tokens, usage.completion_tokens, cached)
+
+
+def _translate(err: openai.APIError, endpoint: Endpoint) -> ProviderError:
+    if isinstance(err, openai.APITimeoutError):
+        return provider_errors.timed_out(endpoint)
+    if isinstance(err, openai.APIConnectionError):
+        return provider_errors.unreachable(endpoint, str(err.__cause__ or err))
+    if isinstance(err, openai.APIStatusError):
+        body = err.body if isinstance(err.body, dict) else {}
+        message = str(body.get("message") or err.message)
+        return provider_errors.status_error(endpoint, err.status_code, message)
+    return ProviderError(f"openai: {err.message}", "KWIKI_DEBUG=1 shows the request")

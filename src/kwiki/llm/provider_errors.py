@@ -1,0 +1,57 @@
+"""SDK failures as ProviderErrors whose hint says how to fix them, for both SDK adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kwiki.errors import ProviderError
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What an error message needs to know about the adapter that failed."""
+
+    provider: str
+    model: str
+    url: str
+    key_variable: str
+    max_retries: int
+    timeout: float
+
+
+def status_error(endpoint: Endpoint, status: int, message: str) -> ProviderError:
+    """A non-2xx answer the SDK gave up on."""
+    where = f"{endpoint.provider} ({endpoint.url})"
+    if status in (401, 403):
+        return ProviderError(f"{where} refused the API key: {message}", f"check {endpoint.key_variable}")
+    if status == 404:
+        return ProviderError(
+            f"model '{endpoint.model}' not found at {endpoint.url}: {message}",
+            "set model in kwiki.toml (and check base_url: compatible servers usually end in /v1)",
+        )
+    if status == 429:
+        return ProviderError(
+            f"{where} rate limited after {endpoint.max_retries} retries: {message}",
+            "lower --concurrency or wait",
+        )
+    if status >= 500:
+        return ProviderError(
+            f"{where} server error {status} after {endpoint.max_retries} retries: {message}",
+            "the server is failing; try again later",
+        )
+    return ProviderError(f"{where} rejected the request ({status}): {message}", "KWIKI_DEBUG=1 shows it")
+
+
+def unreachable(endpoint: Endpoint, reason: str) -> ProviderError:
+    return ProviderError(
+        f"cannot reach {endpoint.url} after {endpoint.max_retries} retries: {reason}",
+        "is the server running / is base_url right?",
+    )
+
+
+def timed_out(endpoint: Endpoint) -> ProviderError:
+    return ProviderError(
+        f"{endpoint.provider} ({endpoint.url}) did not answer within {endpoint.timeout:g}s "
+        f"after {endpoint.max_retries} retries",
+        "raise timeout in kwiki.toml, or use a faster model",
+    )

@@ -1,0 +1,219 @@
+"""Wrappers around any LLM: response cache, usage meter, call log, debug dump, deadline. All thread-safe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kwiki import vault
+from kwiki.errors import ProviderError
+from kwiki.llm.base import LLM, Reply, Request, Usage
+
+
+class Meter:
+    """Running totals of the calls that passed through a MeteredLLM."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls = 0
+        self.cache_hits = 0
+        self.usage = Usage()
+
+    def add(self, reply: Reply) -> None:
+        with self._lock:
+            self.calls += 1
+            self.cache_hits += int(reply.cache_hit)
+            self.usage = self.usage + reply.usage
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return {"calls": self.calls, "cache_hits": self.cache_hits, **asdict(self.usage)}
+
+
+class MeteredLLM:
+    """Counts every reply into a Meter; cache hits count as hits with no tokens."""
+
+    def __init__(self, inner: LLM, meter: Meter) -> None:
+        self._inner = inner
+        self._meter = meter
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def complete(self, request: Request) -> Reply:
+        reply = self._inner.complete(request)
+        self._meter.add(reply)
+        return reply
+
+
+class CachedLLM:
+    """Content-addressed replies: the same request to the same model is answered from disk."""
+
+    def __init__(self, inner: LLM, cache_dir: Path, provider: str) -> None:
+        self._inner = inner
+        self._cache_dir = cache_dir
+        self._provider = provider
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def key(self, request: Request) -> str:
+        parts = [self._provider, self.model, request.name, request.system, request.user, request.schema]
+        material = json.dumps([*parts, request.max_tokens], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+    def complete(self, request: Request) -> Reply:
+        key = self.key(request)
+        rel_path = f"{key[:2]}/{key}.json"
+        cached = _read_cached(self._cache_dir / rel_path)
+        if cached is not None:
+            return cached
+        reply = self._inner.complete(request)
+        entry = {"name": request.name, "model": self.model, "text": reply.text, "data": reply.data}
+        entry["usage"] = asdict(reply.usage)
+        vault.write_text(self._cache_dir, rel_path, json.dumps(entry, ensure_ascii=False))
+        return reply
+
+
+def _read_cached(path: Path) -> Reply | None:
+    """The stored reply as a hit costing nothing now; a missing or damaged entry is simply a miss."""
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+        return None
+    return Reply(text=entry["text"], data=entry.get("data"), usage=Usage(), cache_hit=True)
+
+
+class CallLog:
+    """Appends one JSON line per call to a file (append-only, so not routed through vault.write_text)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+
+
+class LoggedLLM:
+    """Writes every call, failed ones too, to a CallLog with its tokens and duration."""
+
+    def __init__(self, inner: LLM, log: CallLog) -> None:
+        self._inner = inner
+        self._log = log
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def complete(self, request: Request) -> Reply:
+        started = time.monotonic()
+        record: dict[str, Any] = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "name": request.name,
+            "model": self.model,
+        }
+        try:
+            reply = self._inner.complete(request)
+        except ProviderError as err:
+            self._log.append({**record, "duration_ms": _ms_since(started), "error": str(err)})
+            raise
+        usage = asdict(reply.usage)
+        self._log.append({**record, **usage, "duration_ms": _ms_since(started), "cache_hit": reply.cache_hit})
+        return reply
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
+
+
+class DebugLLM:
+    """KWIKI_DEBUG=1: every request and reply in full to a sink (e.g. sys.stderr.write), secrets redacted."""
+
+    def __init__(self, inner: LLM, sink: Callable[[str], object], secrets: Sequence[str]) -> None:
+        self._inner = inner
+        self._sink = sink
+        self._secrets = [secret for secret in secrets if secret]
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def complete(self, request: Request) -> Reply:
+        self._dump("request", {"model": self.model, **asdict(request)})
+        try:
+            reply = self._inner.complete(request)
+        except ProviderError as err:
+            self._dump("error", {"name": request.name, "error": str(err)})
+            raise
+        self._dump("reply", {"name": request.name, **asdict(reply)})
+        return reply
+
+    def _dump(self, kind: str, payload: dict[str, Any]) -> None:
+        text = json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+        for secret in self._secrets:
+            text = text.replace(secret, "[REDACTED]")
+        with self._lock:
+            self._sink(f"--- kwiki {kind} ---\n{text}\n")
+
+
+class DeadlineLLM:
+    """One overall deadline for a command: once it has passed, every further call fails fast."""
+
+    def __init__(self, inner: LLM, seconds: float) -> None:
+        self._inner = inner
+        self._seconds = seconds
+        self._ends = time.monotonic() + seconds
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def complete(self, request: Request) -> Reply:
+        if time.monotonic() >= self._ends:
+            raise ProviderError(
+                f"the {self._seconds:g}s deadline for LLM calls has passed; '{request.name}' was not sent",
+                "raise `deadline` in kwiki.toml; unfinished sources stay pending for the next run",
+            )
+        return self._inner.complete(request)
+
+
+def stack(
+    inner: LLM,
+    *,
+    provider: str,
+    cache_dir: Path | None,
+    calls_log: Path | None,
+    meter: Meter,
+    deadline: float | None,
+    debug_sink: Callable[[str], object] | None,
+    secrets: Sequence[str],
+) -> LLM:
+    """Debug(Deadline(Logged(Metered(Cached(inner))))): the meter and log see cache hits as hits."""
+    llm: LLM = inner
+    if cache_dir is not None:
+        llm = CachedLLM(llm, cache_dir, provider)
+    llm = MeteredLLM(llm, meter)
+    if calls_log is not None:
+        llm = LoggedLLM(llm, CallLog(calls_log))
+    if deadline is not None:
+        llm = DeadlineLLM(llm, deadline)
+    if debug_sink is not None:
+        llm = DebugLLM(llm, debug_sink, secrets)
+    return llm

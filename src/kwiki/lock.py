@@ -1,0 +1,51 @@
+"""One kwiki writer per project: an exclusive flock on .kwiki/lock, released by the kernel if the process dies."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import TextIO
+
+from kwiki.errors import LockedError
+
+
+class ProjectLock:
+    """Context manager; a second holder fails at once with a message naming the first."""
+
+    def __init__(self, state_dir: Path, command: str) -> None:
+        self._path = state_dir / "lock"
+        self._command = command
+        self._handle: TextIO | None = None
+
+    def __enter__(self) -> ProjectLock:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        # "a+" so that a process that loses the race does not truncate the holder's description
+        handle = self._path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another kwiki process"
+            handle.close()
+            raise LockedError(
+                f"the project is locked by {holder}",
+                "wait for it to finish; the lock frees itself when that process exits",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        started = time.strftime("%Y-%m-%d %H:%M:%S")
+        handle.write(f"`kwiki {self._command}` (pid {os.getpid()}, started {started}, {sys.platform})\n")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._handle is not None:
+            self._handle.truncate(0)
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,92 @@
+"""Page assembly in code: frontmatter, the source page body, and the stable-date rule for rewrites."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kwiki.markdown import dump_page, split_frontmatter
+from kwiki.notes import SourceNote
+from kwiki.sanitize import one_line, strip_foreign_urls
+
+FOLDERS = {"source": "sources", "concept": "concepts", "entity": "entities", "method": "methods", "answer": "answers"}
+_TAG = re.compile(r"[^\w/-]+")
+
+
+@dataclass(frozen=True)
+class LinkTo:
+    """A resolved link from one page to another: basename plus the text to show."""
+
+    slug: str
+    title: str
+    description: str = ""
+
+    def markdown(self) -> str:
+        return f"[[{self.slug}|{self.title}]]" if self.title and self.title != self.slug else f"[[{self.slug}]]"
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    """Tags Obsidian accepts: lowercase letters, digits, `_ - /`, at least one non-digit, no spaces."""
+    out: list[str] = []
+    for tag in tags:
+        clean = _TAG.sub("-", tag.strip().lstrip("#").casefold()).strip("-/")
+        if clean and not clean.replace("-", "").isdigit() and clean not in out:
+            out.append(clean)
+    return out[:8]
+
+
+def source_body(note: SourceNote, source_text: str, links: Sequence[LinkTo], mentions_plain: Sequence[str],
+                callouts: Sequence[str]) -> str:
+    """Summary, key claims, verified quotes, and what it mentions (linked where a page exists)."""
+    summary = strip_foreign_urls(note.summary, [source_text]).strip() or "_No summary._"
+    meta = " · ".join(x for x in (f"`raw/{note.path}`", note.date, note.language) if x)
+    parts = [f"# {note.title}", f"> [!info] Source\n> {meta}", "## Summary", summary]
+    claims = [f"- {strip_foreign_urls(c.statement, [source_text])}" for c in note.claims if c.statement]
+    if claims:
+        parts += ["## Key claims", "\n".join(claims)]
+    quotes = [f'> "{c.quote.strip()}"' for c in note.claims if c.quote]
+    if quotes:
+        parts += ["## Quotes", "\n\n".join(quotes)]
+    mentioned = [f"- {link.markdown()}" + (f" — {link.description}" if link.description else "") for link in links]
+    mentioned += [f"- {name}" for name in mentions_plain]
+    if mentioned:
+        parts += ["## Mentions", "\n".join(mentioned)]
+    parts += list(callouts)
+    return "\n\n".join(parts)
+
+
+def source_frontmatter(note: SourceNote) -> dict[str, object]:
+    return {
+        "title": note.title,
+        "type": "source",
+        "summary": one_line(note.summary.split("\n")[0], 200),
+        "aliases": [],
+        "tags": clean_tags(note.tags),
+        "sources": [note.path],
+        **({"date": as_date(note.date)} if note.date else {}),
+    }
+
+
+def as_date(value: object) -> dt.date | str:
+    """A YAML date (unquoted, so Obsidian types it as Date) when the value is ISO, else the text."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+
+
+def render(frontmatter: Mapping[str, object], body: str, old_text: str | None, today: str) -> str:
+    """The page text, keeping `created` from the old page; the old text itself when only `updated` would change."""
+    old_meta = split_frontmatter(old_text)[0] if old_text else {}
+    created = as_date(old_meta.get("created") or today)
+    meta = {**frontmatter, "created": created, "updated": as_date(today)}
+    text = dump_page(meta, body)
+    if old_text is not None:
+        unchanged = dump_page({**meta, "updated": as_date(old_meta.get("updated") or today)}, body)
+        if unchanged == old_text:
+            return old_text
+    return text

@@ -1,0 +1,65 @@
+"""Plan: which sources are pending and why, what they will cost — decided before any call is made."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kwiki.discover import Discovery, in_scope, read_source
+from kwiki.extract import CHUNK_CHARS, split_text
+from kwiki.prompts import prompts_hash
+from kwiki.state import SourceRecord
+
+PROMPT_OVERHEAD_TOKENS = 1_500  # system prompt + schema + CLAUDE.md head, per call
+REPLY_TOKENS = 900  # a typical extraction reply
+
+
+@dataclass(frozen=True)
+class PendingSource:
+    path: str
+    reason: str  # new | changed | failed last time | prompts, model or CLAUDE.md changed
+    chunks: int
+    estimated_tokens: int
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    pending: tuple[PendingSource, ...]
+    unchanged: tuple[str, ...]
+    deleted: tuple[str, ...]
+
+
+def compile_key(provider: str, model: str, schema_path: Path) -> str:
+    """Prompts, model and CLAUDE.md together: changing any of them makes every source pending again."""
+    schema = schema_path.read_bytes() if schema_path.is_file() else b""
+    parts = [prompts_hash(), provider, model, hashlib.sha256(schema).hexdigest()]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
+def pending_reason(record: SourceRecord | None, sha256: str, key: str) -> str:
+    if record is None:
+        return "new"
+    if record.sha256 != sha256:
+        return "changed"
+    if record.status != "done":
+        return "failed last time"
+    if record.compile_key != key:
+        return "prompts, model or CLAUDE.md changed"
+    return ""
+
+
+def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceRecord], key: str) -> SourcePlan:
+    pending, unchanged = [], []
+    for found in discovery.found:
+        reason = pending_reason(known.get(found.rel), found.sha256, key)
+        if not reason:
+            unchanged.append(found.rel)
+            continue
+        chunks = len(split_text(read_source(raw, found.rel))) if found.size > CHUNK_CHARS else 1
+        tokens = found.size // 4 + chunks * (PROMPT_OVERHEAD_TOKENS + REPLY_TOKENS) + (900 if chunks > 1 else 0)
+        pending.append(PendingSource(found.rel, reason, chunks, tokens))
+    present = {f.rel for f in discovery.found}
+    deleted = [p for p in sorted(known) if in_scope(p, discovery.scope) and p not in present]
+    return SourcePlan(tuple(pending), tuple(unchanged), tuple(deleted))

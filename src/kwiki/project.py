@@ -1,0 +1,59 @@
+"""Where a kwiki project keeps things on disk (DESIGN §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG_NAME = "kwiki.toml"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders and files of one project, all derived from its root."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def schema(self) -> Path:
+        return self.root / "CLAUDE.md"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def wiki(self) -> Path:
+        return self.root / "wiki"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".kwiki"
+
+    @property
+    def state_db(self) -> Path:
+        return self.state_dir / "state.sqlite"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / "cache"
+
+    @property
+    def base_dir(self) -> Path:
+        return self.state_dir / "base"
+
+    @property
+    def calls_log(self) -> Path:
+        return self.state_dir / "calls.jsonl"
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds kwiki.toml."""
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None

@@ -1,0 +1,219 @@
+"""Answering from the wiki: pages within a budget, one model call, only honest citations, filed back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from kwiki import vault
+from kwiki.errors import ProviderError, UsageError
+from kwiki.index import LogEntry, append_log, write_index
+from kwiki.links import VaultIndex
+from kwiki.llm.base import LLM, Request
+from kwiki.llm.blocks import fence_json
+from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks, split_frontmatter
+from kwiki.project import Paths
+from kwiki.prompts import load_prompt
+from kwiki.sanitize import strip_foreign_urls
+from kwiki.search import Hit, refresh_index, search
+from kwiki.slugs import slugify, unique_slug
+
+DEFAULT_LIMIT = 8
+DEFAULT_BUDGET = 24_000  # characters of page text sent to the model
+MIN_EXCERPT = 500  # below this much room, a page's excerpt would be too thin to be worth sending
+ANSWER_TOKENS = 2048
+ANSWERS = "answers"
+GAP = "[…]"
+NO_PAGES = "No page in the wiki matches this question, so there is nothing to answer from."
+
+
+@dataclass(frozen=True)
+class ContextPage:
+    """A page (or the sections of it that fit the budget) as the model sees it."""
+
+    page: str  # wiki-relative path
+    title: str
+    type: str
+    text: str
+    earlier_answer: bool
+    truncated: bool = False
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.page).stem
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The model's answer, citations checked: `removed_citations` names the links that were dropped."""
+
+    question: str
+    text: str
+    citations: tuple[ContextPage, ...]
+    pages: tuple[ContextPage, ...]
+    removed_citations: tuple[str, ...] = ()
+
+
+def require_question(question: str) -> str:
+    text = " ".join(question.split())
+    if not text:
+        raise UsageError("the question is empty", 'ask something, e.g. kwiki query "what is verifiability?"')
+    return text
+
+
+# --- context ----------------------------------------------------------------------------------------------
+
+
+def select_context(hits: list[Hit], budget: int) -> list[ContextPage]:
+    """Pages in rank order while they fit `budget` characters; a page too long for the room left is cut to the
+    sections that best match the question."""
+    chosen: list[ContextPage] = []
+    room = budget
+    for hit in hits:
+        if room < min(MIN_EXCERPT, len(hit.text)):
+            continue
+        text = hit.text if len(hit.text) <= room else _excerpt(hit, room)
+        chosen.append(ContextPage(hit.page, hit.title, hit.type, text, hit.earlier_answer, text != hit.text))
+        room -= len(text)
+    return chosen
+
+
+def _sections(text: str) -> list[str]:
+    """The text cut before every heading; the part before the first heading is the lead."""
+    lines = text.split("\n")
+    starts = sorted({0} | {h.line - 1 for h in parse_page(text).headings if 0 < h.line <= len(lines)})
+    return ["\n".join(lines[a:b]).strip("\n") for a, b in zip(starts, [*starts[1:], len(lines)], strict=True)]
+
+
+def _excerpt(hit: Hit, room: int) -> str:
+    """The lead, then the sections holding most matched sentences, in page order, within `room` characters."""
+    sections = _sections(hit.text)
+    wanted = sorted(
+        range(len(sections)),
+        key=lambda i: (i != 0, -sum(sentence in sections[i] for sentence in hit.sentences), i),
+    )
+    kept: set[int] = set()
+    used = 0
+    for index in wanted:
+        cost = len(sections[index]) + len(GAP) + 2
+        if used + cost <= room:
+            kept.add(index)
+            used += cost
+    if not kept:
+        cut = hit.text[: room - len(GAP) - 1]
+        return cut[: cut.rfind(" ")] + " " + GAP if " " in cut else cut
+    return _join(sections, kept)
+
+
+def _join(sections: list[str], kept: set[int]) -> str:
+    parts: list[str] = []
+    for index, section in enumerate(sections):
+        if index in kept:
+            parts.append(section)
+        elif not parts or parts[-1] != GAP:
+            parts.append(GAP)
+    return "\n\n".join(parts)
+
+
+# --- answering --------------------------------------------------------------------------------------------
+
+
+def answer(
+    paths: Paths, llm: LLM, question: str, limit: int = DEFAULT_LIMIT, budget: int = DEFAULT_BUDGET
+) -> Answer:
+    """Refresh the index, retrieve, ask the model once, check what it cites against the pages it was sent."""
+    question = require_question(question)
+    refresh_index(paths)
+    pages = select_context(search(paths, question, limit), budget)
+    if not pages:
+        return Answer(question, NO_PAGES, (), ())
+    reply = llm.complete(build_request(question, pages))
+    if not reply.text.strip():
+        raise ProviderError("the model returned an empty answer", "run the query again or try another model")
+    text, cited, removed = check_citations(reply.text, pages)
+    return Answer(question, text, cited, tuple(pages), removed)
+
+
+def build_request(question: str, pages: list[ContextPage]) -> Request:
+    payload = {
+        "question": question,
+        "pages": [
+            {"page": page.name, "title": page.title, "text": page.text, "earlier_answer": page.earlier_answer}
+            for page in pages
+        ],
+    }
+    system, user = load_prompt("query").render(data=fence_json(payload))
+    return Request("query", system, user, None, ANSWER_TOKENS)
+
+
+def check_citations(
+    text: str, pages: list[ContextPage]
+) -> tuple[str, tuple[ContextPage, ...], tuple[str, ...]]:
+    """(clean text, pages cited, links removed): a link to any page not sent becomes its display text.
+
+    URLs and images that none of the sent pages contains are dropped too: a saved answer is opened in
+    Obsidian, which would fetch them.
+    """
+    sent = VaultIndex.from_paths(p.page for p in pages)
+    by_path = {p.page: p for p in pages}
+    cited: dict[str, ContextPage] = {}
+    removed: list[str] = []
+
+    def check(link: Link) -> str | None:
+        found = None if link.embed else sent.resolve(link.target, f"{ANSWERS}/answer.md")
+        if found is None:
+            removed.append(link.target or link.subpath)
+            return link.shown
+        cited.setdefault(found, by_path[found])
+        return None
+
+    clean = replace_wikilinks(text.strip(), check)
+    return strip_foreign_urls(clean, [p.text for p in pages]), tuple(cited.values()), tuple(removed)
+
+
+# --- filing it back ---------------------------------------------------------------------------------------
+
+
+def save_answer(paths: Paths, result: Answer, today: dt.date) -> str:
+    """Write wiki/answers/<slug>.md, log it, refresh index.md; returns the wiki-relative path."""
+    vault_index = VaultIndex.scan(paths.wiki)
+    taken = {PurePosixPath(p).stem.casefold() for p in vault_index.paths}
+    slug = unique_slug(slugify(result.question), taken)
+    rel = f"{ANSWERS}/{slug}.md"
+    meta = {
+        "title": result.question,
+        "type": "answer",
+        "question": result.question,
+        "cites": [f"[[{page.name}]]" for page in result.citations],
+        "sources": _cited_sources(paths, result.citations),
+        "tags": ["answer"],
+        "created": today,
+        "updated": today,
+    }
+    vault.write_text(paths.wiki, rel, dump_page(meta, f"# {result.question}\n\n{result.text}"))
+    append_query_log(paths, today, result.question, slug)
+    write_index(paths)
+    return rel
+
+
+def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:
+    """The union of the cited pages' `sources`, in order of first citation."""
+    found: dict[str, None] = {}
+    for page in cited:
+        try:
+            meta, _ = split_frontmatter((paths.wiki / page.page).read_text(encoding="utf-8"))
+        except FileNotFoundError:  # deleted since it was retrieved
+            continue
+        sources = meta.get("sources")
+        for source in sources if isinstance(sources, list) else []:
+            found.setdefault(str(source), None)
+    return list(found)
+
+
+def append_query_log(paths: Paths, today: dt.date, question: str, slug: str) -> None:
+    """Add a `query` entry to log.md; the file is read and written whole, atomically."""
+    log = paths.wiki / "log.md"
+    old = log.read_text(encoding="utf-8") if log.is_file() else None
+    entry = LogEntry(today.isoformat(), "query", question, (f"- Answer: [[{slug}]]",))
+    vault.write_text(paths.wiki, "log.md", append_log(old, [entry]))

@@ -1,0 +1,208 @@
+"""Resolve: map every mention of every source to one canonical page, in code, independent of source order."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from kwiki.notes import Claim, Mention, SourceNote
+from kwiki.slugs import slugify, unique_slug
+
+KIND_PRIORITY = {"entity": 0, "method": 1, "concept": 2}
+_ARTICLES = ("the ", "a ", "an ", "der ", "die ", "das ")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One thing the sources discuss: its canonical name, other names, type and evidence."""
+
+    key: str  # normalized canonical name: the page's identity across runs
+    title: str
+    kind: str
+    aliases: tuple[str, ...]
+    sources: tuple[str, ...]  # raw paths that mention it, sorted
+    descriptions: tuple[tuple[str, str], ...]  # (source, description)
+    keys: frozenset[str]  # every normalized name that resolves here
+
+    @property
+    def deserves_page(self) -> bool:
+        return len(self.sources) >= 2 or self.central
+
+    central: bool = False
+
+
+def normalize_name(name: str) -> str:
+    """Case, diacritics, punctuation, possessives, articles and a plural on the last word folded away."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"['’]s\b", "", text)
+    text = " ".join(re.findall(r"[^\W_]+", text))
+    for article in _ARTICLES:
+        if text.startswith(article) and len(text) > len(article) + 2:
+            text = text[len(article) :]
+    words = text.split()
+    if words:
+        words[-1] = _singular(words[-1])
+    return " ".join(words)
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(w[0] for w in words)
+
+
+def acronym_match(a: str, b: str) -> bool:
+    """'llm os' ~ 'llm operating system': each word of the shorter is a word or the initials of a run in the other."""
+    short, long = sorted((a.split(), b.split()), key=len)
+    if short == long or len(short) == len(long):
+        return False
+    return _align(short, long)
+
+
+def _align(short: Sequence[str], long: Sequence[str]) -> bool:
+    if not short:
+        return not long
+    head = short[0]
+    for size in range(1, len(long) - len(short) + 2):
+        run = long[:size]
+        matches = (size == 1 and run[0] == head) or (size > 1 and _initials(run) == head)
+        if matches and _align(short[1:], long[size:]):
+            return True
+    return False
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        self.parent.setdefault(key, key)
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            low, high = sorted((ra, rb))
+            self.parent[high] = low
+
+
+def _link_names(union: _Union, keys: Iterable[str]) -> None:
+    """Fuzzy step: acronym expansions, and concatenations ('slip box' ~ 'slipbox'), blocked by first letter."""
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(set(keys)):
+        if key:
+            by_first[key[0]].append(key)
+    for block in by_first.values():
+        squashed: dict[str, str] = {}
+        for key in block:
+            flat = key.replace(" ", "")
+            if flat in squashed:
+                union.union(key, squashed[flat])
+            squashed.setdefault(flat, key)
+        multi = [k for k in block if " " in k]
+        for i, a in enumerate(multi):
+            for b in multi[i + 1 :]:
+                if acronym_match(a, b):
+                    union.union(a, b)
+
+
+def resolve(notes: Mapping[str, SourceNote]) -> list[Cluster]:
+    """Clusters of every mention, sorted by key; the same notes in any order give the same clusters."""
+    union = _Union()
+    surface: dict[str, Counter[str]] = defaultdict(Counter)
+    for path in sorted(notes):
+        for mention in notes[path].mentions:
+            key = normalize_name(mention.name)
+            if not key:
+                continue
+            union.find(key)
+            surface[key][mention.name] += 1
+            for alias in mention.aliases:
+                alias_key = normalize_name(alias)
+                if alias_key and len(alias_key) > 1:
+                    union.union(key, alias_key)
+                    surface[alias_key][alias] += 0
+    _link_names(union, list(union.parent))
+    return _clusters(notes, union, surface)
+
+
+def _clusters(notes: Mapping[str, SourceNote], union: _Union, surface: Mapping[str, Counter[str]]) -> list[Cluster]:
+    groups: dict[str, list[tuple[str, Mention]]] = defaultdict(list)
+    for path in sorted(notes):
+        for m in notes[path].mentions:
+            key = normalize_name(m.name)
+            if key:
+                groups[union.find(key)].append((path, m))
+    members: dict[str, set[str]] = defaultdict(set)
+    for key in union.parent:
+        members[union.find(key)].add(key)
+    clusters = [_cluster(mentions, frozenset(members[root]), surface) for root, mentions in groups.items()]
+    return sorted(clusters, key=lambda c: c.key)
+
+
+def _cluster(mentions: list[tuple[str, Mention]], keys: frozenset[str], surface: Mapping[str, Counter[str]]) -> Cluster:
+    by_source: dict[str, list[Mention]] = defaultdict(list)
+    for path, m in mentions:
+        by_source[path].append(m)
+    name_sources: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    for items in by_source.values():
+        for name in {m.name for m in items}:
+            name_sources[name] += 1
+        kinds.update({m.kind for m in items})
+    title = min(name_sources, key=lambda n: (-name_sources[n], len(n), n))
+    kind = min(kinds, key=lambda k: (-kinds[k], KIND_PRIORITY.get(k, 9)))
+    names = {n for k in keys for n in surface.get(k, ())}
+    names |= {a for ms in by_source.values() for m in ms for a in m.aliases}
+    aliases = tuple(sorted({n for n in names if n.casefold() != title.casefold()}, key=str.casefold))
+    descriptions = tuple((p, ms[0].description) for p, ms in sorted(by_source.items()) if ms[0].description)
+    central = any(m.central for ms in by_source.values() for m in ms)
+    return Cluster(normalize_name(title), title, kind, _dedupe_aliases(aliases), tuple(sorted(by_source)),
+                   descriptions, keys, central)
+
+
+def _dedupe_aliases(aliases: Sequence[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for alias in aliases:
+        seen.setdefault(alias.casefold(), alias)
+    return tuple(seen.values())[:12]
+
+
+def claims_for(cluster: Cluster, notes: Mapping[str, SourceNote]) -> list[tuple[str, Claim]]:
+    """(source path, claim) for every claim whose subject resolves to this cluster, in source order."""
+    out = []
+    for path in cluster.sources:
+        for claim in notes[path].claims:
+            if normalize_name(claim.subject) in cluster.keys:
+                out.append((path, claim))
+    return out
+
+
+def assign_slugs(clusters: Sequence[Cluster], fixed: Mapping[str, str], taken: set[str]) -> dict[str, str]:
+    """cluster key → basename. `fixed` keeps slugs already on disk; new ones are derived from titles, sorted."""
+    slugs = {}
+    for cluster in clusters:
+        if cluster.key in fixed:
+            slugs[cluster.key] = fixed[cluster.key]
+            taken.add(fixed[cluster.key].casefold())
+    for cluster in sorted(clusters, key=lambda c: c.key):
+        if cluster.key not in slugs:
+            slug = unique_slug(slugify(cluster.title), taken)
+            taken.add(slug.casefold())
+            slugs[cluster.key] = slug
+    return slugs

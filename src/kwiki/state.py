@@ -1,0 +1,156 @@
+"""The project's memory in .kwiki/state.sqlite: sources, their extracted notes, pages, contradictions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    compile_key TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '',
+    pages TEXT NOT NULL DEFAULT '[]', note TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS pages (
+    path TEXT PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, input_hash TEXT NOT NULL,
+    sources TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE IF NOT EXISTS contradictions (
+    id TEXT PRIMARY KEY, subject TEXT NOT NULL, page_a TEXT NOT NULL, page_b TEXT NOT NULL,
+    source_a TEXT NOT NULL, source_b TEXT NOT NULL, claim_a TEXT NOT NULL, claim_b TEXT NOT NULL,
+    status TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS pair_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One raw source as of its last ingest; `note` is the extracted SourceNote as JSON ('' when failed)."""
+
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    compile_key: str
+    status: str  # "done" | "failed"
+    error: str = ""
+    pages: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """A knowledge page kwiki owns: `key` is its identity (normalized name), `input_hash` what it was written from."""
+
+    path: str
+    kind: str
+    key: str
+    input_hash: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContradictionRecord:
+    id: str
+    subject: str
+    page_a: str
+    page_b: str
+    source_a: str
+    source_b: str
+    claim_a: str
+    claim_b: str
+    status: str  # "open" | "resolved" | "superseded"
+    note: str = ""
+
+
+class State:
+    """A thin typed layer over sqlite; every write happens inside `transaction()`."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: Path) -> State:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(SCHEMA)
+        return cls(connection)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def sources(self) -> list[SourceRecord]:
+        rows = self._db.execute("SELECT * FROM sources ORDER BY path").fetchall()
+        return [_source(row) for row in rows]
+
+    def put_source(self, record: SourceRecord) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?,?)",
+            (record.path, record.sha256, record.size, record.mtime_ns, record.compile_key, record.status,
+             record.error, json.dumps(list(record.pages)), record.note),
+        )
+
+    def delete_source(self, path: str) -> None:
+        self._db.execute("DELETE FROM sources WHERE path = ?", (path,))
+
+    def pages(self) -> list[PageRecord]:
+        rows = self._db.execute("SELECT path, kind, key, input_hash, sources FROM pages ORDER BY path")
+        return [PageRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows]
+
+    def put_page(self, record: PageRecord) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)",
+            (record.path, record.kind, record.key, record.input_hash, json.dumps(list(record.sources))),
+        )
+
+    def delete_page(self, path: str) -> None:
+        self._db.execute("DELETE FROM pages WHERE path = ?", (path,))
+
+    def contradictions(self) -> list[ContradictionRecord]:
+        rows = self._db.execute("SELECT * FROM contradictions ORDER BY id").fetchall()
+        return [ContradictionRecord(*row) for row in rows]
+
+    def add_contradictions(self, records: Iterable[ContradictionRecord]) -> None:
+        for r in records:
+            self._db.execute(
+                "INSERT OR REPLACE INTO contradictions VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (r.id, r.subject, r.page_a, r.page_b, r.source_a, r.source_b, r.claim_a, r.claim_b,
+                 r.status, r.note),
+            )
+
+    def replace_contradictions(self, records: Iterable[ContradictionRecord]) -> None:
+        self._db.execute("DELETE FROM contradictions")
+        self.add_contradictions(records)
+
+    def pair_cache_get(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM pair_cache WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def pair_cache_put(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO pair_cache VALUES (?, ?)", (key, value))
+
+
+def _source(row: tuple[Any, ...]) -> SourceRecord:
+    path, sha, size, mtime, key, status, error, pages, note = row
+    return SourceRecord(path, sha, size, mtime, key, status, error, tuple(json.loads(pages)), note)

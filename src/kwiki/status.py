@@ -1,0 +1,99 @@
+"""What `kwiki status` reports: the settings in effect and where each came from, the key, server, counts."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kwiki import __version__
+from kwiki.config import Config, api_key, key_var
+from kwiki.project import Paths
+
+PROBE_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: str | None
+    origin: str
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """Whether the API key is set; the key itself never leaves the environment."""
+
+    env: str | None  # the variable kwiki reads it from; None when the provider needs no key
+    present: bool
+    required: bool
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The answer of `GET <base_url>/models`: any HTTP reply means the server is reachable."""
+
+    url: str
+    reachable: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Counts:
+    raw_files: int
+    wiki_pages: int
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    root: Path
+    provider: Setting
+    model: Setting
+    base_url: Setting
+    api_key: KeyStatus
+    endpoint: Endpoint | None  # checked only when a base_url is set
+    counts: Counts
+
+
+def status_report(paths: Paths, config: Config, env: Mapping[str, str]) -> StatusReport:
+    origins = config.origins
+    return StatusReport(
+        root=paths.root,
+        provider=Setting(config.provider, origins.get("provider", "default")),
+        model=Setting(config.model, origins.get("model", "default")),
+        base_url=Setting(config.base_url, origins.get("base_url", "default")),
+        api_key=KeyStatus(
+            env=key_var(config),
+            present=api_key(config, env) is not None,
+            required=config.provider == "anthropic" or (config.provider == "openai" and not config.base_url),
+        ),
+        endpoint=probe(config.base_url) if config.base_url else None,
+        counts=Counts(raw_files=count_files(paths.raw), wiki_pages=count_files(paths.wiki, ".md")),
+    )
+
+
+def probe(base_url: str, timeout: float = PROBE_TIMEOUT) -> Endpoint:
+    """GET <base_url>/models without the key: a 401 still proves the server is there."""
+    url = base_url.rstrip("/") + "/models"
+    request = urllib.request.Request(url, headers={"User-Agent": f"kwiki/{__version__}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Endpoint(url, True, f"HTTP {response.status}")
+    except urllib.error.HTTPError as exc:
+        return Endpoint(url, True, f"HTTP {exc.code}")
+    except urllib.error.URLError as exc:
+        return Endpoint(url, False, str(exc.reason))
+    except (OSError, http.client.HTTPException) as exc:
+        return Endpoint(url, False, str(exc) or type(exc).__name__)
+
+
+def count_files(folder: Path, suffix: str = "") -> int:
+    """Files under `folder` ending with `suffix`, skipping hidden files and folders (such as .obsidian/)."""
+    count = 0
+    for _dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
+        count += sum(1 for name in filenames if not name.startswith(".") and name.endswith(suffix))
+    return count

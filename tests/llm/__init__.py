@@ -1,0 +1,1 @@
+"""Tests of the LLM boundary: validation, adapters over mock and loopback HTTP, the fake and the wrappers."""
