@@ -31,6 +31,7 @@ class VaultIndex:
             by_name[_key(posixpath.basename(path))].append(path)
         # shortest path string first: that is the one Obsidian picks among same-named files
         self._by_name = {name: sorted(found, key=lambda p: (len(p), p)) for name, found in by_name.items()}
+        self._memo: dict[tuple[str, str], str | None] = {}  # a vault links the same targets many times
 
     @classmethod
     def scan(cls, wiki_root: Path) -> VaultIndex:
@@ -57,6 +58,12 @@ class VaultIndex:
         if not target:
             return from_path if from_path in self else None
         folder = posixpath.dirname(from_path)
+        key = (target, folder)
+        if key not in self._memo:
+            self._memo[key] = self._resolve(target, folder)
+        return self._memo[key]
+
+    def _resolve(self, target: str, folder: str) -> str | None:
         if target.startswith(("./", "../")):
             target = posixpath.normpath(posixpath.join(folder, target))
         for candidate in _candidates(target):

@@ -112,33 +112,52 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
 # --- the markdown-it parser -------------------------------------------------------------------------------
 
 
-def _wikilink_rule(state: StateInline, silent: bool) -> bool:
-    src, pos = state.src, state.pos
+@dataclass(frozen=True)
+class _Wiki:
+    """A wikilink found in inline text: `start`/`end` delimit its markup, `inner` has `\\|` unescaped."""
+
+    start: int
+    end: int
+    inner: str
+    embed: bool
+
+
+def _wiki_at(src: str, pos: int) -> _Wiki | None:
     embed = src.startswith("![[", pos)
     start = pos + 1 if embed else pos
     if not src.startswith("[[", start):
-        return False
+        return None
     end = src.find("]]", start + 2)
     inner = src[start + 2 : end] if end > 0 else ""
     if not inner.strip() or "\n" in inner or "[[" in inner:
+        return None
+    return _Wiki(pos, end + 2, inner.replace("\\|", "|"), embed)
+
+
+def _scan_wikis(src: str) -> Iterator[_Wiki]:
+    """What the inline rule finds, for text that holds no code, html, escapes or markdown links."""
+    pos = src.find("[[")
+    while pos >= 0:
+        found = _wiki_at(src, pos - 1) if pos > 0 and src[pos - 1] == "!" else None
+        found = found or _wiki_at(src, pos)
+        if found is not None:
+            yield found
+        pos = src.find("[[", found.end if found else pos + 1)
+
+
+def _wikilink_rule(state: StateInline, silent: bool) -> bool:
+    found = _wiki_at(state.src, state.pos)
+    if found is None:
         return False
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.content = inner.replace("\\|", "|")
-        token.markup = src[pos : end + 2]
-        token.meta = {
-            "embed": embed,
-            "offset": src.count("\n", 0, pos),
-            "column": pos - src.rfind("\n", 0, pos) - 1,
-        }
-    state.pos = end + 2
+        token.meta = {"wiki": found}
+    state.pos = found.end
     return True
 
 
-def _with_offset(
-    rule: Callable[[StateInline, bool], bool], kinds: set[str]
-) -> Callable[[StateInline, bool], bool]:
-    """Wrap a built-in rule so the tokens it creates know their line inside the inline block."""
+def _with_offset(rule: Callable[[StateInline, bool], bool], kinds: set[str]) -> Callable[[StateInline, bool], bool]:
+    """Wrap a built-in rule so the tokens it creates know where they start in the inline text."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         pos, before = state.pos, len(state.tokens)
@@ -146,7 +165,7 @@ def _with_offset(
         if matched and not silent:
             for token in state.tokens[before:]:
                 if token.type in kinds:
-                    token.meta = {**(token.meta or {}), "offset": state.src.count("\n", 0, pos)}
+                    token.meta = {**(token.meta or {}), "start": pos}
                     break
         return matched
 
@@ -155,7 +174,8 @@ def _with_offset(
 
 @cache
 def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark").enable("table").disable(["emphasis", "entity"])
+    """Block structure for every page; inline parsing runs on demand (see `_children`), as it is the slow half."""
+    md = MarkdownIt("commonmark").enable("table").disable(["emphasis", "entity", "inline", "text_join"])
     for name in ("link", "image", "autolink"):
         rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
         md.inline.ruler.at(name, _with_offset(rule, {"link_open", "image"}))
@@ -163,13 +183,27 @@ def _parser() -> MarkdownIt:
     return md
 
 
+# Inline text without these holds only plain text and wikilinks, which `_scan_wikis` finds exactly.
+_NEEDS_INLINE_PARSE = re.compile(r"[`<\\]|\]\(|\]\[")
+
+
+def _children(content: str, env: dict[str, Any]) -> list[Token] | None:
+    """markdown-it's inline tokens for the text, or None when a plain scan gives the same links."""
+    if not env.get("references") and not _NEEDS_INLINE_PARSE.search(content):
+        return None
+    tokens: list[Token] = []
+    md = _parser()
+    md.inline.parse(content, md, env, tokens)
+    return tokens
+
+
 # --- reading tokens ----------------------------------------------------------------------------------------
 
 
-def _wiki_link(token: Token, line: int) -> Link:
-    target_part, _, display = token.content.partition("|")
+def _wiki_link(wiki: _Wiki, line: int) -> Link:
+    target_part, _, display = wiki.inner.partition("|")
     target, _, subpath = target_part.partition("#")
-    return Link(target.strip(), subpath.strip(), display.strip(), bool(token.meta["embed"]), line, "wiki")
+    return Link(target.strip(), subpath.strip(), display.strip(), wiki.embed, line, "wiki")
 
 
 def _md_link(href: str, display: str, embed: bool, line: int) -> Link:
@@ -189,13 +223,26 @@ def _label(children: list[Token], start: int) -> str:
     return "".join(parts)
 
 
-def _inline_links(inline: Token, first_line: int) -> Iterator[Link]:
-    children = inline.children or []
+def _wikis(content: str, env: dict[str, Any]) -> list[_Wiki]:
+    children = _children(content, env)
+    if children is None:
+        return list(_scan_wikis(content))
+    return [token.meta["wiki"] for token in children if token.type == "wikilink"]
+
+
+def _inline_links(content: str, env: dict[str, Any], first_line: int) -> Iterator[Link]:
+    children = _children(content, env)
+    if children is None:
+        for wiki in _scan_wikis(content):
+            yield _wiki_link(wiki, first_line + content.count("\n", 0, wiki.start))
+        yield from _bare_urls(content, content, first_line)
+        return
     in_label = False
     for index, token in enumerate(children):
-        line = first_line + int((token.meta or {}).get("offset", 0))
+        start = token.meta["wiki"].start if token.type == "wikilink" else (token.meta or {}).get("start", 0)
+        line = first_line + content.count("\n", 0, start)
         if token.type == "wikilink":
-            yield _wiki_link(token, line)
+            yield _wiki_link(token.meta["wiki"], line)
         elif token.type == "link_open":
             in_label = True
             yield _md_link(str(token.attrGet("href") or ""), _label(children, index), False, line)
@@ -204,7 +251,7 @@ def _inline_links(inline: Token, first_line: int) -> Iterator[Link]:
         elif token.type == "image":
             yield _md_link(str(token.attrGet("src") or ""), token.content, True, line)
         elif token.type == "text" and not in_label:
-            yield from _bare_urls(token.content, inline.content, first_line)
+            yield from _bare_urls(token.content, content, first_line)
 
 
 def _bare_urls(text: str, block: str, first_line: int) -> Iterator[Link]:
@@ -214,11 +261,17 @@ def _bare_urls(text: str, block: str, first_line: int) -> Iterator[Link]:
         yield Link(url, "", "", False, line, "url")
 
 
-def _heading_text(inline: Token) -> str:
+def _heading_text(content: str, env: dict[str, Any]) -> str:
+    children = _children(content, env)
+    if children is None:
+        shown = content
+        for wiki in reversed(list(_scan_wikis(content))):
+            shown = shown[: wiki.start] + _wiki_link(wiki, 0).shown + shown[wiki.end :]
+        return shown.strip()
     parts = []
-    for token in inline.children or []:
+    for token in children:
         if token.type == "wikilink":
-            parts.append(_wiki_link(token, 0).shown)
+            parts.append(_wiki_link(token.meta["wiki"], 0).shown)
         elif token.type in ("text", "code_inline"):
             parts.append(token.content)
     return "".join(parts).strip()
@@ -227,14 +280,14 @@ def _heading_text(inline: Token) -> str:
 def _walk(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
     links: list[Link] = []
     headings: list[Heading] = []
-    tokens = _parser().parse(body)
+    env: dict[str, Any] = {}
+    tokens = _parser().parse(body, env)
     for index, token in enumerate(tokens):
         if token.type == "inline" and token.map is not None:
-            links.extend(_inline_links(token, body_line + token.map[0]))
+            links.extend(_inline_links(token.content, env, body_line + token.map[0]))
         elif token.type == "heading_open" and token.map is not None:
-            headings.append(
-                Heading(int(token.tag[1]), _heading_text(tokens[index + 1]), body_line + token.map[0])
-            )
+            text = _heading_text(tokens[index + 1].content, env)
+            headings.append(Heading(int(token.tag[1]), text, body_line + token.map[0]))
     return links, headings
 
 
@@ -284,20 +337,20 @@ class _Spot:
 
 def _spots(text: str) -> Iterator[_Spot]:
     in_table = False
-    for token in _parser().parse(text):
+    env: dict[str, Any] = {}
+    for token in _parser().parse(text, env):
         if token.type in ("table_open", "table_close"):
             in_table = token.type == "table_open"
         if token.type != "inline" or token.map is None:
             continue
-        block_lines = token.content.split("\n")
-        for child in token.children or []:
-            if child.type == "wikilink":
-                offset = int(child.meta["offset"])
-                line = token.map[0] + offset
-                link = _wiki_link(child, line + 1)
-                yield _Spot(
-                    line, block_lines[offset], int(child.meta["column"]), child.markup, link, in_table
-                )
+        content = token.content
+        block_lines = content.split("\n")
+        for wiki in _wikis(content, env):
+            offset = content.count("\n", 0, wiki.start)
+            column = wiki.start - content.rfind("\n", 0, wiki.start) - 1
+            line = token.map[0] + offset
+            markup = content[wiki.start : wiki.end]
+            yield _Spot(line, block_lines[offset], column, markup, _wiki_link(wiki, line + 1), in_table)
 
 
 def _locate(line: str, spot: _Spot, cursor: int) -> tuple[int, str]:

@@ -152,21 +152,23 @@ def check_citations(
 ) -> tuple[str, tuple[ContextPage, ...], tuple[str, ...]]:
     """(clean text, pages cited, links removed): a link to any page not sent becomes its display text.
 
-    URLs and images that none of the sent pages contains are dropped too: a saved answer is opened in
-    Obsidian, which would fetch them.
+    A link to a sent page's title (a common slip) is rewritten to its name. URLs and images that none of the
+    sent pages contains are dropped too: a saved answer is opened in Obsidian, which would fetch them.
     """
     sent = VaultIndex.from_paths(p.page for p in pages)
     by_path = {p.page: p for p in pages}
+    by_title = {p.title.casefold(): p for p in pages}
     cited: dict[str, ContextPage] = {}
     removed: list[str] = []
 
     def check(link: Link) -> str | None:
         found = None if link.embed else sent.resolve(link.target, f"{ANSWERS}/answer.md")
-        if found is None:
+        page = by_path[found] if found else (None if link.embed else by_title.get(link.target.casefold()))
+        if page is None:
             removed.append(link.target or link.subpath)
             return link.shown
-        cited.setdefault(found, by_path[found])
-        return None
+        cited.setdefault(page.page, page)
+        return None if found else f"[[{page.name}|{link.shown}]]"
 
     clean = replace_wikilinks(text.strip(), check)
     return strip_foreign_urls(clean, [p.text for p in pages]), tuple(cited.values()), tuple(removed)

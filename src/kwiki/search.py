@@ -111,7 +111,9 @@ def _open(paths: Paths) -> Iterator[sqlite3.Connection]:
     target = safe_target(paths.state_dir, INDEX_NAME)
     try:
         db = _connect(target)
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
+        if exc.sqlite_errorcode not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):  # e.g. locked: not ours to fix
+            raise
         for suffix in ("", "-wal", "-shm"):
             remove(paths.state_dir, INDEX_NAME + suffix)
         db = _connect(target)
@@ -189,6 +191,9 @@ def refresh_index(paths: Paths) -> RefreshStats:
     """Bring the index in line with wiki/: pages whose mtime and size are unchanged are not even read."""
     on_disk = _scan(paths.wiki)
     with _open(paths) as db:
+        stamps = {row[0]: (row[1], row[2]) for row in db.execute("SELECT path, mtime_ns, size FROM pages")}
+        if stamps == on_disk:  # the common case for a query: no write lock, nothing read
+            return RefreshStats(unchanged=len(on_disk))
         db.execute("BEGIN IMMEDIATE")
         known = {row[0]: row[1:] for row in db.execute("SELECT path, id, mtime_ns, size, sha256 FROM pages")}
         gone = known.keys() - on_disk.keys()
@@ -235,7 +240,7 @@ def _insert(db: sqlite3.Connection, rel: str, stamp: tuple[int, int], digest: st
     folder = PurePosixPath(rel).parts[0]
     heading = next((h.text for h in page.headings if h.level == 1), "")
     title = _text(meta.get("title")) or heading or _stem(rel)
-    page_type = _text(meta.get("type")) or FOLDER_TYPES.get(folder, "page")
+    page_type = _text(meta.get("type")).lower() or FOLDER_TYPES.get(folder, "page")
     row = (rel, _stem(rel).casefold(), title, page_type, *stamp, digest)
     sql = "INSERT INTO pages (path, name, title, type, mtime_ns, size, sha256) VALUES (?, ?, ?, ?, ?, ?, ?)"
     page_id = db.execute(sql, row).lastrowid

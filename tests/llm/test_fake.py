@@ -12,7 +12,7 @@ from kwiki.errors import ProviderError, UsageError
 from kwiki.llm.base import Request, Usage
 from kwiki.llm.fake import FakeLLM
 
-SCHEMA = {
+SCHEMA: dict[str, object] = {
     "type": "object",
     "properties": {"title": {"type": "string"}, "summary": {"type": "string"}},
     "required": ["title", "summary"],

@@ -137,7 +137,7 @@ def test_schema_invalid_json_twice_is_a_clear_error_for_openai() -> None:
 
 def test_refusal_field_is_a_provider_error() -> None:
     server = MockServer(completion(None, refusal="I can't help with that."))
-    with pytest.raises(ProviderError, match="refused the 'summarize' request: I can't help with that."):
+    with pytest.raises(ProviderError, match=r"refused the 'summarize' request: I can't help"):
         adapter(server).complete(summarize())
 
 

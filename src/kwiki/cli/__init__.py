@@ -3,6 +3,8 @@
 from kwiki.cli import ingest, init, status  # noqa: F401  (importing a command module registers its command)
 from kwiki.cli.app import app
 
+__all__ = ["app", "main"]
+
 
 def main() -> None:
     app()

@@ -113,12 +113,17 @@ INJECTION = re.compile(
     re.IGNORECASE,
 )
 
+# Cheap substring test first: the pattern itself is only run on text that contains one of these.
+INJECTION_HINTS = ("ignor", "disregard", "forget", "overrid", "system prompt", "you are", "as an ai",
+                   "new instruction", "jailbreak", "output", "print", "reveal", "reply")
+
 
 def detect_language(words: Iterable[str]) -> str:
-    """ISO 639-1 code of the language whose function words are most frequent; English when unsure."""
+    """ISO 639-1 code of the language whose function words (lowercase `words`) are most frequent; else English."""
     counts: Counter[str] = Counter()
-    for word in words:
-        counts.update(_DETECT_INDEX.get(word.lower(), ()))
+    for word, n in Counter(words).items():
+        for lang in _DETECT_INDEX.get(word, ()):
+            counts[lang] += n
     if not counts:
         return "en"
     best = max(LANGUAGES, key=lambda lang: (counts[lang], lang == "en"))

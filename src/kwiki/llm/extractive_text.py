@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kwiki.llm.extractive_lexicon import ABBREVIATIONS, INJECTION, MONTHS_DE, MONTHS_EN
+from kwiki.llm.extractive_lexicon import ABBREVIATIONS, INJECTION, INJECTION_HINTS, MONTHS_DE, MONTHS_EN
 
 WORD = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W_])?")
 NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
@@ -33,12 +33,15 @@ _INLINE = (
     (re.compile(r"\*\*|__|~~|==|`|(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])"), ""),
     (re.compile(r"\s+"), " "),
 )
+_MARKUP_CHARS = re.compile(r"[\[\]*_`<~=]")
 _MONTH_NAMES = "|".join(sorted(MONTHS_EN, key=len, reverse=True))
-_DATES = (
-    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
-    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_NAMES})\.?,?\s+(?P<y>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<d>\d{{1,2}})\.\s*(?P<mon>{'|'.join(MONTHS_DE)})\s+(?P<y>\d{{4}})\b", re.I),
+_YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d\d(?!\d)")
+_ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
+# Written dates end with their year: each pattern is tried on the text just before a year.
+_WRITTEN = (
+    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon>{_MONTH_NAMES})\.?,?\s+(?P<y>\d{{4}})$", re.I),
+    re.compile(rf"\b(?P<mon>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})$", re.I),
+    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\.\s*(?P<mon>{'|'.join(MONTHS_DE)})\s+(?P<y>\d{{4}})$", re.I),
 )
 
 
@@ -57,6 +60,7 @@ class Sentence:
 class Document:
     source: str
     meta: dict[str, str]
+    body_start: int  # where the text after the frontmatter begins
     headings: tuple[str, ...]  # markdown headings, in order
     plain_headings: tuple[str, ...]  # short stand-alone lines without final punctuation
     html_title: str
@@ -68,6 +72,8 @@ class Document:
 
 def clean_inline(text: str) -> str:
     """Readable text of a markdown/HTML fragment: links become their text, markup goes."""
+    if not _MARKUP_CHARS.search(text):
+        return " ".join(text.split())
     for pattern, replacement in _INLINE:
         text = pattern.sub(replacement, text)
     return text.strip()
@@ -81,13 +87,22 @@ def parse(source: str) -> Document:
     plain: list[str] = []
     for block, (start, end) in enumerate(_trim_tags(source, unit) for unit in units):
         text = source[start:end]
-        if "\n" not in text and len(text.split()) <= 14 and not _TERMINAL.search(text):
+        if _is_label(text):
             plain.append(clean_inline(text))
             continue
         sentences.extend(_split(source, start, end, block))
     title = _HTML_TITLE.search(source)
     html_title = clean_inline(title.group(2)) if title else ""
-    return Document(source, meta, tuple(headings), tuple(plain), html_title, tuple(sentences))
+    return Document(source, meta, body_start, tuple(headings), tuple(plain), html_title, tuple(sentences))
+
+
+def _is_label(text: str) -> bool:
+    """A one-line unit without final punctuation that is short or in Title Case: a heading, caption or label."""
+    if "\n" in text or _TERMINAL.search(text):
+        return False
+    words = text.split()
+    long_words = [w for w in words if len(w) > 3]
+    return len(words) <= 14 or sum(w[0].isupper() for w in long_words) >= 0.7 * len(long_words)
 
 
 def _frontmatter(source: str) -> tuple[dict[str, str], int]:
@@ -155,10 +170,11 @@ def _close(units: list[tuple[int, int]], current: list[int]) -> list[int]:
 def _trim_tags(source: str, span: tuple[int, int]) -> tuple[int, int]:
     """Without the HTML tags that open or close the unit (`<p>…</p>`)."""
     start, end = span
-    lead = _LEAD_TAGS.match(source, start, end)
-    start = lead.end() if lead else start
-    trail = _TRAIL_TAGS.search(source[start:end])
-    return start, start + trail.start() if trail else end
+    if source.startswith("<", start) and (lead := _LEAD_TAGS.match(source, start, end)):
+        start = lead.end()
+    if source[end - 1 : end] == ">" and (trail := _TRAIL_TAGS.search(source[start:end])):
+        end = start + trail.start()
+    return start, end
 
 
 def _split(source: str, start: int, end: int, block: int) -> list[Sentence]:
@@ -194,20 +210,22 @@ def _sentence(source: str, start: int, end: int, block: int) -> list[Sentence]:
     if end <= start:
         return []
     raw = source[start:end]
-    if INJECTION.search(raw):
+    if injected(raw):
         return []
     return [Sentence(start, end, clean_inline(raw), block, bool(_TERMINAL.search(raw)))]
 
 
 def find_date(text: str) -> str:
-    """The first valid date written in `text` as YYYY-MM-DD, or ""."""
-    found: list[tuple[int, str]] = []
-    for pattern in _DATES:
-        for match in pattern.finditer(text):
-            if (iso := _valid_date(match)) is not None:
-                found.append((match.start(), iso))
-                break
-    return min(found)[1] if found else ""
+    """The first valid date written in `text` (ISO, "14 March 2025", "March 14, 2025", "14. März 2025")."""
+    for year in _YEAR.finditer(text):
+        iso = _ISO.match(text, year.start())
+        if iso and (found := _valid_date(iso)):
+            return found
+        window = text[max(0, year.start() - 24) : year.end()]
+        for pattern in _WRITTEN:
+            if (match := pattern.search(window)) and (found := _valid_date(match)):
+                return found
+    return ""
 
 
 def _valid_date(match: re.Match[str]) -> str | None:
@@ -226,7 +244,8 @@ def numbers(text: str) -> tuple[str, ...]:
 
 
 def injected(text: str) -> bool:
-    return INJECTION.search(text) is not None
+    lowered = text.lower()
+    return any(hint in lowered for hint in INJECTION_HINTS) and INJECTION.search(text) is not None
 
 
 def content_words(text: str, stop: frozenset[str]) -> set[str]:

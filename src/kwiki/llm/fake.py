@@ -52,23 +52,23 @@ class FakeLLM:
     def _send(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)
-            answer = self._next_answer(request)
+            scripted = self._next(request)
+        answer = scripted(request) if callable(scripted) else scripted
         text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
         data = answer if isinstance(answer, dict) else None
         usage = Usage((len(request.system) + len(request.user)) // 4, len(text) // 4)
         return Reply(text=text, data=data, usage=usage)
 
-    def _next_answer(self, request: Request) -> Answer:
+    def _next(self, request: Request) -> Answer | Callable[[Request], Answer]:
+        """The answer due now (a callable is called outside the lock); advances a sequence's position."""
         script = self._replies.get(request.name)
         if script is None:
             raise ProviderError(
                 f"fake provider has no reply for '{request.name}'",
                 f"add a '{request.name}' reply (or {request.name}.md / .json) to the fake's script",
             )
-        if isinstance(script, str | dict):
+        if isinstance(script, str | dict) or callable(script):
             return script
-        if callable(script):
-            return script(request)
         served = self._served.get(request.name, 0)
         self._served[request.name] = served + 1
         return script[min(served, len(script) - 1)]

@@ -114,9 +114,7 @@ def _decode_object(text: str) -> dict[str, Any]:
     return data
 
 
-def complete_structured(
-    send: Callable[[Request], Reply], request: Request, *, source: str = "the model"
-) -> Reply:
+def complete_structured(send: Callable[[Request], Reply], request: Request, *, source: str = "the model") -> Reply:
     """send(request); with a schema, validate the reply and give the model one chance to repair it."""
     reply = send(request)
     if request.schema is None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from kwiki.project import Paths
 from kwiki.search import fts_query, matching_sentences, query_terms, refresh_index, search
-
-from .wikis import PAGES, write_wiki
 
 
 def top(paths: Paths, question: str, limit: int = 5) -> list[str]:
@@ -42,10 +40,9 @@ def test_hub_pages_are_never_hits(wiki: Paths) -> None:
     assert not {"index.md", "log.md", "overview.md"} & set(found)
 
 
-def test_knowledge_page_outranks_source_page_with_the_same_text(tmp_path: Path) -> None:
+def test_knowledge_page_outranks_source_page_with_the_same_text(make_wiki: Callable[[dict[str, str]], Paths]) -> None:
     body = "# Tidepools\n\nTidepools hold anemones and crabs.\n"
-    paths = write_wiki(
-        tmp_path,
+    paths = make_wiki(
         {
             "sources/a-tidepools.md": "---\ntitle: Tidepools\ntype: source\n---\n\n" + body,
             "concepts/tidepools.md": "---\ntitle: Tidepools\ntype: concept\n---\n\n" + body,
@@ -98,7 +95,7 @@ def test_refresh_reads_only_what_changed(wiki: Paths) -> None:
     rlvr = wiki.wiki / "methods/rlvr.md"
     os.utime(rlvr, ns=(1, 1))  # new stamp, same bytes
     assert refresh_index(wiki).unchanged == 7
-    rlvr.write_text(PAGES["methods/rlvr.md"].replace("puzzles", "zyzzyva riddles"), encoding="utf-8")
+    rlvr.write_text(rlvr.read_text(encoding="utf-8").replace("puzzles", "zyzzyva riddles"), encoding="utf-8")
     (wiki.wiki / "concepts/commonplace-book.md").unlink()
     (wiki.wiki / "entities/luhmann.md").parent.mkdir()
     (wiki.wiki / "entities/luhmann.md").write_text("# Niklas Luhmann\n\nKept a zettelkasten.\n", encoding="utf-8")

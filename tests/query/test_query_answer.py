@@ -126,3 +126,10 @@ def test_long_page_is_cut_to_its_matching_sections(wiki: Paths) -> None:
     assert context.truncated and len(context.text) <= 800
     assert context.text.startswith("# Tides") and "The moon drives tides." in context.text
     assert "[…]" in context.text
+
+
+def test_citation_by_a_sent_pages_title_is_kept_under_its_name(wiki: Paths) -> None:
+    llm = FakeLLM({"query": "A checker grades it [[Reinforcement learning from verifiable rewards]]."})
+    result = answer(wiki, llm, QUESTION, limit=1)
+    assert result.text == "A checker grades it [[rlvr|Reinforcement learning from verifiable rewards]]."
+    assert result.removed_citations == () and [page.name for page in result.citations] == ["rlvr"]

@@ -1,0 +1,375 @@
+"""Ingest benchmarks: no-op re-ingest, per-source overhead, concurrency, prompt growth and peak memory.
+
+Run `.venv/bin/python bench/ingest.py [--quick] [--only a,b,c,d,e] [--profile]`; prints a markdown table
+(results recorded in BENCHMARKS.md). Not part of pytest. Providers are fakes: an instant in-process FakeLLM
+whose replies are derived from each source's text, and a loopback OpenAI-compatible server that answers
+after a fixed delay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import io
+import json
+import os
+import pstats
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "bench"), str(REPO / "src"), str(REPO)]
+
+from gencorpus import VOCABULARY, generate_corpus, source_text  # noqa: E402
+
+from kwiki import ingest as ingest_module  # noqa: E402
+from kwiki.ingest import IngestOptions, IngestReport, ingest  # noqa: E402
+from kwiki.llm.base import LLM, Request  # noqa: E402
+from kwiki.llm.blocks import SOURCE, unfence, unfence_json  # noqa: E402
+from kwiki.llm.fake import FakeLLM  # noqa: E402
+from kwiki.project import Paths  # noqa: E402
+
+TODAY = "2026-11-21"
+_KINDS = {n.casefold(): (n, k) for n, k in VOCABULARY}
+_SENTENCE = re.compile(r"[^.\n#][^.\n]*\.")
+
+
+# ---------------------------------------------------------------- fake replies, derived from the prompt
+
+def extract_reply(request: Request) -> dict[str, Any]:
+    """What a careful model would return: the vocabulary names the text mentions, claims quoting it verbatim."""
+    text = unfence(request.user, SOURCE)[0]
+    title = next((line[2:] for line in text.splitlines() if line.startswith("# ")), "Untitled")
+    date = re.search(r"Date: (\d{4}-\d{2}-\d{2})", text)
+    lowered = text.casefold()
+    hits = sorted((lowered.find(key), key) for key in _KINDS if key in lowered)
+    found = [_KINDS[key] for _, key in hits[:12]]
+    claims = []
+    for sentence in _SENTENCE.findall(text):
+        subject = next((n for n, _ in found if n.casefold() in sentence.casefold()), None)
+        if subject and len(claims) < 6:
+            claims.append({"subject": subject, "statement": sentence.strip(), "quote": sentence.strip()})
+    mentions = [{"name": n, "type": k, "aliases": [], "description": f"{n}, as discussed in {title}.",
+                 "central": i == 0} for i, (n, k) in enumerate(found)]
+    tags = sorted({k for _, k in found})[:3]
+    return {"title": title, "date": date.group(1) if date else "", "language": "en",
+            "summary": claims[0]["statement"] if claims else title, "tags": tags, "claims": claims,
+            "mentions": mentions}
+
+
+def write_reply(request: Request) -> str:
+    """A body the size a model would write: one cited sentence per claim, a few quotes, some neighbour links."""
+    data = unfence_json(request.user)
+    lines = [f"{c['statement']} ([[{c['source_page']}]])" for c in data["claims"]]
+    quotes = [f"> \"{c['quote']}\"\n> — [[{c['source_page']}]]" for c in data["claims"][:2] if c["quote"]]
+    near = " ".join(f"See [[{n['page']}]]." for n in data["neighbours"][:3])
+    kept = data["current_body"][:4000]
+    return "\n\n".join(p for p in [kept, " ".join(lines), *quotes, near] if p)
+
+
+def overview_reply(request: Request) -> str:
+    data = unfence_json(request.user)
+    return "\n".join(f"- [[{p['page']}]]: {p['summary']}" for p in data["pages"][:20]) or "Empty so far."
+
+
+def summarize_reply(request: Request) -> dict[str, Any]:
+    data = unfence_json(request.user)
+    return {"title": data["title"], "summary": " ".join(data["summaries"])[:400]}
+
+
+REPLIES: dict[str, Callable[[Request], Any]] = {
+    "extract": extract_reply, "write-page": write_reply, "overview": overview_reply, "summarize": summarize_reply,
+}
+
+
+FAKE_CPU = [0.0]  # CPU seconds spent building fake replies (bench code, not kwiki), summed over threads
+_FAKE_LOCK = threading.Lock()
+
+
+def _timed_reply(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    def reply(request: Request) -> Any:
+        started = time.thread_time()
+        try:
+            return fn(request)
+        finally:
+            with _FAKE_LOCK:
+                FAKE_CPU[0] += time.thread_time() - started
+    return reply
+
+
+def fake() -> FakeLLM:
+    return FakeLLM({name: _timed_reply(fn) for name, fn in REPLIES.items()}, model="fake")
+
+
+# ---------------------------------------------------------------- helpers
+
+def make_project(root: Path) -> Paths:
+    for folder in ("raw", "wiki"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "kwiki.toml").write_text("", encoding="utf-8")
+    return Paths(root)
+
+
+def options(concurrency: int = 4) -> IngestOptions:
+    return IngestOptions(targets=(), plan_only=False, concurrency=concurrency, max_bytes=5_000_000,
+                         today=TODAY, provider="fake")
+
+
+def run(paths: Paths, llm: LLM, concurrency: int = 4) -> tuple[IngestReport, float]:
+    started = time.perf_counter()
+    report = ingest(paths, llm, options(concurrency))
+    elapsed = time.perf_counter() - started
+    if report.failures or report.page_failures:
+        raise SystemExit(f"ingest failed: {report.failures[:3]} {report.page_failures[:3]}")
+    return report, elapsed
+
+
+def page_count(paths: Paths) -> int:
+    return sum(len(list((paths.wiki / f).glob("*.md"))) for f in ("sources", "concepts", "entities", "methods"))
+
+
+@contextmanager
+def phase_timer() -> Iterator[dict[str, float]]:
+    """Times the phases of one ingest by wrapping the names kwiki.ingest calls (bench only; src is untouched)."""
+    times: dict[str, float] = Counter()
+    originals: dict[str, Any] = {}
+
+    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                times[label] += time.perf_counter() - started
+        return wrapper
+
+    targets = {"discover": "discover", "plan": "plan_sources", "extract": "_extract_all"}
+    for label, name in targets.items():
+        originals[name] = getattr(ingest_module, name)
+        setattr(ingest_module, name, timed(label, originals[name]))
+    apply = ingest_module.journal.apply
+    ingest_module.journal.apply = timed("apply (journal + state)", apply)  # type: ignore[assignment]
+    compiler = ingest_module.Compiler
+    methods = {"__init__": "resolve + place (Compiler init)", "compile": "compile (draft + check + merge)",
+               "finish": "finish (index, overview, log)"}
+    saved = {m: getattr(compiler, m) for m in methods}
+    for method, label in methods.items():
+        setattr(compiler, method, timed(label, saved[method]))
+    try:
+        yield times
+    finally:
+        for name, fn in originals.items():
+            setattr(ingest_module, name, fn)
+        ingest_module.journal.apply = apply  # type: ignore[assignment]
+        for method, fn in saved.items():
+            setattr(compiler, method, fn)
+
+
+def profile_top(fn: Callable[[], Any], limit: int = 18) -> str:
+    profiler = cProfile.Profile()
+    profiler.runcall(fn)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"kwiki", limit)
+    out.write("\n---- by own time ----\n")
+    stats.sort_stats("tottime").print_stats(limit)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- the benchmarks
+
+Row = tuple[str, str, str, str]  # benchmark, measured, goal, verdict
+
+
+def bench_noop(work: Path, n: int, rows: list[Row], notes: list[str]) -> None:
+    """(a) + (e): first ingest in a child process (peak RSS), then time the no-op re-ingest."""
+    paths = make_project(work / "noop")
+    generate_corpus(paths.raw, n)
+    child = subprocess.run([sys.executable, __file__, "--worker", str(paths.root)], capture_output=True,
+                           text=True, check=True)
+    first = json.loads(child.stdout)
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rows.append((f"(e) peak RSS, first ingest of {n} sources (child process)", f"{rss_mb:.0f} MB", "< 300 MB",
+                 _verdict(rss_mb < 300)))
+    notes.append(f"(e) first ingest of {n} sources took {first['seconds']:.1f} s "
+                 f"({first['seconds'] / n * 1000:.1f} ms/source), {first['pages']} pages")
+    timings = []
+    for _ in range(3):
+        report, elapsed = run(paths, fake())
+        assert report.unchanged == n and not report.ingested, report
+        timings.append(elapsed)
+    rows.append((f"(a) no-op re-ingest of {n} unchanged sources (library)",
+                 f"{timings[0]:.2f} s (best of 3: {min(timings):.2f} s)", "< 1 s", _verdict(timings[0] < 1)))
+    with phase_timer() as times:
+        run(paths, fake())
+    notes.append("(a) no-op phases: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in times.items()))
+    cli = _cli_noop(paths, work)
+    rows.append((f"(a) no-op re-ingest of {n} sources (CLI subprocess)", f"{cli:.2f} s", "< 1 s",
+                 _verdict(cli < 1)))
+
+
+def _cli_noop(paths: Paths, work: Path) -> float:
+    """`python -m kwiki ingest` on the same project; provider fake with the same model, so the key matches."""
+    replies = work / "replies"
+    replies.mkdir(exist_ok=True)
+    (replies / "overview.md").write_text("Nothing.", encoding="utf-8")
+    env = {**os.environ, "KWIKI_PROVIDER": "fake", "KWIKI_MODEL": "fake", "KWIKI_FAKE_REPLIES": str(replies)}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "kwiki", "ingest", "--json"], cwd=paths.root, env=env,
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0 or json.loads(done.stdout)["sources"]["ingested"]:
+        raise SystemExit(f"CLI no-op failed ({done.returncode}): {done.stderr[-800:]} {done.stdout[-400:]}")
+    return elapsed
+
+
+def worker(root: str) -> None:
+    """Child process for (e): the first ingest, reported as JSON on stdout."""
+    paths = Paths(Path(root))
+    report, elapsed = run(paths, fake())
+    print(json.dumps({"seconds": elapsed, "ingested": len(report.ingested), "pages": page_count(paths)}))
+
+
+def bench_overhead(work: Path, n: int, rows: list[Row], notes: list[str], profile: bool) -> None:
+    """(b): wall time per source with an instant provider, broken down by phase."""
+    paths = make_project(work / "overhead")
+    generate_corpus(paths.raw, n)
+    llm = fake()
+    FAKE_CPU[0] = 0.0
+    with phase_timer() as times:
+        _, elapsed = run(paths, llm)
+    per = elapsed / n * 1000
+    fake_cpu = FAKE_CPU[0]
+    compile_share = sum(v for k, v in times.items() if k.startswith(("resolve", "compile", "finish")))
+    rows.append((f"(b) kwiki overhead per source, {n} sources, instant fake", f"{per:.1f} ms", "< 5 ms",
+                 _verdict(per < 5)))
+    calls = Counter(r.name for r in llm.requests)
+    notes.append(f"(b) {elapsed:.1f} s total, of which ~{fake_cpu:.2f} s CPU building the fake's replies "
+                 f"(kwiki alone ≈ {(elapsed - fake_cpu) / n * 1000:.1f} ms/source); "
+                 f"{page_count(paths)} pages, calls {dict(calls)}; phases: "
+                 + ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
+                 + f"; knowledge-page compile (resolve + compile + finish) = {compile_share / elapsed:.0%}")
+    if profile:
+        again = make_project(work / "overhead-profile")
+        generate_corpus(again.raw, n)
+        notes.append("(b) cProfile:\n```\n" + profile_top(lambda: run(again, fake())) + "```")
+
+
+def bench_concurrency(work: Path, n: int, delay: float, rows: list[Row], notes: list[str]) -> None:
+    """(c): the same corpus against a loopback server that answers after `delay`, concurrency 1 vs 8."""
+    from kwiki.llm.openai_adapter import OpenAILLM
+    from tests.llm.loopback import LoopbackServer
+
+    walls = {}
+    for concurrency in (1, 8):
+        paths = make_project(work / f"loopback-{concurrency}")
+        generate_corpus(paths.raw, n)
+        with LoopbackServer(_responder(delay)) as server:
+            llm = OpenAILLM("loopback", "key", base_url=server.base_url, json_mode="json_schema", max_retries=0)
+            _, walls[concurrency] = run(paths, llm, concurrency)
+            calls = len(server.chat_bodies())
+        notes.append(f"(c) concurrency {concurrency}: {walls[concurrency]:.1f} s for {calls} calls "
+                     f"(≥ {calls * delay / concurrency:.1f} s of pure waiting at this concurrency)")
+    speedup = walls[1] / walls[8]
+    rows.append((f"(c) {n} sources, server answers after {delay:g} s: concurrency 1 vs 8",
+                 f"{walls[1]:.1f} s vs {walls[8]:.1f} s = {speedup:.1f}×", "≥ 6×", _verdict(speedup >= 6)))
+
+
+def _responder(delay: float) -> Callable[[dict[str, Any]], Any]:
+    from tests.llm.loopback import chat_completion
+
+    def respond(body: dict[str, Any]) -> Any:
+        system, user = (m["content"] for m in body["messages"])
+        name = body.get("response_format", {}).get("json_schema", {}).get("name")
+        if name is None:
+            name = "write-page" if '"current_body"' in user else "overview"
+        reply = REPLIES[name](Request(name, system, user, None, 0))
+        text = reply if isinstance(reply, str) else json.dumps(reply)
+        return dataclasses.replace(chat_completion(text), delay=delay)
+
+    return respond
+
+
+def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], big: int) -> None:
+    """(d): prompt characters caused by ingesting one new source into a 10-page and a `big`-page wiki."""
+    sizes = {}
+    for target in (10, big):
+        paths = make_project(work / f"growth-{target}")
+        count = _grow(paths, target)
+        rel, text = source_text(0, seed=99)
+        (paths.raw / rel).parent.mkdir(parents=True, exist_ok=True)
+        (paths.raw / rel).write_text(text, encoding="utf-8")
+        llm = fake()
+        run(paths, llm)
+        by_name: Counter[str] = Counter()
+        calls: Counter[str] = Counter()
+        for request in llm.requests:
+            by_name[request.name] += len(request.system) + len(request.user)
+            calls[request.name] += 1
+        sizes[count] = sum(by_name.values())
+        notes.append(f"(d) wiki of {count} pages: {sizes[count]:,} prompt chars; "
+                     + ", ".join(f"{k} {calls[k]}× = {v:,}" for k, v in sorted(by_name.items())))
+    small, large = sorted(sizes)
+    growth = sizes[large] / sizes[small] - 1
+    rows.append((f"(d) prompt chars for one new source, wiki of {small} vs {large} pages",
+                 f"{sizes[small]:,} vs {sizes[large]:,} ({growth:+.0%})", "within ±10%",
+                 _verdict(abs(growth) <= 0.10)))
+
+
+def _grow(paths: Paths, target: int) -> int:
+    """Ingest corpus sources in growing batches until the wiki holds at least `target` pages."""
+    start, step = 0, 1 if target <= 20 else 100
+    while page_count(paths) < target:
+        generate_corpus(paths.raw, step, start=start)
+        run(paths, fake())
+        start += step
+    return page_count(paths)
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in about a minute")
+    parser.add_argument("--only", default="a,b,c,d", help="comma list of a,b,c,d (a includes e)")
+    parser.add_argument("--profile", action="store_true", help="add a cProfile of (b) to the notes")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+    only = set(args.only.split(","))
+    rows: list[Row] = []
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="kwiki-bench-") as tmp:
+        work = Path(tmp)
+        if "a" in only or "e" in only:
+            bench_noop(work, 500 if args.quick else 5000, rows, notes)
+        if "b" in only:
+            bench_overhead(work, 200 if args.quick else 2000, rows, notes, args.profile)
+        if "c" in only:
+            bench_concurrency(work, *((40, 0.5) if args.quick else (200, 1.0)), rows, notes)
+        if "d" in only:
+            bench_prompt_growth(work, rows, notes, 100 if args.quick else 1000)
+    print(f"Machine: {os.cpu_count()} cores; date {TODAY}; python {sys.version.split()[0]}\n")
+    print("| Benchmark | Measured | Goal | Verdict |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print("\nNotes:\n" + "\n".join(f"- {n}" for n in notes))
+
+
+if __name__ == "__main__":
+    main()

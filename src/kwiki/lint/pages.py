@@ -1,0 +1,64 @@
+"""Pages on their own: orphans, empty pages, and the evidence behind knowledge pages (`sources`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from kwiki.lint.model import Finding, finding
+from kwiki.lint.snapshot import KNOWLEDGE, PageFile, Vault
+
+LINKED_TYPES = KNOWLEDGE | {"source"}  # pages that something should link to
+CATALOG_TYPES = frozenset({"index", "log"})  # their links do not count as a page being linked
+MIN_WORDS = 15
+_STRUCTURE = re.compile(r"^\s*(#{1,6}\s|>\s*\[!|[-*]\s+\[\[[^\]]*\]\]\s*(·\s*\[\[[^\]]*\]\]\s*)*$)")
+
+
+def prose_words(file: PageFile) -> int:
+    """Words outside headings, callout titles and bare link lists: what a reader actually gets."""
+    lines = [line for line in file.page.body.split("\n") if not _STRUCTURE.match(line)]
+    return len(" ".join(lines).split())
+
+
+def _sources(file: PageFile) -> list[str]:
+    value = file.page.frontmatter.get("sources")
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value if v] if isinstance(value, list) else []
+
+
+def known_deleted(vault: Vault) -> frozenset[str]:
+    """Raw files the state saw once that are gone now (reported as stale pages, not as missing sources)."""
+    if vault.state is None:
+        return frozenset()
+    return frozenset(s.path for s in vault.state.sources if s.path not in vault.raw)
+
+
+def _evidence(vault: Vault, file: PageFile, deleted: frozenset[str]) -> Iterator[Finding]:
+    where, line = vault.wiki_path(file.path), file.key_line("sources")
+    sources = _sources(file)
+    if not sources:
+        yield finding("no-sources", where, line, "a knowledge page without `sources`")
+        return
+    for source in sources:
+        if source not in vault.raw and source not in deleted:
+            yield finding("source-missing", where, line, f"'{source}' is not in raw/")
+    if file.type in KNOWLEDGE and len(sources) == 1:
+        yield finding("single-source", where, line, f"only one source: {sources[0]}")
+
+
+def _linked(vault: Vault, path: str) -> bool:
+    return any(vault.pages[s].type not in CATALOG_TYPES for s in vault.inbound.get(path, ()))
+
+
+def check(vault: Vault) -> Iterator[Finding]:
+    deleted = known_deleted(vault)
+    for path, file in sorted(vault.pages.items()):
+        if file.type not in LINKED_TYPES or file.stub:
+            continue
+        where = vault.wiki_path(path)
+        if not _linked(vault, path):
+            yield finding("orphan", where, 1, "no other page links here")
+        if prose_words(file) < MIN_WORDS:
+            yield finding("page-empty", where, file.page.body_line, f"{prose_words(file)} words of text")
+        yield from _evidence(vault, file, deleted)

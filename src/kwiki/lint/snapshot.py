@@ -1,0 +1,160 @@
+"""One read of the project for every check: pages parsed (in parallel on big vaults), links resolved, state."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from kwiki.links import VaultIndex
+from kwiki.markdown import Link, Page, parse_page
+from kwiki.project import Paths
+from kwiki.state import ContradictionRecord, SourceRecord, State
+
+KNOWLEDGE = frozenset({"concept", "entity", "method"})
+FOLDER_TYPES = {
+    "sources": "source",
+    "concepts": "concept",
+    "entities": "entity",
+    "methods": "method",
+    "answers": "answer",
+    "index": "index",
+}
+ROOT_TYPES = {"index.md": "index", "log.md": "log", "overview.md": "overview", "contradictions.md": "contradictions"}
+PARALLEL_AT = 1500  # pages; below this, starting worker processes costs more than it saves
+CHUNK = 200
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """A markdown file of the vault, parsed."""
+
+    path: str  # wiki-relative posix path
+    text: str
+    page: Page
+
+    @cached_property
+    def type(self) -> str:
+        declared = self.page.frontmatter.get("type")
+        if isinstance(declared, str) and declared:
+            return declared
+        return ROOT_TYPES.get(self.path) or FOLDER_TYPES.get(self.path.split("/")[0], "note")
+
+    @property
+    def stub(self) -> bool:
+        return self.page.frontmatter.get("stub") is True
+
+    @property
+    def title(self) -> str:
+        title = self.page.frontmatter.get("title")
+        return title if isinstance(title, str) and title else posixpath.basename(self.path)[:-3]
+
+    @property
+    def slug(self) -> str:
+        return posixpath.basename(self.path)[:-3]
+
+    def key_line(self, key: str) -> int:
+        """The file line of a frontmatter key (1 when absent): findings about a property point at it."""
+        for number, line in enumerate(self.text.split("\n")[1 : self.page.body_line - 1], start=2):
+            if line.startswith(f"{key}:"):
+                return number
+        return 1
+
+
+@dataclass(frozen=True)
+class StateView:
+    sources: tuple[SourceRecord, ...]
+    contradictions: tuple[ContradictionRecord, ...]
+
+
+@dataclass(frozen=True)
+class Edge:
+    link: Link
+    target: str | None  # wiki-relative path it resolves to
+
+
+@dataclass
+class Vault:
+    """Everything the checks read. Built once per run by `load_vault`."""
+
+    paths: Paths
+    files: VaultIndex
+    pages: dict[str, PageFile]
+    raw: frozenset[str]  # every raw file, posix paths relative to raw/
+    state: StateView | None
+    edges: dict[str, list[Edge]]
+
+    def wiki_path(self, rel: str) -> str:
+        return f"{self.paths.wiki.name}/{rel}"
+
+    def raw_path(self, rel: str) -> str:
+        return f"{self.paths.raw.name}/{rel}"
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Lowercased alias → the page that declares it."""
+        found: dict[str, str] = {}
+        for path, file in sorted(self.pages.items()):
+            for alias in _strings(file.page.frontmatter.get("aliases")):
+                found.setdefault(alias.lower(), path)
+        return found
+
+    @cached_property
+    def inbound(self) -> dict[str, set[str]]:
+        """Page → the other pages that link to it."""
+        links: dict[str, set[str]] = {}
+        for source, edges in self.edges.items():
+            for edge in edges:
+                if edge.target is not None and edge.target != source:
+                    links.setdefault(edge.target, set()).add(source)
+        return links
+
+    def knowledge(self) -> Iterator[PageFile]:
+        return (f for f in self.pages.values() if f.type in KNOWLEDGE)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _read(wiki: Path, rels: list[str]) -> list[PageFile]:
+    files = []
+    for rel in rels:
+        text = (wiki / rel).read_text(encoding="utf-8", errors="replace")
+        files.append(PageFile(rel, text, parse_page(text)))
+    return files
+
+
+def _read_all(wiki: Path, rels: list[str]) -> list[PageFile]:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(rels) < PARALLEL_AT or workers < 2:
+        return _read(wiki, rels)
+    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
+    with ProcessPoolExecutor(workers) as pool:
+        return [file for part in pool.map(_read, [wiki] * len(chunks), chunks) for file in part]
+
+
+def _walk_files(root: Path) -> frozenset[str]:
+    if not root.is_dir():
+        return frozenset()
+    return frozenset(VaultIndex.scan(root).paths)
+
+
+def _edges(files: VaultIndex, pages: dict[str, PageFile]) -> dict[str, list[Edge]]:
+    return {
+        path: [Edge(link, files.resolve(link.target, path)) for link in file.page.links] for path, file in pages.items()
+    }
+
+
+def load_vault(paths: Paths, state: State | None) -> Vault:
+    files = VaultIndex.scan(paths.wiki)
+    rels = [p for p in files.paths if p.lower().endswith(".md")]
+    pages = {file.path: file for file in _read_all(paths.wiki, rels)}
+    view = StateView(tuple(state.sources()), tuple(state.contradictions())) if state is not None else None
+    return Vault(paths, files, pages, _walk_files(paths.raw), view, _edges(files, pages))
