@@ -21,7 +21,7 @@ def project(tmp_path: Path, toml: str) -> Path:
         ("sonnet-flag", "sonnet-env", "sonnet-toml", "sonnet-flag", "flag"),
         (None, "sonnet-env", "sonnet-toml", "sonnet-env", "env KWIKI_MODEL"),
         (None, None, "sonnet-toml", "sonnet-toml", "kwiki.toml"),
-        (None, None, None, "claude-sonnet-4-5", "default"),
+        (None, None, None, "claude-sonnet-4-6", "default"),
         ("sonnet-flag", None, "sonnet-toml", "sonnet-flag", "flag"),
     ],
 )
@@ -91,7 +91,7 @@ def test_configured_provider_has_no_notice(tmp_path: Path) -> None:
 
 
 def test_default_model_follows_the_provider() -> None:
-    for provider, model in [("anthropic", "claude-sonnet-4-5"), ("openai", "gpt-5-mini"), ("fake", "fake")]:
+    for provider, model in [("anthropic", "claude-sonnet-4-6"), ("openai", "gpt-5-mini"), ("fake", "fake")]:
         assert load_config(None, {"provider": provider}, {}).model == model
 
 

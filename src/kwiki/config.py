@@ -22,7 +22,7 @@ JsonMode = Literal["json_schema", "json_object", "tools", "prompt"]
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 JSON_MODES: tuple[str, ...] = get_args(JsonMode)
 DEFAULT_MODELS: Mapping[str, str] = {
-    "anthropic": "claude-sonnet-4-5",
+    "anthropic": "claude-sonnet-4-6",
     "openai": "gpt-5-mini",
     "extractive": "extractive",
     "fake": "fake",
@@ -66,7 +66,7 @@ class _Key:
 
 KEYS: Mapping[str, _Key] = {
     "provider": _Key(str, f"one of {', '.join(PROVIDERS)}", '"anthropic"', choices=PROVIDERS),
-    "model": _Key(str, "a model name", '"claude-sonnet-4-5"', pattern=r"\S.*"),
+    "model": _Key(str, "a model name", '"claude-sonnet-4-6"', pattern=r"\S.*"),
     "base_url": _Key(str, "an http:// or https:// URL", '"http://localhost:11434/v1"', pattern=r"https?://\S+"),
     "api_key_env": _Key(
         str, "the name of an environment variable", '"GROQ_API_KEY"', pattern=r"[A-Za-z_][A-Za-z0-9_]*"

@@ -15,7 +15,7 @@ from kwiki.llm.blocks import fence_json
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks, split_frontmatter
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
-from kwiki.sanitize import strip_foreign_urls
+from kwiki.sanitize import one_line, strip_foreign_urls
 from kwiki.search import Hit, refresh_index, search
 from kwiki.slugs import slugify, unique_slug
 
@@ -187,6 +187,7 @@ def save_answer(paths: Paths, result: Answer, today: dt.date) -> str:
         "title": result.question,
         "type": "answer",
         "question": result.question,
+        "summary": _summary(result.text),
         "cites": [f"[[{page.name}]]" for page in result.citations],
         "sources": _cited_sources(paths, result.citations),
         "tags": ["answer"],
@@ -197,6 +198,13 @@ def save_answer(paths: Paths, result: Answer, today: dt.date) -> str:
     append_query_log(paths, today, result.question, slug)
     write_index(paths)
     return rel
+
+
+def _summary(text: str) -> str:
+    """The answer's first line, links flattened to their text, for the index's summary column."""
+    plain = replace_wikilinks(text, lambda link: link.shown)
+    first = next((line for line in plain.splitlines() if line.strip()), "")
+    return one_line(first.lstrip("#>-*+ "), 200)
 
 
 def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:

@@ -340,8 +340,9 @@ def _named(question: str, title: str, aliases: str) -> bool:
     return False
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
+def _flat(snippet: str) -> str:
+    """The snippet on one line, without heading marks."""
+    return " ".join(word for word in snippet.split() if word.strip("#"))
 
 
 def _boost(page_type: str) -> float:

@@ -12,7 +12,10 @@ from pathlib import Path
 
 from kwiki import __version__
 from kwiki.config import Config, api_key, key_var
+from kwiki.discover import discover
+from kwiki.plan import compile_key, plan_sources
 from kwiki.project import Paths
+from kwiki.state import State
 
 PROBE_TIMEOUT = 2.0
 
@@ -48,6 +51,16 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class SourceCounts:
+    """What the next `kwiki ingest` would do: sources done, pending (new, changed, re-keyed), failed, deleted."""
+
+    done: int
+    pending: tuple[str, ...]
+    failed: tuple[tuple[str, str], ...]  # (path, error of the last attempt)
+    deleted: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class StatusReport:
     root: Path
     provider: Setting
@@ -56,6 +69,7 @@ class StatusReport:
     api_key: KeyStatus
     endpoint: Endpoint | None  # checked only when a base_url is set
     counts: Counts
+    sources: SourceCounts
 
 
 def status_report(paths: Paths, config: Config, env: Mapping[str, str]) -> StatusReport:
@@ -72,7 +86,24 @@ def status_report(paths: Paths, config: Config, env: Mapping[str, str]) -> Statu
         ),
         endpoint=probe(config.base_url) if config.base_url else None,
         counts=Counts(raw_files=count_files(paths.raw), wiki_pages=count_files(paths.wiki, ".md")),
+        sources=source_counts(paths, config),
     )
+
+
+def source_counts(paths: Paths, config: Config) -> SourceCounts:
+    """Read-only: state is opened without the lock, and nothing is extracted or written."""
+    known = {}
+    if paths.state_db.is_file():
+        with State.open(paths.state_db) as state:
+            known = {r.path: r for r in state.sources()}
+    if not paths.raw.is_dir():
+        return SourceCounts(0, (), (), ())
+    found = discover(paths.raw, [paths.raw], known, int(config.max_source_mb * 1_000_000))
+    plan = plan_sources(paths.raw, found, known, compile_key(config.provider, config.model, paths.schema))
+    failed = tuple((r.path, r.error) for r in known.values() if r.status == "failed")
+    failed_paths = {p for p, _ in failed}
+    pending = tuple(p.path for p in plan.pending if p.path not in failed_paths)
+    return SourceCounts(len(plan.unchanged), pending, failed, plan.deleted)
 
 
 def probe(base_url: str, timeout: float = PROBE_TIMEOUT) -> Endpoint:

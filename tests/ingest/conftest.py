@@ -146,7 +146,7 @@ def extract_reply(text: str, path: str) -> dict[str, Any]:
 
 
 def _mention(spec: str) -> dict[str, Any]:
-    parts = [p.strip() for p in spec.split(" | ")] + ["", "", ""]
+    parts = [p.strip() for p in re.split(r"\s*\|\s*", spec)] + ["", "", ""]
     aliases = [a.strip() for a in parts[2].split(";") if a.strip()]
     return {"name": parts[0], "type": parts[1] or "concept", "aliases": aliases,
             "description": f"{parts[0]}, as the source describes it.", "central": parts[3] == "central"}

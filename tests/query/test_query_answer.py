@@ -72,6 +72,7 @@ def test_saved_answer_is_a_valid_page_whose_links_resolve(wiki: Paths) -> None:
     assert meta["cites"] == ["[[rlvr]]", "[[verifiability]]"]
     assert meta["sources"] == ["2025/11.17.md"]
     assert meta["tags"] == ["answer"] and meta["created"] == TODAY == meta["updated"]
+    assert meta["summary"].startswith("Models practise on puzzles a checker grades rlvr;")
     vault = VaultIndex.scan(wiki.wiki)
     assert page.links and all(vault.resolve(link.target, rel) for link in page.links)
     log = (wiki.wiki / "log.md").read_text(encoding="utf-8")

@@ -20,7 +20,7 @@ from kwiki.search import Hit, refresh_index, search
 @guarded
 def query(
     ctx: typer.Context,
-    words: Annotated[list[str], typer.Argument(help="The question (quotes optional).", show_default=False)],
+    words: Annotated[list[str], typer.Argument(metavar="QUESTION", help="The question (quotes optional).")],
     limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="At most this many pages.")] = DEFAULT_LIMIT,
     budget: Annotated[
         int, typer.Option(min=1000, help="Characters of page text the model may read (lower it for small models).")
@@ -29,7 +29,7 @@ def query(
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Only search: ranked pages, no model call.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Answer a question from the wiki's pages, citing them as [[page]]; offline, list the best pages."""
+    """Answer a question from the wiki's pages, citing the pages it used; offline, list the best pages."""
     s = session(ctx)
     question = require_question(" ".join(words))
     offline = no_llm or s.config.provider == "extractive"

@@ -38,6 +38,14 @@ def render(report: StatusReport) -> None:
     out.print(f"api key   {_key_line(report)}")
     out.print(f"raw       {report.counts.raw_files} files")
     out.print(f"wiki      {report.counts.wiki_pages} pages")
+    src = report.sources
+    todo = " — run `kwiki ingest`" if src.pending or src.failed or src.deleted else ""
+    out.print(f"sources   {src.done} done, {len(src.pending)} pending, {len(src.failed)} failed, "
+              f"{len(src.deleted)} deleted{todo}")
+    for path, error in src.failed:
+        out.print(f"  failed  {path}: {error}")
+    for path in src.deleted:
+        out.print(f"  deleted {path}")
 
 
 def _setting(setting: Setting) -> str:

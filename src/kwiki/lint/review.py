@@ -29,7 +29,10 @@ INJECTION = re.compile(
 
 def callout_lines(file: PageFile, pattern: re.Pattern[str]) -> list[int]:
     """File lines where a callout matching `pattern` starts (outside code fences)."""
-    found, fenced = [], False
+    found: list[int] = []
+    if "[!" not in file.page.body:
+        return found
+    fenced = False
     for number, line in enumerate(file.page.body.split("\n"), start=file.page.body_line):
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced

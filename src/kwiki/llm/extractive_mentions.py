@@ -21,9 +21,10 @@ from kwiki.llm.extractive_text import WORD, Document
 
 MAX_MENTIONS = 15
 DETERMINERS = frozenset(
-    """the a an this that these those its his her their our your my
-    der die das den dem des ein eine einen einem einer eines le la les un une el los las il lo gli het een
-    o os um uma""".split()
+    """the a an this that these those its his her their our your my every each
+    der die das den dem des ein eine einen einem einer eines jeder jede jedes jedem jeden kein keine diese
+    dieser dieses diesem seine seinen seinem seiner ihre ihren im am zum zur vom beim ins
+    le la les un une el los las il lo gli het een o os um uma""".split()
 )
 METHOD_WORDS = ("method", "technique", "practice", "approach", "methode", "technik", "verfahren")
 _METHOD_ENDINGS = ("ing", "ization", "isation", "repetition", "method", "technique", "methode", "technik")
@@ -75,9 +76,9 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
             _scan_terms(sentence.text, index, stop, seen)
     kept = {}
     for key, occurrences in seen.items():
-        if len(occurrences) > 1 or (" " in key and not key.islower()):  # one-off words and terms never count
+        if len(occurrences) > 1 or (" " in key and not occurrences[0].form.islower()):  # one-off words and terms never count
             candidate = _candidate(doc, occurrences)
-            if _accept(key, candidate, lower, language):
+            if _accept(key, candidate, lower, language, seen):
                 kept[key] = candidate
     merge_plurals(kept)
     merge_person_names(kept, lower)
@@ -162,7 +163,7 @@ def _candidate(doc: Document, occurrences: list[_Seen]) -> Candidate:
     )
 
 
-def _accept(key: str, c: Candidate, lower: Counter[str], language: str) -> bool:
+def _accept(key: str, c: Candidate, lower: Counter[str], language: str, seen: dict[str, list[_Seen]]) -> bool:
     words = key.split()
     if key in NOT_NAMES or key in ALL_STOPWORDS or any(w in NOT_NAMES for w in words):
         return False
@@ -171,11 +172,21 @@ def _accept(key: str, c: Candidate, lower: Counter[str], language: str) -> bool:
     if c.kind == "phrase":
         return len(c.sentences) >= 2
     if len(words) > 1:
-        return c.count >= 2 or (c.at_start == 0 and all(not lower[w] for w in words))
+        return c.count >= 2 or _name_like(words, lower, language, seen)
     acronym = ACRONYM.fullmatch(c.name) is not None
     minimum = 3 if language == "de" and not acronym else 2
     ordinary = not acronym and lower[key] * 2 >= c.count
     return c.count >= minimum and c.count > c.at_start and not ordinary and len(c.sentences) >= 2
+
+
+def _name_like(words: list[str], lower: Counter[str], language: str, seen: dict[str, list[_Seen]]) -> bool:
+    """A one-off capitalized phrase is a name when its words are never ordinary words (in German, where nouns
+    are capitalized: when its last word recurs alone, like a surname) and it is no genitive ("Luhmanns Methode")."""
+    if words[0].endswith("s") and words[0][:-1] in seen:
+        return False
+    if language == "de":
+        return len(seen.get(words[-1], ())) >= 2
+    return all(not lower[w] for w in words)
 
 
 def _rank(c: Candidate, title: str) -> float:
@@ -197,7 +208,7 @@ def _type(c: Candidate, lower: Counter[str]) -> str:
     words = c.name.lower().split()
     if c.method_near * 2 >= c.count or (c.kind == "phrase" and words[-1].endswith(_METHOD_ENDINGS)):
         return "method"
-    if c.kind == "phrase" or ACRONYM.fullmatch(c.name) or c.determined * 2 >= c.count:
+    if c.kind == "phrase" or ACRONYM.fullmatch(c.name) or (len(words) == 1 and c.determined * 3 >= c.count):
         return "concept"
     if any(ACRONYM.fullmatch(a) for a in c.aliases):  # a spelled-out acronym names a thing, rarely a person
         return "concept"

@@ -13,6 +13,7 @@ NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 
 _FRONTMATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _ATX = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_HTML_HEADING = re.compile(r"\s*<(h[1-6])\b[^>]*>(.*?)</\1>\s*$", re.IGNORECASE)
 _SETEXT = re.compile(r"[ ]{0,3}(?:=+|-+)[ \t]*$")
 _FENCE = re.compile(r"[ ]{0,3}(```|~~~)")
 _LIST = re.compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
@@ -134,7 +135,7 @@ def _units(source: str, offset: int, headings: list[str]) -> list[tuple[int, int
             current = []
         elif not text.strip() or _STRUCTURAL.match(text):
             current = _close(units, current)
-        elif heading := _ATX.match(text):
+        elif heading := _ATX.match(text) or _HTML_HEADING.match(text):
             current = _close(units, current)
             headings.append(clean_inline(heading.group(2)))
         else:
@@ -153,9 +154,9 @@ def _extend(units: list[tuple[int, int]], current: list[int], source: str, start
 
 
 def _continues(previous: str, line: str) -> bool:
-    """A hard-wrapped line continues the paragraph; scraped one-paragraph-per-line text does not."""
-    last = previous.rsplit("\n", 1)[-1]
-    if _TERMINAL.search(last.rstrip()):
+    """A hard-wrapped line continues the paragraph; scraped one-paragraph-per-line text and HTML blocks do not."""
+    last = previous.rsplit("\n", 1)[-1].rstrip()
+    if _TERMINAL.search(last) or last.endswith(">") or line.lstrip().startswith("<"):
         return False
     first = line.lstrip()[:1]
     return first.islower() or len(last) >= 50
