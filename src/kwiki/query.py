@@ -16,7 +16,7 @@ from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks, split
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
 from kwiki.sanitize import one_line, strip_foreign_urls
-from kwiki.search import Hit, refresh_index, search
+from kwiki.search import WORD, Hit, refresh_index, search
 from kwiki.slugs import slugify, unique_slug
 
 DEFAULT_LIMIT = 8
@@ -89,14 +89,11 @@ def _sections(text: str) -> list[str]:
 def _excerpt(hit: Hit, room: int) -> str:
     """The lead, then the sections holding most matched sentences, in page order, within `room` characters."""
     sections = _sections(hit.text)
-    wanted = sorted(
-        range(len(sections)),
-        key=lambda i: (i != 0, -sum(sentence in sections[i] for sentence in hit.sentences), i),
-    )
+    wanted = sorted(range(len(sections)), key=lambda i: (i != 0, -_matches(sections[i], hit.sentences), i))
     kept: set[int] = set()
-    used = 0
+    used = len(GAP) + 2  # a gap may close the excerpt
     for index in wanted:
-        cost = len(sections[index]) + len(GAP) + 2
+        cost = len(sections[index]) + 2 * (len(GAP) + 2)  # the section, the gap before it, two separators
         if used + cost <= room:
             kept.add(index)
             used += cost
@@ -104,6 +101,12 @@ def _excerpt(hit: Hit, room: int) -> str:
         cut = hit.text[: room - len(GAP) - 1]
         return cut[: cut.rfind(" ")] + " " + GAP if " " in cut else cut
     return _join(sections, kept)
+
+
+def _matches(section: str, sentences: tuple[str, ...]) -> int:
+    """How many of the sentences the section holds; compared as word sets, so line wraps do not matter."""
+    words = set(WORD.findall(section.casefold()))
+    return sum(set(WORD.findall(sentence.casefold())) <= words for sentence in sentences)
 
 
 def _join(sections: list[str], kept: set[int]) -> str:

@@ -39,6 +39,7 @@ def test_status_of_a_fresh_project_shows_the_automatic_provider(kb: Path) -> Non
         "api key   not needed by provider extractive",
         "raw       0 files",
         "wiki      0 pages",
+        "sources   0 done, 0 pending, 0 failed, 0 deleted",
     ]
 
 
@@ -51,7 +52,25 @@ def test_status_json_has_a_stable_shape(kb: Path) -> None:
         "api_key": {"env": None, "present": False, "required": False},
         "endpoint": None,
         "counts": {"raw_files": 0, "wiki_pages": 0},
+        "sources": {"done": 0, "pending": [], "failed": [], "deleted": []},
     }
+
+
+def test_status_lists_pending_failed_and_deleted_sources(kb: Path) -> None:
+    from kwiki.project import Paths
+    from kwiki.state import SourceRecord, State
+
+    (kb / "raw" / "new.md").write_text("# New\n\nA new source.\n", encoding="utf-8")
+    (kb / "raw" / "bad.md").write_text("# Bad\n\nIt failed.\n", encoding="utf-8")
+    with State.open(Paths(kb).state_db) as state, state.transaction():
+        state.put_source(SourceRecord("bad.md", "x", 1, 1, "k", "failed", "rate limited"))
+        state.put_source(SourceRecord("gone.md", "y", 1, 1, "k", "done"))
+    sources = status_json()["sources"]
+    assert sources == {"done": 0, "pending": ["new.md"], "failed": [["bad.md", "rate limited"]],
+                       "deleted": ["gone.md"]}
+    result = runner.invoke(app, ["status"])
+    assert "1 pending, 1 failed, 1 deleted — run `kwiki ingest`" in result.stdout
+    assert "failed  bad.md: rate limited" in result.stdout
 
 
 def test_status_says_the_key_is_set_but_never_prints_it(kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from kwiki.errors import ProviderError
 from kwiki.llm import wrappers
 from kwiki.llm.base import LLM, Request
@@ -149,6 +151,10 @@ class _FailPageOnce:
         return page_reply(payload)
 
 
+@pytest.mark.xfail(strict=True, reason="a page whose draft failed is never retried once every source is done: "
+                   "src/kwiki/ingest.py ingest() calls _run only when plan.pending or plan.deleted, so the missing "
+                   "knowledge page (no PageRecord) is not re-planned; fix: also run compile when Compiler.plan() "
+                   "is non-empty")
 def test_failed_page_draft_is_written_on_the_next_run(project: Paths, raw_guard: RawGuard) -> None:
     write_raw(project, {k: v for k, v in _corpus().items() if k.startswith("topic-")})
     raw_guard.freeze(project)
@@ -157,15 +163,5 @@ def test_failed_page_draft_is_written_on_the_next_run(project: Paths, raw_guard:
     first = run(project, llm)
     assert [f.path for f in first.page_failures] == ["methods/shared-method.md"]
     assert not (project.wiki / "methods/shared-method.md").exists()
-    _xfail_if_not_retried(project, llm)
-
-
-def _xfail_if_not_retried(project: Paths, llm: LLM) -> None:
-    import pytest
-
     second = run(project, llm)
-    if not (project.wiki / "methods/shared-method.md").exists():
-        pytest.xfail("a page whose draft failed is never retried while every source is done: "
-                     "src/kwiki/ingest.py ingest() calls _run only when plan.pending or plan.deleted; "
-                     f"second run wrote {second.created}")
     assert "methods/shared-method.md" in second.created

@@ -117,15 +117,15 @@ def test_empty_reply_is_a_provider_error(wiki: Paths) -> None:
         answer(wiki, FakeLLM({"query": "  "}), QUESTION)
 
 
-def test_long_page_is_cut_to_its_matching_sections(wiki: Paths) -> None:
+@pytest.mark.parametrize("budget", [600, 800, 1500])
+def test_long_page_is_cut_to_its_matching_sections(wiki: Paths, budget: int) -> None:
     filler = "\n\n".join(f"## Part {n}\n\n" + "Unrelated words about weather. " * 20 for n in range(10))
-    page = f"# Tides\n\nTides rise twice a day.\n\n{filler}\n\n## Moon\n\nThe moon drives tides.\n"
+    page = f"# Tides\n\nTides rise twice a day.\n\n{filler}\n\n## Moon\n\nThe moon drives\ntides.\n"
     (wiki.wiki / "concepts/tides.md").write_text(page, encoding="utf-8")
     refresh_index(wiki)
-    hits = search(wiki, "moon tides", 1)
-    (context,) = select_context(hits, 800)
-    assert context.truncated and len(context.text) <= 800
-    assert context.text.startswith("# Tides") and "The moon drives tides." in context.text
+    (context,) = select_context(search(wiki, "moon tides", 1), budget)
+    assert context.truncated and len(context.text) <= budget
+    assert context.text.startswith("# Tides") and "The moon drives\ntides." in context.text
     assert "[…]" in context.text
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from kwiki.cli.app import app
 from kwiki.cli.common import err, guarded, out, print_json, session
 from kwiki.ingest import IngestOptions, IngestReport, ingest
+from kwiki.search import refresh_index
 
 
 @app.command("ingest")
@@ -39,6 +40,8 @@ def ingest_command(
     llm = s.llm()
     with _progress(quiet=as_json or plan) as advance:
         report = ingest(s.paths, llm, options, advance)
+    if not plan:
+        refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
     usage = s.meter.snapshot()
     if as_json:
         print_json(plan_json(report) if plan else summary_json(report, usage))

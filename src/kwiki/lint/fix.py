@@ -11,13 +11,13 @@ import yaml
 
 from kwiki import vault as files
 from kwiki.index import LogEntry, append_log, write_index
+from kwiki.links import VaultIndex
 from kwiki.lint.catalog import LOG, stale_log_lines
 from kwiki.lint.links import SKIP_TYPES, has_subpath
 from kwiki.lint.mentions import Candidate, candidates
 from kwiki.lint.model import Fix
 from kwiki.lint.properties import tag_ok, unquoted_link_lines
 from kwiki.lint.snapshot import PageFile, Vault
-from kwiki.links import VaultIndex
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks
 from kwiki.pages import clean_tags
 from kwiki.slugs import slugify, unique_slug
@@ -90,9 +90,9 @@ class _Relinker:
             return None
         found = self._canonical(link.target)
         if found is None:
-            self.changed.append(f"unlinked [[{link.target}]] (no such page)")
+            self.changed.append(f"unlinked '{link.target}' (no such page)")
             return shown
-        self.changed.append(f"relinked [[{link.target}]] to [[{found}]]")
+        self.changed.append(f"relinked '{link.target}' to '{found}'")
         return f"[[{found}|{shown}]]"
 
     def _canonical(self, target: str) -> str | None:

@@ -92,6 +92,7 @@ class DeepSummary:
     cached: int
     unchecked: int
     new_contradictions: int
+    failed: int = 0  # calls the provider could not answer; those pairs are tried again next run
 
 
 @dataclass(frozen=True)

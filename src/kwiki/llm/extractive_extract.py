@@ -8,7 +8,7 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
-from kwiki.llm.extractive_lexicon import GENERIC, detect_language, stopwords_for
+from kwiki.llm.extractive_lexicon import GENERIC, detect_language, stopwords_for, word_set
 from kwiki.llm.extractive_mentions import Mention, find_mentions
 from kwiki.llm.extractive_text import WORD, Document, Sentence, content_words, find_date, injected, parse
 
@@ -20,8 +20,8 @@ _DEFINITION = re.compile(
     r"(?:a|an|the|one|ein|eine|der|die|das|un|une|una|uno|el|la|il|lo|o|um|uma|een|het|de)\b",
     re.IGNORECASE,
 )
-_OUT_OF_CONTEXT = frozenset(
-    "it this that these those they he she we but and so however also then there which es er sie dies aber".split()
+_OUT_OF_CONTEXT = word_set(
+    """it this that these those they he she we but and so however also then there which es er sie dies aber"""
 )
 _DIGIT = re.compile(r"\d")
 _MARKUP = re.compile(r"\]\(|https?://|<[a-zA-Z/]")
@@ -58,7 +58,8 @@ def summarize(title: str, summaries: list[str]) -> dict[str, Any]:
 
 
 def _title(doc: Document) -> str:
-    plain = [h for h in doc.plain_headings if 2 <= len(h.split()) <= 12 and all(WORD.fullmatch(w) for w in h.split())]
+    plain = [h for h in doc.plain_headings
+             if 2 <= len(h.split()) <= 12 and all(WORD.fullmatch(w.strip(",:;")) for w in h.split())]
     for candidate in (doc.meta.get("title", ""), *doc.headings[:1], doc.html_title, *plain[:1]):
         if candidate.strip() and not injected(candidate):
             return " ".join(candidate.split())

@@ -6,6 +6,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _STOP = {
     "en": """a about above after again against all also although always am among an and any are aren't around
         as at be because been before being below between both but by can can't cannot could did didn't do does
@@ -35,19 +40,30 @@ _STOP = {
     "pt": """ao aos as com como da das de do dos e é ela ele em entre era essa esse esta está foi há isso mais
         mas na nas no nos não o os ou para pela pelo por que se sem ser seu sua são também um uma""",
 }
-STOPWORDS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in _STOP.items()}
+STOPWORDS: dict[str, frozenset[str]] = {lang: word_set(words) for lang, words in _STOP.items()}
 ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
 
 # Words frequent in every text that make poor keywords, tags or concept names.
-GENERIC = frozenset(
+GENERIC = word_set(
     """able actually already another anything back based become becomes best better big called can come comes
-    course different done early easy end enough especially etc even example far find first following get gets
-    give given goes going good got great help high important including instead keep kind know known large last
-    later least less long look lot lots made main make makes making mean means much need needs new next nothing
-    number old onto part people point put really right say says see seems set several short show shows simple
-    small something sometimes start still take takes thing things think three time times today two type use
-    used uses using usually want way ways well whole work works year years
-    auch dabei eigentlich einfach etwa ganz gibt immer jedoch kann mal neue oft schon sowie viele wurde""".split()
+    course different done early easy end enough especially etc even example far find first following get
+    gets give given goes going good got great help high important including instead keep kind know known
+    large last later least less long look lot lots made main make makes making mean means much need
+    needs new next nothing number old onto part people point put really right say says see seems set
+    several short show shows simple small something sometimes start still take takes thing things think
+    three time times today two type use used uses using usually want way ways well whole work works year
+    years auch dabei eigentlich einfach etwa ganz gibt immer jedoch kann mal neue oft schon sowie viele
+    wurde"""
+)
+
+# Words that make a poor end or part of a term: numbers, ordinals, frequent verbs.
+NOT_TERMS = word_set(
+    """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy
+    eighty ninety hundred hundreds thousand thousands million millions billion dozen dozens second third
+    fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth
+    sixteenth seventeenth eighteenth nineteenth twentieth century centuries decade decades came went
+    said says held kept wrote read built began begun become became gave given took taken told found made
+    thought called does doing did done used uses"""
 )
 
 # Distinctive function words decide the language; shared ones ("de", "la", "in") still count for each.
@@ -78,29 +94,24 @@ MONTHS_EN = {
     )
     for name in names
 }
-MONTHS_DE = {
-    name: number
-    for number, name in enumerate(
-        "januar februar märz april mai juni juli august september oktober november dezember".split(), start=1
-    )
-} | {"maerz": 3, "jänner": 1}
+_GERMAN_MONTHS = "januar februar märz april mai juni juli august september oktober november dezember"
+MONTHS_DE = {name: number for number, name in enumerate(_GERMAN_MONTHS.split(), start=1)} | {"maerz": 3, "jänner": 1}
 
 # Capitalized words that are ordinary words, never a page of their own.
 NOT_NAMES = frozenset(
     {*MONTHS_EN, *MONTHS_DE}
-    | set(
+    | word_set(
         """monday tuesday wednesday thursday friday saturday sunday chapter figure table section part step note
-        notes example introduction conclusion summary update edit read more see also yes no ok okay mr mrs ms dr
-        prof st english german french spanish italian dutch portuguese american european today yesterday
-        tomorrow http https www com org"""
-        .split()
+    notes example introduction conclusion summary update edit read more see also yes no ok okay mr mrs
+    ms dr prof st english german french spanish italian dutch portuguese american european today
+    yesterday tomorrow http https www com org"""
     )
 )
 
 # Abbreviations after which a period does not end a sentence.
-ABBREVIATIONS = frozenset(
-    """e.g i.e etc vs cf al approx ca dr mr mrs ms prof st no nr fig jr sr inc ltd co corp dept est vol pp
-    ed eds jan feb mar apr jun jul aug sep sept oct nov dec bzw usw ggf evtl vgl z.b d.h u.a s""".split()
+ABBREVIATIONS = word_set(
+    """e.g i.e etc vs cf al approx ca dr mr mrs ms prof st no nr fig jr sr inc ltd co corp dept est vol pp ed
+    eds jan feb mar apr jun jul aug sep sept oct nov dec bzw usw ggf evtl vgl z.b d.h u.a s"""
 )
 
 # Text aimed at a model rather than a reader: never quoted, summarized or turned into a claim.

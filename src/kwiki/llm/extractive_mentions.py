@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES
+from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
 from kwiki.llm.extractive_names import (
     ACRONYM,
     CONNECTORS,
@@ -20,11 +20,11 @@ from kwiki.llm.extractive_names import (
 from kwiki.llm.extractive_text import WORD, Document
 
 MAX_MENTIONS = 15
-DETERMINERS = frozenset(
-    """the a an this that these those its his her their our your my every each
-    der die das den dem des ein eine einen einem einer eines jeder jede jedes jedem jeden kein keine diese
-    dieser dieses diesem seine seinen seinem seiner ihre ihren im am zum zur vom beim ins
-    le la les un une el los las il lo gli het een o os um uma""".split()
+DETERMINERS = word_set(
+    """the a an this that these those its his her their our your my every each der die das den dem des ein eine
+    einen einem einer eines jeder jede jedes jedem jeden kein keine diese dieser dieses diesem seine
+    seinen seinem seiner ihre ihren im am zum zur vom beim ins le la les un une el los las il lo gli het
+    een o os um uma"""
 )
 METHOD_WORDS = ("method", "technique", "practice", "approach", "methode", "technik", "verfahren")
 _METHOD_ENDINGS = ("ing", "ization", "isation", "repetition", "method", "technique", "methode", "technik")
@@ -38,6 +38,7 @@ _NAME_RUN = re.compile(
 _LOWER_RUN = re.compile(rf"(?<![\w'’.-])[{_LO}][{_LO}'’-]+(?: [{_LO}][{_LO}'’-]+)+(?![\w'’-])")
 _LOWER_WORD = re.compile(rf"(?<![\w'’.-])[{_LO}][\w'’-]*")
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
+_MARKED = re.compile(r"\*\*([^*\n]{2,40})\*\*|__([^_\n]{2,40})__|[\"“„]([^\"“”\n]{2,30})[\"”“]")
 _PREVIOUS = re.compile(r"([\w'’]+)\s+$")
 _NEXT = re.compile(r"\s+(\w+)")
 
@@ -68,46 +69,100 @@ class _Seen:
 
 
 def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]) -> list[Mention]:
-    lower = Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences)))
-    seen: dict[str, list[_Seen]] = {}
+    scan = _Scan(Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences))), stop)
     for index, sentence in enumerate(doc.sentences):
-        _scan_names(sentence.text, index, lower, stop, seen)
+        scan.names(sentence.text, index)
         if language != "de":  # German capitalizes its nouns: its terms show up as names
-            _scan_terms(sentence.text, index, stop, seen)
+            scan.terms(sentence.text, index)
+    scan.place_openers()
+    marked = {"".join(groups).lower() for groups in _MARKED.findall(doc.source)}
+    favoured = " ".join((title.lower(), *marked))
     kept = {}
-    for key, occurrences in seen.items():
-        if len(occurrences) > 1 or (" " in key and not occurrences[0].form.islower()):  # one-off words and terms never count
+    for key, occurrences in scan.seen.items():
+        if scan.countable(key, occurrences):
             candidate = _candidate(doc, occurrences)
-            if _accept(key, candidate, lower, language, seen):
+            if _accept(key, candidate, scan, language, favoured):
                 kept[key] = candidate
     merge_plurals(kept)
-    merge_person_names(kept, lower)
-    drop_parts(kept)
+    merge_person_names(kept, scan.lower)
     merge_aliases(doc.sentences, kept)
+    drop_parts(kept)
+    _add_topic_words(doc, title, marked, scan, kept)
     ranked = sorted(kept.values(), key=lambda c: (-_rank(c, title), c.name))[:MAX_MENTIONS]
-    return [_mention(c, doc, title, lower) for c in ranked]
+    return [_mention(c, doc, title, scan.lower) for c in ranked]
 
 
-def _scan_names(text: str, index: int, lower: Counter[str], stop: frozenset[str],
-                seen: dict[str, list[_Seen]]) -> None:
-    for run in _NAME_RUN.finditer(text):
-        previous = _PREVIOUS.search(text, max(0, run.start() - 24), run.start())
-        determined = previous is not None and previous.group(1).lower() in DETERMINERS
-        following = _NEXT.match(text, run.end())
-        method = following is not None and following.group(1).lower() in METHOD_WORDS
-        at_start = run.start() <= 3 and not text[: run.start()].strip(" \"'“‘([*_")
-        for words in _pieces(run.group().split(" ")):
-            if at_start and (lower[words[0].lower()] or words[0].lower() in GENERIC):
-                words = words[1:]
-            if 0 < len(words) <= 4:
-                form = " ".join(words)
-                seen.setdefault(form.casefold(), []).append(_Seen(form, index, at_start, determined, method))
-            at_start, determined = False, True  # later pieces follow a possessive
+@dataclass
+class _Scan:
+    """Occurrences of capitalized names and lowercase terms, gathered sentence by sentence."""
+
+    lower: Counter[str]  # words the text writes in lowercase: ordinary words, not names
+    stop: frozenset[str]
+    seen: dict[str, list[_Seen]] = field(default_factory=dict)
+    labels: set[str] = field(default_factory=set)  # speakers: "Farid:", "DR. AMARA OKONKWO:"
+    openers: list[_Seen] = field(default_factory=list)  # names opening a sentence, placed once all are seen
+
+    def add(self, seen: _Seen) -> None:
+        self.seen.setdefault(seen.form.casefold(), []).append(seen)
+
+    def names(self, text: str, index: int) -> None:
+        for run in _NAME_RUN.finditer(text):
+            if run.start() <= 6 and text[run.end() : run.end() + 1] == ":":
+                self.labels.add(run.group().casefold())
+                continue
+            previous = _PREVIOUS.search(text, max(0, run.start() - 24), run.start())
+            following = _NEXT.match(text, run.end())
+            after = following.group(1).lower() if following else ""
+            # "the Memex was": a common noun; "the Bielefeld archive": a name used as an adjective
+            determined = bool(previous and previous.group(1).lower() in DETERMINERS)
+            determined = determined and (not after or after in ALL_STOPWORDS)
+            at_start = run.start() <= 3 and not text[: run.start()].strip(" \"'“‘([*_")
+            pieces = _pieces(run.group().split(" "))
+            for n, words in enumerate(pieces, start=1):
+                if at_start and (self.lower[words[0].lower()] or words[0].lower() in GENERIC):
+                    words = words[1:]
+                near = after in METHOD_WORDS and n == len(pieces) and not run.group().endswith(("'s", "’s"))
+                if 0 < len(words) <= 4:
+                    seen = _Seen(" ".join(words), index, at_start, determined, near)
+                    self.openers.append(seen) if at_start and len(words) > 1 else self.add(seen)
+                at_start, determined = False, True  # later pieces follow a possessive
+
+    def place_openers(self) -> None:
+        """"Defends Tiago Forte …" opens a sentence: the name is "Tiago Forte" when the text has it elsewhere."""
+        for seen in self.openers:
+            tail = seen.form.split(" ", 1)[1]
+            if any(not o.at_start for o in self.seen.get(tail.casefold(), ())):
+                seen = _Seen(tail, seen.sentence, False, seen.determined, seen.method)
+            self.add(seen)
+
+    def terms(self, text: str, index: int) -> None:
+        """Lowercase two- and three-word terms ("spaced repetition") inside runs of content words."""
+        if text[:1].isupper() and self.lower[text.split(" ", 1)[0].lower()]:
+            text = text[0].lower() + text[1:]  # "Spaced repetition is …"
+        for run in _LOWER_RUN.finditer(text):
+            segment: list[str] = []
+            for word in [*run.group().split(" "), ""]:
+                if len(word) > 2 and word not in self.stop and word not in GENERIC and word not in NOT_TERMS \
+                        and not word.endswith("ly"):
+                    segment.append(word)
+                    continue
+                for n in (2, 3):
+                    for i in range(len(segment) - n + 1):
+                        if not segment[i + n - 1].endswith("ed"):
+                            self.add(_Seen(" ".join(segment[i : i + n]), index, False, False, False))
+                segment = []
+
+    def countable(self, key: str, occurrences: list[_Seen]) -> bool:
+        """A one-off word or term is never a mention; a speaker's label ("Farid:"), or part of one, is no topic."""
+        if key in self.labels or (" " not in key and any(key in label.split() for label in self.labels)):
+            return False
+        return len(occurrences) > 1 or (" " in key and not occurrences[0].form.islower())
 
 
 def _pieces(words: list[str]) -> list[list[str]]:
     """Split a capitalized run at possessives and contractions; trim articles, connectors, initials."""
-    pieces, current = [], []
+    pieces: list[list[str]] = []
+    current: list[str] = []
     for word in words:
         possessive = word.endswith(("'s", "’s"))
         base = word[:-2] if possessive else word
@@ -124,31 +179,16 @@ def _pieces(words: list[str]) -> list[list[str]]:
 
 
 def _trim(words: list[str]) -> list[str]:
-    def weak(word: str) -> bool:
-        return len(word) < 2 or word.lower() in ALL_STOPWORDS or word.lower() in CONNECTORS
-
-    start, end = 0, len(words)
-    while start < end and weak(words[start]):
+    """Without a leading article or initial; nothing when a stopword sits inside ("All You Need": a title)."""
+    start = 0
+    while start < len(words) and (len(words[start]) < 2 or words[start].lower() in ALL_STOPWORDS):
         start += 1
-    while end > start and weak(words[end - 1]):
-        end -= 1
-    return words[start:end]
-
-
-def _scan_terms(text: str, index: int, stop: frozenset[str], seen: dict[str, list[_Seen]]) -> None:
-    """Lowercase two- and three-word terms ("spaced repetition") inside runs of content words."""
-    for run in _LOWER_RUN.finditer(text):
-        segment: list[str] = []
-        for word in [*run.group().split(" "), ""]:
-            if len(word) > 2 and word not in stop and word not in GENERIC and not word.endswith("ly"):
-                segment.append(word)
-                continue
-            for n in (2, 3):
-                for i in range(len(segment) - n + 1):
-                    if not segment[i + n - 1].endswith("ed"):
-                        form = " ".join(segment[i : i + n])
-                        seen.setdefault(form, []).append(_Seen(form, index, False, False, False))
-            segment = []
+    inner = words[start:]
+    if any(w.lower() in ALL_STOPWORDS and w.lower() not in CONNECTORS for w in inner):
+        return []
+    while inner and (inner[-1].lower() in CONNECTORS or len(inner[-1]) < 2):
+        inner.pop()
+    return inner
 
 
 def _candidate(doc: Document, occurrences: list[_Seen]) -> Candidate:
@@ -156,23 +196,24 @@ def _candidate(doc: Document, occurrences: list[_Seen]) -> Candidate:
     kind = "phrase" if occurrences[0].form.islower() else "name"
     method = sum(o.method for o in occurrences)
     if kind == "phrase":
-        method = sum(any(w in doc.sentences[i].text.lower() for w in METHOD_WORDS) for i in sentences)
+        form = occurrences[0].form
+        method = sum(any(f"{form} {w}" in doc.sentences[i].text.lower() for w in METHOD_WORDS) for i in sentences)
     return Candidate(
         kind, Counter(o.form for o in occurrences), sentences, {doc.sentences[i].block for i in sentences},
         len(occurrences), sum(o.at_start for o in occurrences), sum(o.determined for o in occurrences), method,
     )
 
 
-def _accept(key: str, c: Candidate, lower: Counter[str], language: str, seen: dict[str, list[_Seen]]) -> bool:
-    words = key.split()
+def _accept(key: str, c: Candidate, scan: _Scan, language: str, favoured: str) -> bool:
+    words, lower = key.split(), scan.lower
     if key in NOT_NAMES or key in ALL_STOPWORDS or any(w in NOT_NAMES for w in words):
         return False
     if not _TWO_LETTERS.search(key):
         return False
-    if c.kind == "phrase":
-        return len(c.sentences) >= 2
+    if c.kind == "phrase":  # pairs recur by chance ("value came"): a term needs three uses, or emphasis
+        return len(c.sentences) >= 2 and (c.count >= 3 or key in favoured)
     if len(words) > 1:
-        return c.count >= 2 or _name_like(words, lower, language, seen)
+        return c.count >= 2 or _name_like(words, lower, language, scan.seen)
     acronym = ACRONYM.fullmatch(c.name) is not None
     minimum = 3 if language == "de" and not acronym else 2
     ordinary = not acronym and lower[key] * 2 >= c.count
@@ -187,6 +228,26 @@ def _name_like(words: list[str], lower: Counter[str], language: str, seen: dict[
     if language == "de":
         return len(seen.get(words[-1], ())) >= 2
     return all(not lower[w] for w in words)
+
+
+def _add_topic_words(doc: Document, title: str, marked: set[str], scan: _Scan, kept: dict[str, Candidate]) -> None:
+    """Single recurring words the text marks as terms — set in bold or quotes, or in the title and capitalized
+    in the text ("memex", "hypertext") — are mentions too; ordinary words ("notes", "cards") are not."""
+    seen, lower, stop = scan.seen, scan.lower, scan.stop
+    marked = marked | {w for w in WORD.findall(title.lower()) if any(not o.at_start for o in seen.get(w, ()))}
+    in_terms = {w for key in kept for w in key.split()}
+    lowered = [s.text.lower() for s in doc.sentences]
+    for word in sorted(marked):
+        if len(word) < 4 or " " in word or word in stop or word in GENERIC or word in NOT_TERMS \
+                or word in in_terms or word in kept or not WORD.fullmatch(word):
+            continue
+        capitalized = [o.form for o in seen.get(word, ())]
+        sentences = [i for i, text in enumerate(lowered) if word in text]
+        count = lower[word] + len(capitalized)
+        if count >= 3 and len(sentences) >= 2:
+            form = capitalized[0] if len(capitalized) > lower[word] else word
+            blocks = {doc.sentences[i].block for i in sentences}
+            kept[word] = Candidate("phrase", Counter({form: count}), sentences, blocks, count)
 
 
 def _rank(c: Candidate, title: str) -> float:
@@ -218,7 +279,7 @@ def _type(c: Candidate, lower: Counter[str]) -> str:
 def _description(c: Candidate, doc: Document) -> str:
     """The first sentence defining the name ("X is …"), else the first complete one mentioning it."""
     texts = [doc.sentences[i] for i in c.sentences]
-    complete = [s.text for s in texts if s.complete] or [s.text for s in texts]
+    complete = [s.text for s in texts if s.complete and len(s.text.split()) >= 5] or [s.text for s in texts]
     names = [n.casefold() for n in (c.name, *c.aliases)]
     return next((t for t in complete if _defines(t, names)), complete[0] if complete else "")
 

@@ -6,11 +6,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS
+from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, word_set
 from kwiki.llm.extractive_text import WORD, Sentence
 
 ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,5}s?")
-CONNECTORS = frozenset("of von van der de du da di del la".split())
+CONNECTORS = word_set("of von van der de du da di del la")
 _PAREN = re.compile(r"\(([^()]{1,60})\)")
 # "a slip-box, or Zettelkasten," / "Zettelkasten (also known as slip-box)": the name after is another name
 _OTHER_NAME = re.compile(r"(?:, or|\b(?:also known as|also called|aka|a\.k\.a\.)) ([^,.;:()]{2,40}?)(?=[,.;:)]|$)")
@@ -105,12 +105,16 @@ def _paren_pair(before: str, inside: str) -> tuple[str, str]:
             span = words[-n:]
             initials = "".join(w[0].lower() for w in span if w.lower() not in ALL_STOPWORDS)
             if len(span) == n and initials == letters and span[0].lower() not in ALL_STOPWORDS:
+                if all(w.islower() for w in span[1:]):  # "Personal knowledge management" opened a sentence
+                    span[0] = span[0].lower()
                 return " ".join(span), inside
         return "", ""
     names = inside.split()
     if _NOT_ALIAS.search(inside) or len(names) > 3 or any(w.lower() in ALL_STOPWORDS for w in names):
         return "", ""
     if inside[:1].isupper() and len(names) > 1:  # "Jason Weston (Memory Networks)": two names, not one
+        return "", ""
+    if len(names) == 1 and inside.islower():  # "Beatrix (chair)": a role or remark, not another name
         return "", ""
     return " ".join(words[-4:]), inside
 
@@ -131,7 +135,11 @@ def _alias_pair(kept: dict[str, Candidate], main: str, alias: str, flip: bool) -
     if not main or not alias:
         return
     key = _longest_suffix_key(kept, main)
-    if key is not None:
+    if key is not None and ACRONYM.fullmatch(alias) and key != main.casefold():
+        kept[main.casefold()] = target = kept.pop(key)  # the full spelled-out form names the mention
+        target.forms = Counter({main: target.count})
+        _attach(kept, main.casefold(), alias)
+    elif key is not None:
         _attach(kept, key, alias)
     elif flip and (alias_key := alias.casefold()) in kept:
         if ACRONYM.fullmatch(alias):

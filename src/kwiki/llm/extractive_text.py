@@ -14,6 +14,7 @@ NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _FRONTMATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _ATX = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _HTML_HEADING = re.compile(r"\s*<(h[1-6])\b[^>]*>(.*?)</\1>\s*$", re.IGNORECASE)
+_FIELD = re.compile(r"\s*[\w][\w ]{0,24}:\s")
 _SETEXT = re.compile(r"[ ]{0,3}(?:=+|-+)[ \t]*$")
 _FENCE = re.compile(r"[ ]{0,3}(```|~~~)")
 _LIST = re.compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
@@ -159,7 +160,7 @@ def _continues(previous: str, line: str) -> bool:
     if _TERMINAL.search(last) or last.endswith(">") or line.lstrip().startswith("<"):
         return False
     first = line.lstrip()[:1]
-    return first.islower() or len(last) >= 50
+    return first.islower() or (len(last) >= 60 and not _FIELD.match(line))
 
 
 def _close(units: list[tuple[int, int]], current: list[int]) -> list[int]:
