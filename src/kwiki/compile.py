@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from kwiki.knowledge import (
     neighbours,
     page_path,
     plan_pages,
+    relink,
     write_request,
 )
 from kwiki.llm.base import LLM, Request
@@ -36,7 +38,7 @@ from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
 from kwiki.slugs import slugify, unique_slug
 from kwiki.state import ContradictionRecord, PageRecord, State
 
-OVERVIEW_PAGES = 40
+OVERVIEW_PAGES = 12  # the overview's digest: small and fixed, so its prompt is the same size for any wiki
 Progress = Callable[[str, str, int, int], None]
 Draft = tuple[str, list[contra.Finding]]  # checked body, contradictions the draft reported
 
@@ -68,6 +70,7 @@ class Compiler:
         self.source_pages = self._place_sources(taken | {s.casefold() for s in self.slugs.values()})
         self.source_links = {p: LinkTo(_stem(rel), self.notes[p].title) for p, rel in self.source_pages.items()}
         self._texts: dict[str, str] = {}
+        self.lookup = alias_lookup(self.clusters, self.slugs, list(self.source_links.values()))
 
     def _kept_knowledge_slugs(self) -> dict[str, str]:
         """Slugs that already exist stay: kwiki's own, and pages a human renamed (found by title and type)."""
@@ -110,7 +113,8 @@ class Compiler:
         findings = [f for plan, (_, found) in drafts.items() for f in found]
         records = self._contradictions(findings, {p.path for p in plans})
         for plan, (body, _) in drafts.items():
-            self._write_knowledge(plan, body, records, result)
+            self._write_knowledge(plan.cluster, plan.path, body, records, result, plan.input_hash)
+        self._refresh_unchanged(plans, records, result)
         self._remove_stale_knowledge(result)
         self._write_sources(records, result)
         self._remove_deleted_sources(deleted_titles, result)
@@ -119,7 +123,7 @@ class Compiler:
 
     def _draft_all(self, llm: LLM, plans: Sequence[PagePlan], schema_doc: str, concurrency: int,
                    result: CompileResult, progress: Progress | None) -> dict[PagePlan, Draft]:
-        lookup = alias_lookup(self.clusters, self.slugs, list(self.source_links.values()))
+        lookup = self.lookup
 
         def one(plan: PagePlan) -> tuple[PagePlan, tuple[str, list[contra.Finding]] | str]:
             try:
@@ -152,11 +156,28 @@ class Compiler:
     def _current_body(self, plan: PagePlan) -> str:
         """The page's last generated body, unless a source it drew on is gone (then it is redrafted from scratch)."""
         record = self.records.get(plan.path)
-        base = self.paths.base_dir / plan.path
-        if record is None or not base.is_file() or not set(record.sources) <= set(plan.cluster.sources):
+        if record is None or not set(record.sources) <= set(plan.cluster.sources):
+            return ""
+        return relink(self._stored_body(plan.path), self.lookup)
+
+    def _stored_body(self, rel: str) -> str:
+        """The drafted part of the page kwiki last generated: without H1, callouts, Related and Sources."""
+        base = self.paths.base_dir / rel
+        if not base.is_file():
             return ""
         body = split_frontmatter(base.read_text(encoding="utf-8"))[1]
         return contra.split_callouts(body.split("\n## Related")[0])[0].split("\n", 2)[-1].strip()
+
+    def _refresh_unchanged(self, plans: Sequence[PagePlan], records: Sequence[ContradictionRecord],
+                           result: CompileResult) -> None:
+        """Pages with no new claims are re-rendered without a call: their Related list and callouts may change."""
+        planned = {p.path for p in plans}
+        for cluster in self.clusters:
+            path = page_path(cluster, self.slugs[cluster.key])
+            record = self.records.get(path)
+            if path not in planned and record is not None:
+                body = relink(self._stored_body(path), self.lookup)
+                self._write_knowledge(cluster, path, body, records, result, record.input_hash)
 
     def _source_text(self, path: str) -> str:
         if path not in self._texts:
@@ -170,19 +191,17 @@ class Compiler:
         dates = {p: n.date for p, n in self.notes.items()}
         return contra.settle([*kept_findings, *findings], dates, self.source_pages, _subjects(self.clusters))
 
-    def _write_knowledge(self, plan: PagePlan, body: str, records: Sequence[ContradictionRecord],
-                         result: CompileResult) -> None:
-        cluster = plan.cluster
-        callouts = [contra.render_callout(r) for r in records if r.subject == plan.path]
+    def _write_knowledge(self, cluster: Cluster, path: str, body: str, records: Sequence[ContradictionRecord],
+                         result: CompileResult, digest: str) -> None:
+        callouts = [contra.render_callout(r) for r in records if r.subject == path]
         related = [n for n in neighbours(cluster, self.clusters, self.slugs)]
         sources = [self.source_links[p] for p in cluster.sources]
         text = "\n\n".join([f"# {cluster.title}", body or "_No text yet._", *callouts,
                             "## Related", " · ".join(r.markdown() for r in related) or "_None yet._",
                             "## Sources", "\n".join(f"- {s.markdown()}" for s in sources)])
         tags = clean_tags([cluster.kind, *[t for p in cluster.sources for t in self.notes[p].tags][:4]])
-        self._place(plan.path, knowledge_frontmatter(cluster, body, tags), text, result)
-        result.changes.pages.append(PageRecord(plan.path, cluster.kind, cluster.key, plan.input_hash,
-                                               cluster.sources))
+        self._place(path, knowledge_frontmatter(cluster, body, tags), text, result)
+        result.changes.pages.append(PageRecord(path, cluster.kind, cluster.key, digest, cluster.sources))
 
     def _place(self, rel: str, frontmatter: dict[str, object], body: str, result: CompileResult) -> None:
         """Merge with any human edit, then stage the write; the base keeps what kwiki generated."""
@@ -262,7 +281,8 @@ class Compiler:
         top = sorted(pages, key=lambda p: (-p.source_count, p.title.casefold()))[:OVERVIEW_PAGES]
         payload = {"pages": [{"page": p.slug, "title": p.title, "type": p.type, "summary": p.summary,
                               "source_count": p.source_count} for p in top], "source_count": len(self.notes)}
-        digest = _hash(payload)
+        # rewritten when the wiki changed materially: other leading pages, or the page count moved by ~20%
+        digest = _hash(sorted(p.slug for p in top), round(math.log(len(pages) + 1, 1.2)))
         if self._source_hash("overview.md") == digest and (self.paths.wiki / "overview.md").is_file():
             return None
         system, user = load_prompt("overview").render(payload=fence_json(payload))

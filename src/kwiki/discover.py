@@ -95,8 +95,9 @@ def _walk(targets: list[Path]) -> Iterator[Path]:
             yield target
             continue
         for folder, dirs, files in os.walk(target):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             base = Path(folder)
+            yield from (base / d for d in dirs if d.startswith("."))
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             yield from (base / name for name in files)
             # os.walk does not descend into symlinked folders; report them instead of silently ignoring
             yield from (base / d for d in dirs if (base / d).is_symlink())
@@ -104,7 +105,7 @@ def _walk(targets: list[Path]) -> Iterator[Path]:
 
 def _skip_reason(path: Path, rel: str, root: Path, max_bytes: int) -> str:
     if any(part.startswith(".") for part in Path(rel).parts):
-        return "hidden file"
+        return "hidden folder" if path.is_dir() else "hidden file"
     if path.is_symlink() and not path.resolve().is_relative_to(root):
         return "symlink that leads outside raw/"
     if path.is_dir():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kwiki import vault
 from kwiki.markdown import dump_page, split_frontmatter
+from kwiki.pages import display_text
 from kwiki.project import Paths
 from kwiki.sanitize import one_line
 
@@ -92,7 +93,7 @@ def build_index(pages: Sequence[PageMeta]) -> dict[str, str]:
 
 
 def _table(heading: str, pages: Iterable[PageMeta]) -> str:
-    rows = [f"| [[{p.slug}\\|{one_line(p.title, 120)}]] | {one_line(p.summary, 200)} | {p.source_count} |"
+    rows = [f"| [[{p.slug}\\|{display_text(one_line(p.title, 120))}]] | {one_line(p.summary, 200)} | {p.source_count} |"
             for p in pages]
     return "\n".join([f"## {heading}", "", "| Page | Summary | Sources |", "| --- | --- | --- |", *rows])
 

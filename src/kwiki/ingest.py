@@ -25,6 +25,7 @@ from kwiki.sanitize import one_line
 from kwiki.state import SourceRecord, State
 
 Progress = Callable[[str, str, int, int], None]  # (phase, item, done, total)
+RETRY_PAGES = "retry_pages"  # set when a page draft failed: the next run compiles even if no source changed
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,10 @@ class IngestReport:
 def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | None = None) -> IngestReport:
     started = time.monotonic()
     report = IngestReport()
+    if options.plan_only:
+        return _plan_only(paths, llm, options, report, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
-        if not options.plan_only:
-            report.recovered = journal.recover(paths, state)
+        report.recovered = journal.recover(paths, state)
         known = {r.path: r for r in state.sources()}
         key = compile_key(options.provider, llm.model, paths.schema)
         targets = resolve_targets(paths.raw, list(options.targets))
@@ -75,10 +77,29 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         plan = plan_sources(paths.raw, found, known, key)
         report.skipped, report.unchanged = list(found.skipped), len(plan.unchanged)
         report.pending, report.deleted = list(plan.pending), list(plan.deleted)
-        if options.plan_only:
-            report.page_plan = _page_plan(paths, state, known, plan)
-        elif plan.pending or plan.deleted:
+        if plan.pending or plan.deleted or state.get_meta(RETRY_PAGES) == "1":
             _run(paths, llm, options, state, known, plan, key, report, progress)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, report: IngestReport, started: float) -> IngestReport:
+    """Read-only: no lock, no journal replay, and no state file is created when there is none."""
+    known: dict[str, SourceRecord] = {}
+    state = State.open(paths.state_db) if paths.state_db.is_file() else None
+    if state is not None:
+        known = {r.path: r for r in state.sources()}
+    try:
+        key = compile_key(options.provider, llm.model, paths.schema)
+        found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
+        plan = plan_sources(paths.raw, found, known, key)
+        report.skipped, report.unchanged = list(found.skipped), len(plan.unchanged)
+        report.pending, report.deleted = list(plan.pending), list(plan.deleted)
+        if state is not None:
+            report.page_plan = _page_plan(paths, state, known, plan)
+    finally:
+        if state is not None:
+            state.close()
     report.seconds = time.monotonic() - started
     return report
 
@@ -110,9 +131,9 @@ def _run(paths: Paths, llm: LLM, options: IngestOptions, state: State, known: Ma
             changes.sources.append(_done(pending.path, paths, extraction, key, result))
             report.ingested.append(pending.path)
             report.dropped_quotes += extraction.dropped_quotes
-            page = Path(result.source_pages[pending.path]).stem
+            page = result.source_pages[pending.path]
             entries.append(LogEntry(options.today, "ingest", extraction.note.title,
-                                    (f"- source: `raw/{pending.path}` ({pending.reason})", f"- page: [[{page}]]")))
+                                    (f"- source: `raw/{pending.path}` ({pending.reason})", f"- page: `{page}`")))
         else:
             changes.sources.append(_failed(pending.path, paths, known.get(pending.path), key, errors[pending.path]))
             report.failures.append(Failure(pending.path, errors[pending.path]))
@@ -121,6 +142,7 @@ def _run(paths: Paths, llm: LLM, options: IngestOptions, state: State, known: Ma
     for path in plan.deleted:
         entries.append(LogEntry(options.today, "delete", deleted_titles[path], (f"- source removed: `raw/{path}`",)))
     changes.deleted_sources.extend(plan.deleted)
+    changes.meta[RETRY_PAGES] = "1" if result.page_failures else "0"
     changes.files.update(compiler.finish(llm, result, entries))
     journal.apply(paths, changes, state)
     report.page_failures = [Failure(page, error) for page, error in result.page_failures]

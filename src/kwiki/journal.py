@@ -29,6 +29,7 @@ class ChangeSet:
     pages: list[PageRecord] = field(default_factory=list)
     deleted_pages: list[str] = field(default_factory=list)
     contradictions: list[ContradictionRecord] | None = None
+    meta: dict[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (self.files or self.sources or self.deleted_sources or self.pages or self.deleted_pages) and (
@@ -71,6 +72,8 @@ def _apply(paths: Paths, changes: ChangeSet, state: State) -> None:
             state.put_page(page_record)
         if changes.contradictions is not None:
             state.replace_contradictions(changes.contradictions)
+        for key, value in changes.meta.items():
+            state.put_meta(key, value)
     # state is committed last: its existence means the files above are in place
     vault.remove(paths.state_dir, JOURNAL)
 
@@ -96,4 +99,5 @@ def _decode(data: dict[str, Any]) -> ChangeSet:
         pages=[PageRecord(**{**r, "sources": tuple(r["sources"])}) for r in data["pages"]],
         deleted_pages=list(data["deleted_pages"]),
         contradictions=None if contradictions is None else [ContradictionRecord(**r) for r in contradictions],
+        meta=dict(data.get("meta", {})),
     )

@@ -13,7 +13,7 @@ from kwiki.llm.base import Request
 from kwiki.llm.blocks import fence_json
 from kwiki.markdown import Link, replace_wikilinks
 from kwiki.notes import Claim, SourceNote
-from kwiki.pages import FOLDERS, LinkTo
+from kwiki.pages import FOLDERS, LinkTo, display_text, plain_prose
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, claims_for, normalize_name
 from kwiki.sanitize import normalize_ws, one_line, quote_occurs, strip_foreign_urls
@@ -89,19 +89,23 @@ def write_request(plan: PagePlan, current_body: str, source_links: Mapping[str, 
 
 def check_body(text: str, resolve_link: Callable[[str], LinkTo | None], source_texts: Sequence[str]) -> str:
     """Keep only links that resolve, quotes that occur in a source, and URLs/images a source contains."""
-    body = _strip_structure(text)
     normalized = [normalize_ws(t) for t in source_texts]
+    body = relink(_strip_structure(text), resolve_link)
+    body = "\n".join(_verified_quotes(body.split("\n"), normalized))
+    return strip_foreign_urls(body, source_texts).strip()
 
-    def relink(link: Link) -> str | None:
-        shown = link.display or link.target
+
+def relink(body: str, resolve_link: Callable[[str], LinkTo | None]) -> str:
+    """Point every wikilink at the page it means now (renames, aliases); a link to no page becomes its text."""
+
+    def one(link: Link) -> str | None:
+        shown = display_text(link.display or link.target)
         found = resolve_link(link.target)
         if found is None:
             return shown
         return f"[[{found.slug}|{shown}]]" if shown.casefold() != found.slug.casefold() else f"[[{found.slug}]]"
 
-    body = replace_wikilinks(body, relink)
-    body = "\n".join(_verified_quotes(body.split("\n"), normalized))
-    return strip_foreign_urls(body, source_texts).strip()
+    return replace_wikilinks(body, one)
 
 
 def _strip_structure(text: str) -> str:
@@ -128,7 +132,7 @@ def knowledge_frontmatter(cluster: Cluster, body: str, tags: Sequence[str]) -> d
     first = next((line for line in body.split("\n") if len(line) > 20 and line[0] not in "#>-|*_"), "")
     if cluster.descriptions:
         first = cluster.descriptions[0][1]
-    summary = one_line(re.sub(r"\[\[(?:[^\]|]*\|)?([^\]]*)\]\]", r"\1", first), 200)
+    summary = one_line(plain_prose(first, []), 200)
     return {
         "title": cluster.title, "type": cluster.kind, "summary": summary,
         "aliases": list(cluster.aliases), "tags": list(tags), "sources": list(cluster.sources),

@@ -235,9 +235,9 @@ def _inline_links(content: str, env: dict[str, Any], first_line: int) -> Iterato
     if children is None:
         for wiki in _scan_wikis(content):
             yield _wiki_link(wiki, first_line + content.count("\n", 0, wiki.start))
-        yield from _bare_urls(content, content, first_line)
+        yield from _bare_urls(content, content, first_line, [0])
         return
-    in_label = False
+    in_label, cursor = False, [0]
     for index, token in enumerate(children):
         start = token.meta["wiki"].start if token.type == "wikilink" else (token.meta or {}).get("start", 0)
         line = first_line + content.count("\n", 0, start)
@@ -251,14 +251,16 @@ def _inline_links(content: str, env: dict[str, Any], first_line: int) -> Iterato
         elif token.type == "image":
             yield _md_link(str(token.attrGet("src") or ""), token.content, True, line)
         elif token.type == "text" and not in_label:
-            yield from _bare_urls(token.content, content, first_line)
+            yield from _bare_urls(token.content, content, first_line, cursor)
 
 
-def _bare_urls(text: str, block: str, first_line: int) -> Iterator[Link]:
+def _bare_urls(text: str, block: str, first_line: int, cursor: list[int]) -> Iterator[Link]:
+    """URLs in a text token; `cursor` (a one-item list) keeps the search moving so repeats get their own line."""
     for match in _BARE_URL.finditer(text):
         url = match.group(0).rstrip(".,;:!?")
-        line = first_line + block[: max(block.find(url), 0)].count("\n")
-        yield Link(url, "", "", False, line, "url")
+        at = block.find(url, cursor[0])
+        cursor[0] = at + len(url) if at >= 0 else cursor[0]
+        yield Link(url, "", "", False, first_line + block.count("\n", 0, max(at, 0)), "url")
 
 
 def _heading_text(content: str, env: dict[str, Any]) -> str:
@@ -277,7 +279,7 @@ def _heading_text(content: str, env: dict[str, Any]) -> str:
     return "".join(parts).strip()
 
 
-def _walk(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
+def _walk_tokens(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
     links: list[Link] = []
     headings: list[Heading] = []
     env: dict[str, Any] = {}
@@ -289,6 +291,63 @@ def _walk(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
             text = _heading_text(tokens[index + 1].content, env)
             headings.append(Heading(int(token.tag[1]), text, body_line + token.map[0]))
     return links, headings
+
+
+# A body without `<`, `\\`, tabs, `](`, `][` and these has no code, html, tables, setext headings, escapes,
+# reference definitions or markdown links: its block structure cannot hide a link, so a plain scan finds what
+# markdown-it finds (tests/test_markdown.py checks that on generated pages).
+_PLAIN_UNSAFE = re.compile(
+    r"~~~|```| {4}|^ {0,3}\[[^\]]*\]:|^[ >|:=-]*[-=][ >|:=-]*$|^[ >*+-]*\d+[.)] +#",
+    re.MULTILINE,
+)
+_TICK_LINE = re.compile(r"^.*`.*$", re.MULTILINE)
+_ATX = re.compile(r"^(?: {0,3}(?:> ?|[-*+] +))* {0,3}(#{1,6})(?:[ ]+(.*))?$", re.MULTILINE)
+_CLOSING = re.compile(r"(?:^|[ ]+)#+[ ]*$")
+
+
+def _plain(body: str) -> bool:
+    if "<" in body or "\\" in body or "\t" in body or "](" in body or "][" in body or _PLAIN_UNSAFE.search(body):
+        return False
+    for match in _TICK_LINE.finditer(body):
+        # single-backtick spans that close on their own line, away from links and headings, hide nothing
+        line = match.group(0)
+        if "``" in line or line.count("`") % 2 or "[[" in line or "http" in line or _ATX.match(line):
+            return False
+    return True
+
+
+def _walk_plain(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
+    links: list[Link] = []
+    line, last = body_line, 0
+    for wiki in _scan_wikis(body):
+        line += body.count("\n", last, wiki.start)
+        last = wiki.start
+        links.append(_wiki_link(wiki, line))
+    if "http" in body:
+        links.extend(_plain_urls(body, body_line))
+    headings = []
+    for match in _ATX.finditer(body) if "#" in body else ():
+        text = _CLOSING.sub("", (match.group(2) or "").strip())
+        headings.append(
+            Heading(len(match.group(1)), _heading_text(text, {}), body_line + body.count("\n", 0, match.start()))
+        )
+    return links, headings
+
+
+def _plain_urls(body: str, body_line: int) -> Iterator[Link]:
+    """Bare URLs outside wikilinks (a URL inside `[[...]]` is part of the link target, not a URL)."""
+    parts, last = [], 0
+    for wiki in _scan_wikis(body):
+        parts += [body[last : wiki.start], " " * (wiki.end - wiki.start)]
+        last = wiki.end
+    masked = "".join([*parts, body[last:]])
+    for match in _BARE_URL.finditer(masked):
+        line = body_line + masked.count("\n", 0, match.start())
+        yield Link(match.group(0).rstrip(".,;:!?"), "", "", False, line, "url")
+
+
+def _walk(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
+    return _walk_plain(body, body_line) if _plain(body) else _walk_tokens(body, body_line)
 
 
 _PROPERTY_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")

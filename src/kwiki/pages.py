@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kwiki.markdown import dump_page, split_frontmatter
+from kwiki.markdown import dump_page, replace_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
 from kwiki.sanitize import one_line, strip_foreign_urls
 
@@ -24,7 +24,19 @@ class LinkTo:
     description: str = ""
 
     def markdown(self) -> str:
-        return f"[[{self.slug}|{self.title}]]" if self.title and self.title != self.slug else f"[[{self.slug}]]"
+        shown = display_text(self.title)
+        return f"[[{self.slug}|{shown}]]" if shown and shown != self.slug else f"[[{self.slug}]]"
+
+
+def display_text(text: str) -> str:
+    """Text safe inside `[[target|…]]`: brackets and pipes would end or split the link."""
+    return " ".join(re.sub(r"[\[\]|]", " ", text).split())
+
+
+def plain_prose(text: str, allowed_texts: Sequence[str]) -> str:
+    """Model text for one line: links become their shown text; URLs and images no source holds are dropped."""
+    text = replace_wikilinks(text, lambda link: display_text(link.display or link.target))
+    return one_line(strip_foreign_urls(text, allowed_texts), 300)
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:
@@ -49,8 +61,9 @@ def source_body(note: SourceNote, source_text: str, links: Sequence[LinkTo], men
     quotes = [f'> "{c.quote.strip()}"' for c in note.claims if c.quote]
     if quotes:
         parts += ["## Quotes", "\n\n".join(quotes)]
-    mentioned = [f"- {link.markdown()}" + (f" — {link.description}" if link.description else "") for link in links]
-    mentioned += [f"- {name}" for name in mentions_plain]
+    mentioned = [f"- {link.markdown()}" + (f" — {plain_prose(link.description, [source_text])}"
+                                          if link.description else "") for link in links]
+    mentioned += [f"- {plain_prose(name, [source_text])}" for name in mentions_plain]
     if mentioned:
         parts += ["## Mentions", "\n".join(mentioned)]
     parts += list(callouts)
@@ -61,7 +74,7 @@ def source_frontmatter(note: SourceNote) -> dict[str, object]:
     return {
         "title": note.title,
         "type": "source",
-        "summary": one_line(note.summary.split("\n")[0], 200),
+        "summary": one_line(plain_prose(note.summary.split("\n")[0], []), 200),
         "aliases": [],
         "tags": clean_tags(note.tags),
         "sources": [note.path],

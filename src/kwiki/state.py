@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS contradictions (
     source_a TEXT NOT NULL, source_b TEXT NOT NULL, claim_a TEXT NOT NULL, claim_b TEXT NOT NULL,
     status TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS pair_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -142,6 +143,13 @@ class State:
     def replace_contradictions(self, records: Iterable[ContradictionRecord]) -> None:
         self._db.execute("DELETE FROM contradictions")
         self.add_contradictions(records)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def put_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def pair_cache_get(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM pair_cache WHERE key = ?", (key,)).fetchone()

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from kwiki.cli import app
 from kwiki.errors import LockedError
@@ -36,7 +36,7 @@ def fake_cli(project: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cl
     return project
 
 
-def _cli(paths: Paths, *args: str) -> object:
+def _cli(paths: Paths, *args: str) -> Result:
     return CliRunner().invoke(app, ["--project", str(paths.root), "ingest", *args])
 
 
@@ -54,8 +54,8 @@ def test_cli_reports_the_lock_holder_and_exits_non_zero(fake_cli: Paths, raw_gua
     raw_guard.freeze(fake_cli)
     with ProjectLock(fake_cli.state_dir, "lint"):
         result = _cli(fake_cli)
-    assert result.exit_code != 0  # type: ignore[attr-defined]
-    assert "locked by `kwiki lint`" in result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code != 0
+    assert "locked by `kwiki lint`" in result.stderr
 
 
 def test_plan_writes_nothing_and_lists_sources_as_json(fake_cli: Paths, raw_guard: RawGuard) -> None:
@@ -63,8 +63,8 @@ def test_plan_writes_nothing_and_lists_sources_as_json(fake_cli: Paths, raw_guar
     raw_guard.freeze(fake_cli)
     before = tree_digest(fake_cli.root)
     result = _cli(fake_cli, "--plan", "--json")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    data = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
     rows = {row["path"]: row for row in data["sources"]}
     assert set(rows) == {"short.md", "long.md"}
     assert all({"reason", "chunks", "estimated_tokens"} <= set(row) for row in rows.values())
@@ -75,23 +75,20 @@ def test_plan_writes_nothing_and_lists_sources_as_json(fake_cli: Paths, raw_guar
     assert not any(k.startswith("wiki") for k in changed), changed
 
 
-@pytest.mark.xfail(strict=True, reason="--plan on a fresh project creates .kwiki/state.sqlite: src/kwiki/ingest.py "
-                   "ingest() opens State.open(paths.state_db) (which creates the db and folder) even when plan_only; "
-                   "fix: with plan_only and no state.sqlite, plan against an empty `known`")
 def test_plan_on_a_fresh_project_creates_no_state(fake_cli: Paths, raw_guard: RawGuard) -> None:
     write_raw(fake_cli, {"short.md": source_text("Short")})
     raw_guard.freeze(fake_cli)
-    assert _cli(fake_cli, "--plan", "--json").exit_code == 0  # type: ignore[attr-defined]
+    assert _cli(fake_cli, "--plan", "--json").exit_code == 0
     assert not fake_cli.state_db.exists()
 
 
 def test_plan_after_an_ingest_changes_neither_wiki_nor_state(fake_cli: Paths, raw_guard: RawGuard) -> None:
     write_raw(fake_cli, {"a.md": source_text("A")})
-    assert _cli(fake_cli).exit_code == 0  # type: ignore[attr-defined]
+    assert _cli(fake_cli).exit_code == 0
     write_raw(fake_cli, {"a.md": source_text("A changed"), "b.md": source_text("B")})
     raw_guard.freeze(fake_cli)
     before = tree_digest(fake_cli.wiki), fake_cli.state_db.read_bytes()
-    data = json.loads(_cli(fake_cli, "--plan", "--json").stdout)  # type: ignore[attr-defined]
+    data = json.loads(_cli(fake_cli, "--plan", "--json").stdout)
     assert {(r["path"], r["reason"]) for r in data["sources"]} == {("a.md", "changed"), ("b.md", "new")}
     assert (tree_digest(fake_cli.wiki), fake_cli.state_db.read_bytes()) == before
 
@@ -112,15 +109,15 @@ def test_cli_json_summary_has_the_documented_shape(fake_cli: Paths, raw_guard: R
     write_raw(fake_cli, {"a.md": source_text("A"), "b.md": source_text("B"), "bin.md": ""})
     raw_guard.freeze(fake_cli)
     result = _cli(fake_cli, "--json", "-c", "2")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    data = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
     assert set(data["sources"]) == {"ingested", "unchanged", "skipped", "failed", "deleted"}
     assert {"created", "updated", "deleted"} <= set(data["pages"])
     assert {"calls", "input_tokens", "output_tokens", "cached_tokens", "cache_hits"} <= set(data["llm"])
     assert data["sources"]["ingested"] == 2 and data["sources"]["skipped"] == 1
     assert data["failures"] == [] and data["skipped"] == [{"path": "bin.md", "reason": "empty or whitespace-only"}]
     assert data["llm"]["calls"] >= 3
-    again = json.loads(_cli(fake_cli, "--json").stdout)  # type: ignore[attr-defined]
+    again = json.loads(_cli(fake_cli, "--json").stdout)
     assert again["sources"]["unchanged"] == 2 and again["llm"]["calls"] == 0
 
 
@@ -131,12 +128,12 @@ def test_cli_path_outside_raw_exits_2(fake_cli: Paths, raw_guard: RawGuard, tmp_
     outside.write_text("# Elsewhere\n", encoding="utf-8")
     result = _cli(fake_cli, str(outside))
     assert result.exit_code == 2
-    assert "outside raw/" in result.stderr  # type: ignore[attr-defined]
+    assert "outside raw/" in result.stderr
     assert not (fake_cli.wiki / "index.md").exists()
 
 
 def test_cli_ingests_only_the_given_path(fake_cli: Paths, raw_guard: RawGuard) -> None:
     write_raw(fake_cli, {"one/a.md": source_text("A"), "two/b.md": source_text("B")})
     raw_guard.freeze(fake_cli)
-    data = json.loads(_cli(fake_cli, str(fake_cli.raw / "one"), "--json").stdout)  # type: ignore[attr-defined]
+    data = json.loads(_cli(fake_cli, str(fake_cli.raw / "one"), "--json").stdout)
     assert data["sources"]["ingested"] == 1 and data["sources"]["deleted"] == 0

@@ -17,6 +17,7 @@ from kwiki.state import State
 
 from .conftest import (
     RawGuard,
+    dangling_links,
     log_entries,
     mtimes,
     run,
@@ -25,7 +26,6 @@ from .conftest import (
     unverified_quotes,
     wiki_pages,
     write_raw,
-    dangling_links,
 )
 
 CORPUS = {
@@ -159,8 +159,6 @@ def test_deleted_source_removes_its_page_and_logs_a_delete(project: Paths, raw_g
     assert [bad for bad in dangling_links(project) if bad[0] != "log.md"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="log.md keeps `- page: [[slug]]` of a deleted source page: a dangling link "
-                   "(src/kwiki/ingest.py _run builds the ingest LogEntry with a wikilink; log is append-only)")
 def test_deleted_source_leaves_no_dangling_link_in_log(project: Paths, raw_guard: RawGuard) -> None:
     _setup(project, raw_guard)
     run(project, scripted_llm())

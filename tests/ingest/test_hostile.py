@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-
-import pytest
 import re
 from pathlib import Path
+
+import pytest
 
 from kwiki.llm.base import Request
 from kwiki.project import Paths
@@ -71,7 +71,7 @@ def test_hostile_corpus_finishes_and_every_file_is_ingested_or_skipped(project: 
     assert set(report.ingested) == {"ok.md", "日本語 #1 [draft]!.md", "100% [final] #tag!.md", "CON.md", "aux.txt",
                                     "bad-frontmatter.md", EVIL_TITLE_SOURCE}
     assert set(skipped) == {"whitespace.md", "empty.md", "binary.md", "latin1.txt", "huge.md", "image.png",
-                            "escape.md", "escape-dir", ".dotfile.md"}
+                            "escape.md", "escape-dir", ".dotfile.md", ".hidden"}
     assert "5.2 MB" in skipped["huge.md"] and "max_source_mb" in skipped["huge.md"]
     assert "UTF-8" in skipped["latin1.txt"] and "binary" in skipped["binary.md"]
     assert "outside raw" in skipped["escape.md"]
@@ -111,8 +111,6 @@ def test_hostile_corpus_state_lists_only_ingested_sources(project: Paths, raw_gu
     assert not again.ingested and again.unchanged == len(records)
 
 
-@pytest.mark.xfail(strict=True, reason="a mention description from the model ('[[bad]]') is pasted into the source "
-                   "page's Mentions list unchecked: src/kwiki/pages.py source_body uses LinkTo.description as is")
 def test_mention_descriptions_cannot_plant_dangling_links(project: Paths, raw_guard: RawGuard,
                                                           tmp_path: Path) -> None:
     _corpus(project, tmp_path / "outside")
@@ -121,8 +119,6 @@ def test_mention_descriptions_cannot_plant_dangling_links(project: Paths, raw_gu
     assert dangling_links(project) == []
 
 
-@pytest.mark.xfail(strict=True, reason="a model title holding '[[' or ']]' is used as a link's display text, "
-                   "giving '[[inject|[[inject]]]]': src/kwiki/pages.py LinkTo.markdown does not escape the title")
 def test_model_titles_cannot_break_wikilink_syntax(project: Paths, raw_guard: RawGuard, tmp_path: Path) -> None:
     _corpus(project, tmp_path / "outside")
     raw_guard.freeze(project)
@@ -130,9 +126,6 @@ def test_model_titles_cannot_break_wikilink_syntax(project: Paths, raw_guard: Ra
     assert not any("|[[" in text for text in wiki_pages(project).values())
 
 
-@pytest.mark.xfail(strict=True, reason="the model's summary goes unfiltered into the source page's frontmatter "
-                   "summary and from there into index.md, so a remote image (exfiltration channel) survives: "
-                   "src/kwiki/pages.py source_frontmatter does not apply strip_foreign_urls")
 def test_model_summary_cannot_plant_remote_images(project: Paths, raw_guard: RawGuard, tmp_path: Path) -> None:
     _corpus(project, tmp_path / "outside")
     raw_guard.freeze(project)

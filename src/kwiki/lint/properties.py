@@ -52,8 +52,9 @@ def _presence(file: PageFile, where: str) -> Iterator[Finding]:
     if page.frontmatter_error:
         yield finding("frontmatter-invalid", where, 1, page.frontmatter_error)
         return
-    if not page.frontmatter and page.body_line == 1:
-        yield finding("frontmatter-missing", where, 1, "the page has no properties")
+    if page.body_line == 1:  # no properties block; kwiki's log.md is plain markdown on purpose
+        if file.type != "log":
+            yield finding("frontmatter-missing", where, 1, "the page has no properties")
         return
     wanted = BASE_KEYS + TYPE_KEYS.get(file.type, ())
     missing = [key for key in wanted if key not in page.frontmatter]
@@ -69,6 +70,8 @@ def _tag_findings(file: PageFile, where: str) -> Iterator[Finding]:
 
 def unquoted_link_lines(file: PageFile) -> list[int]:
     """File lines of frontmatter values that start with an unquoted [[link]] (YAML reads them as lists)."""
+    if file.page.body_line == 1:
+        return []
     lines = file.text.split("\n")[1 : file.page.body_line - 2]
     return [number for number, line in enumerate(lines, start=2) if _UNQUOTED_LINK.match(line)]
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from kwiki.links import VaultIndex
-from kwiki.markdown import Link, Page, parse_page
+from kwiki.markdown import Link, Page, parse_page, split_frontmatter
 from kwiki.project import Paths
 from kwiki.state import ContradictionRecord, SourceRecord, State
 
@@ -25,8 +23,6 @@ FOLDER_TYPES = {
     "index": "index",
 }
 ROOT_TYPES = {"index.md": "index", "log.md": "log", "overview.md": "overview", "contradictions.md": "contradictions"}
-PARALLEL_AT = 1500  # pages; below this, starting worker processes costs more than it saves
-CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -123,21 +119,19 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+def _catalog_page(text: str) -> Page:
+    """An index file read for its properties only: its links are generated, and no check judges them."""
+    front, body = split_frontmatter(text)
+    return Page(front, body, text.count("\n") - body.count("\n") + 1, (), (), "")
+
+
 def _read(wiki: Path, rels: list[str]) -> list[PageFile]:
     files = []
     for rel in rels:
         text = (wiki / rel).read_text(encoding="utf-8", errors="replace")
-        files.append(PageFile(rel, text, parse_page(text)))
+        catalog = rel == "index.md" or rel.startswith("index/")
+        files.append(PageFile(rel, text, _catalog_page(text) if catalog else parse_page(text)))
     return files
-
-
-def _read_all(wiki: Path, rels: list[str]) -> list[PageFile]:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(rels) < PARALLEL_AT or workers < 2:
-        return _read(wiki, rels)
-    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
-    with ProcessPoolExecutor(workers) as pool:
-        return [file for part in pool.map(_read, [wiki] * len(chunks), chunks) for file in part]
 
 
 def _walk_files(root: Path) -> frozenset[str]:
@@ -155,6 +149,6 @@ def _edges(files: VaultIndex, pages: dict[str, PageFile]) -> dict[str, list[Edge
 def load_vault(paths: Paths, state: State | None) -> Vault:
     files = VaultIndex.scan(paths.wiki)
     rels = [p for p in files.paths if p.lower().endswith(".md")]
-    pages = {file.path: file for file in _read_all(paths.wiki, rels)}
+    pages = {file.path: file for file in _read(paths.wiki, rels)}
     view = StateView(tuple(state.sources()), tuple(state.contradictions())) if state is not None else None
     return Vault(paths, files, pages, _walk_files(paths.raw), view, _edges(files, pages))

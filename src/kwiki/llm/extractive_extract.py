@@ -6,11 +6,12 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from kwiki.llm.extractive_lexicon import GENERIC, detect_language, stopwords_for, word_set
 from kwiki.llm.extractive_mentions import Mention, find_mentions
-from kwiki.llm.extractive_text import WORD, Document, Sentence, content_words, find_date, injected, parse
+from kwiki.llm.extractive_text import WORD, Document, Sentence, find_date, injected, parse
 
 MIN_CLAIMS, MAX_CLAIMS = 6, 12
 COVERED_MENTIONS = 6
@@ -27,22 +28,35 @@ _DIGIT = re.compile(r"\d")
 _MARKUP = re.compile(r"\]\(|https?://|<[a-zA-Z/]")
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """One source, read once: its sentences' content words and how central each sentence is."""
+
+    doc: Document
+    title: str
+    stop: frozenset[str]
+    words: tuple[frozenset[str], ...]  # content words of each sentence, lowercase
+    central: tuple[float, ...]  # share of the document's recurring vocabulary, 0..1
+    mentions: tuple[Mention, ...]
+
+
 def extract(source: str) -> dict[str, Any]:
     doc = parse(source)
-    words = WORD.findall("\n".join(s.text for s in doc.sentences).lower())
-    language = detect_language(words)
+    tokens = [WORD.findall(s.text.lower()) for s in doc.sentences]
+    language = detect_language([w for sentence in tokens for w in sentence])
     stop = stopwords_for(language)
+    weights = Counter(w for sentence in tokens for w in sentence if w not in stop and w not in GENERIC and len(w) > 2)
+    words = tuple(frozenset(w for w in sentence if w in weights) for sentence in tokens)
     title = _title(doc)
-    mentions = find_mentions(doc, language, title, stop)
-    weights = Counter(w for w in words if w not in stop and w not in GENERIC and len(w) > 2)
-    central = _centrality(doc.sentences, weights, stop)
+    mentions = tuple(find_mentions(doc, language, title, stop))
+    reading = _Reading(doc, title, stop, words, _centrality(words, weights), mentions)
     return {
         "title": title,
         "date": find_date(doc.meta.get("date", "")) or find_date(source[doc.body_start :]),
         "language": language,
-        "summary": _summary(doc.sentences, central),
+        "summary": _summary(reading),
         "tags": _tags(weights, mentions),
-        "claims": _claims(doc, central, mentions, title, stop),
+        "claims": _claims(reading),
         "mentions": [m.as_json() for m in mentions],
     }
 
@@ -69,14 +83,10 @@ def _title(doc: Document) -> str:
     return first[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
 
 
-def _centrality(sentences: tuple[Sentence, ...], weights: Counter[str], stop: frozenset[str]) -> list[float]:
-    """How much of the document's recurring vocabulary each sentence carries, scaled to 0..1."""
-    scores = []
-    for sentence in sentences:
-        words = content_words(sentence.text, stop)
-        scores.append(sum(weights[w] for w in words if weights[w] > 1) / math.sqrt(len(words) + 4))
+def _centrality(words: tuple[frozenset[str], ...], weights: Counter[str]) -> tuple[float, ...]:
+    scores = [sum(weights[w] for w in ws if weights[w] > 1) / math.sqrt(len(ws) + 4) for ws in words]
     top = max(scores, default=0.0) or 1.0
-    return [score / top for score in scores]
+    return tuple(score / top for score in scores)
 
 
 def _fits(sentence: Sentence, quote: str, low: int, high: int) -> bool:
@@ -84,7 +94,8 @@ def _fits(sentence: Sentence, quote: str, low: int, high: int) -> bool:
     return sentence.complete and low <= n <= high and not sentence.text.endswith("?") and len(quote) <= 500
 
 
-def _summary(sentences: tuple[Sentence, ...], central: list[float]) -> str:
+def _summary(reading: _Reading) -> str:
+    sentences, central = reading.doc.sentences, reading.central
     eligible = [i for i, s in enumerate(sentences) if _fits(s, s.text, 5, 80)]
     if not eligible:
         return " ".join(s.text for s in sentences[:2])
@@ -94,11 +105,12 @@ def _summary(sentences: tuple[Sentence, ...], central: list[float]) -> str:
     return " ".join(sentences[i].text for i in sorted(best))
 
 
-def _tags(weights: Counter[str], mentions: list[Mention]) -> list[str]:
+def _tags(weights: Counter[str], mentions: tuple[Mention, ...]) -> list[str]:
     terms = [m.name for m in mentions if m.type != "entity" and len(m.name.split()) <= 3][:2]
-    frequent = [w for w, n in weights.most_common(40) if n >= 2 and "." not in w]
+    ranked = [w for w, _ in weights.most_common(40) if "." not in w]
+    frequent = [w for w in ranked if weights[w] >= 2]
     tags: list[str] = []
-    for term in [*terms, *frequent, *(w for w, _ in weights.most_common(40))]:
+    for term in [*terms, *frequent, *ranked]:
         tag = _tag(term)
         if tag and tag not in tags and any(c.isalpha() for c in tag):
             tags.append(tag)
@@ -113,27 +125,31 @@ def _tag(term: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text))
 
 
-def _claims(doc: Document, central: list[float], mentions: list[Mention], title: str,
-            stop: frozenset[str]) -> list[dict[str, str]]:
+def _claims(reading: _Reading) -> list[dict[str, str]]:
+    """Key sentences: the best one about each leading mention, then the highest scored, no near-repeats."""
+    doc, about = reading.doc, _mentions_by_sentence(reading.mentions)
+    scores = {i: _claim_score(doc, i, reading.central[i], len(about.get(i, ()))) for i in _claimable(doc)}
+    target = min(MAX_CLAIMS, max(MIN_CLAIMS, len(scores) // 5))
+    chosen: dict[int, str] = {}
+    for mention in reading.mentions[:COVERED_MENTIONS]:
+        own = [i for i in mention.sentences if i in scores and i not in chosen]
+        if own and len(chosen) < target:
+            chosen[max(own, key=lambda i: (scores[i], -i))] = mention.name
+    for index in sorted(scores, key=lambda i: (-scores[i], i)):
+        if len(chosen) >= target:
+            break
+        if index not in chosen and not any(_similar(reading.words[index], reading.words[j]) for j in chosen):
+            chosen[index] = _subject(doc.sentences[index].text, about.get(index, []), reading.title)
+    return [{"subject": chosen[i], "statement": doc.sentences[i].text, "quote": doc.quote(doc.sentences[i])}
+            for i in sorted(chosen)]
+
+
+def _mentions_by_sentence(mentions: tuple[Mention, ...]) -> dict[int, list[Mention]]:
     about: dict[int, list[Mention]] = {}
     for mention in mentions:
         for index in mention.sentences:
             about.setdefault(index, []).append(mention)
-    scores = {i: _claim_score(doc, i, central[i], len(about.get(i, ()))) for i in _claimable(doc)}
-    target = min(MAX_CLAIMS, max(MIN_CLAIMS, len(scores) // 5))
-    chosen: dict[int, str] = {}
-    for mention in mentions[:COVERED_MENTIONS]:
-        own = [i for i in mention.sentences if i in scores and i not in chosen]
-        if own and len(chosen) < target:
-            chosen[max(own, key=lambda i: (scores[i], -i))] = mention.name
-    words = {i: content_words(doc.sentences[i].text, stop) for i in scores}
-    for index in sorted(scores, key=lambda i: (-scores[i], i)):
-        if len(chosen) >= target:
-            break
-        if index not in chosen and not any(_similar(words[index], words[j]) for j in chosen):
-            chosen[index] = _subject(doc.sentences[index].text, about.get(index, []), title)
-    return [{"subject": chosen[i], "statement": doc.sentences[i].text, "quote": doc.quote(doc.sentences[i])}
-            for i in sorted(chosen)]
+    return about
 
 
 def _claimable(doc: Document) -> list[int]:
@@ -149,7 +165,7 @@ def _claim_score(doc: Document, index: int, centrality: float, names: int) -> fl
     return score - 0.25 * (first in _OUT_OF_CONTEXT) - 0.1 * text.endswith("!")
 
 
-def _similar(a: set[str], b: set[str]) -> bool:
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a) and bool(b) and len(a & b) >= 0.7 * min(len(a), len(b))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
 from kwiki.llm.extractive_names import (
@@ -35,7 +35,9 @@ _NAME_WORD = rf"(?:[{_UP}]|[{_LO}]{{1,2}}[{_UP}])(?:[\w'’-]|\.(?=\w))*"
 _NAME_RUN = re.compile(
     rf"(?<![\w'’.-]){_NAME_WORD}(?:(?: (?:{'|'.join(sorted(CONNECTORS))}))? {_NAME_WORD})*(?![\w'’-])"
 )
-_LOWER_RUN = re.compile(rf"(?<![\w'’.-])[{_LO}][{_LO}'’-]+(?: [{_LO}][{_LO}'’-]+)+(?![\w'’-])")
+_TERM_WORD = rf"[{_LO}][{_LO}'’-]{{2,}}"
+_PAIRS = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD})(?![\w'’-]))")
+_TRIPLES = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD}) ({_TERM_WORD})(?![\w'’-]))")
 _LOWER_WORD = re.compile(rf"(?<![\w'’.-])[{_LO}][\w'’-]*")
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
 _MARKED = re.compile(r"\*\*([^*\n]{2,40})\*\*|__([^_\n]{2,40})__|[\"“„]([^\"“”\n]{2,30})[\"”“]")
@@ -57,9 +59,8 @@ class Mention:
                 "description": self.description, "central": self.central}
 
 
-@dataclass(frozen=True)
-class _Seen:
-    """One occurrence of a name or term."""
+class _Seen(NamedTuple):
+    """One occurrence of a name or term (a tuple: thousands are made per source)."""
 
     form: str
     sentence: int
@@ -69,7 +70,8 @@ class _Seen:
 
 
 def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]) -> list[Mention]:
-    scan = _Scan(Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences))), stop)
+    lower = Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences)))
+    scan = _Scan(lower, stop, stop | GENERIC | NOT_TERMS)
     for index, sentence in enumerate(doc.sentences):
         scan.names(sentence.text, index)
         if language != "de":  # German capitalizes its nouns: its terms show up as names
@@ -98,6 +100,7 @@ class _Scan:
 
     lower: Counter[str]  # words the text writes in lowercase: ordinary words, not names
     stop: frozenset[str]
+    bad: frozenset[str] = frozenset()  # words that never belong in a term
     seen: dict[str, list[_Seen]] = field(default_factory=dict)
     labels: set[str] = field(default_factory=set)  # speakers: "Farid:", "DR. AMARA OKONKWO:"
     openers: list[_Seen] = field(default_factory=list)  # names opening a sentence, placed once all are seen
@@ -107,6 +110,8 @@ class _Scan:
 
     def names(self, text: str, index: int) -> None:
         for run in _NAME_RUN.finditer(text):
+            if " " not in run.group() and run.group().lower() in self.stop:
+                continue  # "The", "However": most capitalized runs, and never a name
             if run.start() <= 6 and text[run.end() : run.end() + 1] == ":":
                 self.labels.add(run.group().casefold())
                 continue
@@ -128,29 +133,28 @@ class _Scan:
                 at_start, determined = False, True  # later pieces follow a possessive
 
     def place_openers(self) -> None:
-        """"Defends Tiago Forte …" opens a sentence: the name is "Tiago Forte" when the text has it elsewhere."""
+        """"Defends Tiago Forte …" opens a sentence: the name is "Tiago Forte" when the text has that name
+        elsewhere; "Niklas Luhmann …" stays whole (a surname alone is no reason to cut)."""
         for seen in self.openers:
             tail = seen.form.split(" ", 1)[1]
-            if any(not o.at_start for o in self.seen.get(tail.casefold(), ())):
+            if " " in tail and any(not o.at_start for o in self.seen.get(tail.casefold(), ())):
                 seen = _Seen(tail, seen.sentence, False, seen.determined, seen.method)
             self.add(seen)
 
     def terms(self, text: str, index: int) -> None:
-        """Lowercase two- and three-word terms ("spaced repetition") inside runs of content words."""
+        """Lowercase two- and three-word terms ("spaced repetition"): adjacent content words, no stopwords."""
         if text[:1].isupper() and self.lower[text.split(" ", 1)[0].lower()]:
             text = text[0].lower() + text[1:]  # "Spaced repetition is …"
-        for run in _LOWER_RUN.finditer(text):
-            segment: list[str] = []
-            for word in [*run.group().split(" "), ""]:
-                if len(word) > 2 and word not in self.stop and word not in GENERIC and word not in NOT_TERMS \
-                        and not word.endswith("ly"):
-                    segment.append(word)
-                    continue
-                for n in (2, 3):
-                    for i in range(len(segment) - n + 1):
-                        if not segment[i + n - 1].endswith("ed"):
-                            self.add(_Seen(" ".join(segment[i : i + n]), index, False, False, False))
-                segment = []
+        bad, add = self.bad, self.seen.setdefault
+        for a, b in _PAIRS.findall(text):
+            if a not in bad and b not in bad and not a.endswith("ly") and not b.endswith(("ly", "ed")):
+                form = f"{a} {b}"
+                add(form, []).append(_Seen(form, index, False, False, False))
+        for a, b, c in _TRIPLES.findall(text):
+            if a not in bad and b not in bad and c not in bad and not c.endswith(("ly", "ed")) \
+                    and not a.endswith("ly") and not b.endswith("ly"):
+                form = f"{a} {b} {c}"
+                add(form, []).append(_Seen(form, index, False, False, False))
 
     def countable(self, key: str, occurrences: list[_Seen]) -> bool:
         """A one-off word or term is never a mention; a speaker's label ("Farid:"), or part of one, is no topic."""
@@ -234,7 +238,9 @@ def _add_topic_words(doc: Document, title: str, marked: set[str], scan: _Scan, k
     """Single recurring words the text marks as terms — set in bold or quotes, or in the title and capitalized
     in the text ("memex", "hypertext") — are mentions too; ordinary words ("notes", "cards") are not."""
     seen, lower, stop = scan.seen, scan.lower, scan.stop
-    marked = marked | {w for w in WORD.findall(title.lower()) if any(not o.at_start for o in seen.get(w, ()))}
+    heading = {i for i, s in enumerate(doc.sentences) if title and title in s.text}  # a title repeated as text
+    marked = marked | {w for w in WORD.findall(title.lower())
+                       if any(not o.at_start and o.sentence not in heading for o in seen.get(w, ()))}
     in_terms = {w for key in kept for w in key.split()}
     lowered = [s.text.lower() for s in doc.sentences]
     for word in sorted(marked):

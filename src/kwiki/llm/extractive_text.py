@@ -240,11 +240,6 @@ def _valid_date(match: re.Match[str]) -> str | None:
         return None
 
 
-def numbers(text: str) -> tuple[str, ...]:
-    """The numbers a statement gives, normalized ("90,000" → "90000"), in order."""
-    return tuple(n.replace(",", "").rstrip(".") for n in NUMBER.findall(text))
-
-
 def injected(text: str) -> bool:
     lowered = text.lower()
     return any(hint in lowered for hint in INJECTION_HINTS) and INJECTION.search(text) is not None
@@ -255,13 +250,18 @@ def content_words(text: str, stop: frozenset[str]) -> set[str]:
 
 
 def contradiction(a: str, b: str, stop: frozenset[str]) -> str:
-    """Why two statements contradict when they say the same thing with different numbers, else ""."""
-    numbers_a, numbers_b = numbers(a), numbers(b)
-    if not numbers_a or not numbers_b or sorted(numbers_a) == sorted(numbers_b):
+    """Why two statements contradict when they share most words but give different numbers, else ""."""
+    raw_a, raw_b = NUMBER.findall(a), NUMBER.findall(b)
+    norm_a, norm_b = [_number(n) for n in raw_a], [_number(n) for n in raw_b]
+    if not raw_a or not raw_b or sorted(norm_a) == sorted(norm_b):
         return ""
     words_a, words_b = content_words(a, stop), content_words(b, stop)
     if not words_a or len(words_a & words_b) < 0.6 * max(len(words_a), len(words_b)):
         return ""
-    only_a = [n for n in numbers_a if n not in numbers_b] or list(numbers_a)
-    only_b = [n for n in numbers_b if n not in numbers_a] or list(numbers_b)
-    return f"Both state the same fact with different numbers: {', '.join(only_a)} vs {', '.join(only_b)}."
+    only_a = [r for r, n in zip(raw_a, norm_a, strict=True) if n not in norm_b] or raw_a
+    only_b = [r for r, n in zip(raw_b, norm_b, strict=True) if n not in norm_a] or raw_b
+    return f"The statements match except for their numbers: {', '.join(only_a)} vs {', '.join(only_b)}."
+
+
+def _number(text: str) -> str:
+    return text.replace(",", "").rstrip(".")

@@ -1,0 +1,77 @@
+"""`kwiki lint`: check the wiki, print findings grouped by severity (or JSON), exit 1 on errors."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from kwiki.cli.app import app
+from kwiki.cli.common import guarded, out, print_json, session
+from kwiki.lint import LintOptions, LintReport, run_lint
+from kwiki.lint.model import SEVERITIES
+from kwiki.lock import ProjectLock
+from kwiki.state import State
+
+STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+@app.command("lint")
+@guarded
+def lint(
+    ctx: typer.Context,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Repair what code can repair safely, and say what it did.")
+    ] = False,
+    deep: Annotated[
+        bool, typer.Option("--deep", help="Ask the model to compare related pages for contradictions.")
+    ] = False,
+    budget: Annotated[
+        int | None, typer.Option(min=0, help="At most this many --deep model calls [default: min(50, pages)].")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Count warnings as errors for the exit code.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every finding as JSON.")] = False,
+) -> None:
+    """Check links, names, properties, evidence, freshness and catalogs of the wiki; exit 1 on errors."""
+    s = session(ctx)
+    options = LintOptions(fix=fix, deep=deep, budget=budget)
+    writes = fix or deep
+    with contextlib.ExitStack() as stack:
+        if writes:
+            stack.enter_context(ProjectLock(s.paths.state_dir, "lint"))
+        state = stack.enter_context(State.open(s.paths.state_db)) if writes or s.paths.state_db.is_file() else None
+        report = run_lint(s.paths, state, options, s.llm() if deep else None)
+    if as_json:
+        print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
+    else:
+        render(report)
+    if report.failed(strict):
+        raise typer.Exit(1)
+
+
+def render(report: LintReport) -> None:
+    for fix in report.fixes:
+        out.print(f"fixed  {fix.path}: {fix.action}")
+    for severity in SEVERITIES:
+        found = [f for f in report.findings if f.severity == severity]
+        if not found:
+            continue
+        table = Table(title=Text(f"{severity}s ({len(found)})", style=STYLES[severity]), title_justify="left")
+        for column in ("where", "check", "problem", "fix"):
+            table.add_column(column, overflow="fold")
+        for f in found:
+            table.add_row(Text(f"{f.path}:{f.line}"), Text(f.id), Text(f.message), Text(f.fix))
+        out.print(table)
+    if report.deep is not None:
+        d = report.deep
+        out.print(
+            f"deep: {d.pairs} pairs ranked, {d.calls} calls, {d.cached} from cache, {d.unchecked} left for later"
+            f" (budget), {d.failed} failed, {d.new_contradictions} new contradictions"
+        )
+    counts = report.counts()
+    out.print(
+        ", ".join(f"{counts[s]} {s}s" for s in SEVERITIES) + (f"; {len(report.fixes)} fixes" if report.fixes else "")
+    )

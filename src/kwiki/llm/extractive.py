@@ -1,0 +1,79 @@
+"""The offline provider: answers every kwiki request from the text itself — no model, deterministic, stdlib only.
+
+Everything it says is copied from its input: quotes and statements are sentences of the source, summaries are
+its most central sentences, pages are lists of the given claims. Modules: `extractive_text` (source → sentences
+with exact spans), `extractive_mentions`/`extractive_names` (names and terms), `extractive_extract`
+("extract", "summarize"), `extractive_pages` ("write-page", "overview"), `extractive_answers` ("query", "compare").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from kwiki.errors import ProviderError
+from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.blocks import SOURCE, unfence, unfence_json
+from kwiki.llm.extractive_answers import answer, compare
+from kwiki.llm.extractive_extract import extract, summarize
+from kwiki.llm.extractive_pages import overview, write_page
+
+
+def _extract(user: str) -> dict[str, Any]:
+    blocks = unfence(user, SOURCE)
+    if not blocks:
+        raise ProviderError("the extract prompt holds no untrusted_source block",
+                            "build it with blocks.fence(SOURCE, text)")
+    return extract("\n\n".join(blocks))
+
+
+def _summarize(user: str) -> dict[str, Any]:
+    payload = _payload(user)
+    return summarize(str(payload.get("title", "")), [str(s) for s in payload.get("summaries", [])])
+
+
+def _payload(user: str) -> dict[str, Any]:
+    try:
+        payload = unfence_json(user)
+    except ValueError as error:
+        raise ProviderError(f"the prompt holds no readable kwiki_data block ({error})",
+                            "build it with blocks.fence_json(payload)") from error
+    if not isinstance(payload, dict):
+        raise ProviderError("the kwiki_data block is not a JSON object", "pass a dict to blocks.fence_json")
+    return payload
+
+
+_KINDS: dict[str, Callable[[str], str | dict[str, Any]]] = {
+    "extract": _extract,
+    "summarize": _summarize,
+    "write-page": lambda user: write_page(_payload(user)),
+    "overview": lambda user: overview(_payload(user)),
+    "query": lambda user: answer(_payload(user)),
+    "compare": lambda user: compare(_payload(user)),
+}
+
+
+class ExtractiveLLM:
+    """Implements kwiki.llm.base.LLM for every request kind kwiki makes; same input, same reply."""
+
+    @property
+    def model(self) -> str:
+        return "extractive"
+
+    def complete(self, request: Request) -> Reply:
+        kind = _KINDS.get(request.name)
+        if kind is None:
+            raise ProviderError(
+                f"the extractive provider cannot answer a {request.name!r} request",
+                f"it knows {', '.join(sorted(_KINDS))}; use a model provider (anthropic, openai) for others",
+            )
+        result = kind(request.user)
+        if isinstance(result, str):
+            return Reply(result, None, _usage(request.user, result))
+        text = json.dumps(result, ensure_ascii=False)
+        return Reply(text, result, _usage(request.user, text))
+
+
+def _usage(user: str, text: str) -> Usage:
+    return Usage(len(user) // 4, len(text) // 4, 0)

@@ -1,0 +1,67 @@
+"""The "query" and "compare" replies without a model: sentences that share the question's words, number clashes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, word_set
+from kwiki.llm.extractive_text import WORD, contradiction, parse
+
+NO_ANSWER = "The wiki has no page that answers this."
+MAX_PAGES = 6
+_QUESTION_WORDS = word_set("what who whom which when where why how does did do tell explain describe")
+_CITATION = re.compile(r"\s+—\s+(?:\[\[[^\]]+\]\]\s*)+$", re.MULTILINE)  # " — [[source]]" ending a bullet
+_ATTRIBUTION = re.compile(r"^>\s*—\s+.*$", re.MULTILINE)  # "> — [[source]]" under a quote
+
+
+def answer(payload: dict[str, Any]) -> str:
+    """For each page, the one or two sentences sharing most words with the question, cited."""
+    question = _stems(str(payload.get("question", ""))) - _QUESTION_WORDS
+    found: list[tuple[float, int, str, list[str]]] = []
+    for order, page in enumerate(payload.get("pages", [])):
+        best = _best_sentences(str(page.get("text", "")), question)
+        if best:
+            weight = 0.5 if page.get("earlier_answer") else 1.0  # earlier answers are themselves derived
+            found.append((-best[0][0] * weight, order, str(page.get("page", "")), [t for _, t in best]))
+    if not found:
+        return NO_ANSWER + "\n"
+    lines = [f"- {text} [[{page}]]" for _, _, page, texts in sorted(found)[:MAX_PAGES] for text in texts]
+    return "\n".join(lines) + "\n"
+
+
+def _best_sentences(text: str, question: set[str]) -> list[tuple[int, str]]:
+    text = _ATTRIBUTION.sub("", _CITATION.sub("", text))
+    scored = []
+    for sentence in parse(text).sentences:
+        overlap = len(question & _stems(sentence.text))
+        if overlap and len(sentence.text.split()) >= 4:
+            scored.append((overlap, sentence.text))
+    ranked = sorted(scored, key=lambda st: -st[0])[:2]
+    return [(n, t) for n, t in ranked if n * 2 >= ranked[0][0]] if ranked else []
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in WORD.findall(text.lower()) if w not in ALL_STOPWORDS and len(w) > 2}
+
+
+def _stem(word: str) -> str:
+    """A crude suffix strip, enough to match "notes" with "note" and "linking" with "links"."""
+    word = word.removesuffix("'s").removesuffix("’s")
+    for suffix, keep in (("ies", 4), ("ing", 5), ("ed", 4), ("es", 4), ("s", 3)):
+        if word.endswith(suffix) and len(word) > keep and not word.endswith("ss"):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def compare(payload: dict[str, Any]) -> dict[str, Any]:
+    """Claims of two pages that say the same thing with different numbers."""
+    a_claims = payload.get("a", {}).get("claims", [])
+    b_claims = payload.get("b", {}).get("claims", [])
+    found = []
+    for a in a_claims:
+        for b in b_claims:
+            why = contradiction(str(a.get("statement", "")), str(b.get("statement", "")), ALL_STOPWORDS)
+            if why:
+                found.append({"a_claim": a.get("id"), "b_claim": b.get("id"), "explanation": why})
+    return {"contradictions": found}

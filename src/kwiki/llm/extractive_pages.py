@@ -1,0 +1,181 @@
+"""The "write-page" and "overview" bodies without a model: sourced statements, verbatim quotes, callouts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kwiki.llm.extractive_lexicon import ALL_STOPWORDS
+from kwiki.llm.extractive_text import WORD, contradiction
+
+MAX_QUOTES = 3
+MAX_CONTRADICTIONS = 3
+MAX_OVERVIEW = 12
+KNOWLEDGE_TYPES = ("concept", "entity", "method")
+_DEFINING = ("is", "are", "was", "were", "refers", "means", "describes", "ist", "sind", "war", "est", "es", "è")
+_LINK = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
+
+
+@dataclass(frozen=True)
+class _Claim:
+    statement: str
+    quote: str
+    source: str  # the source page's slug
+    date: str
+
+
+def write_page(payload: dict[str, Any]) -> str:
+    """Opening definition, one cited bullet per statement, contradictions, then a few verbatim quotes."""
+    title = str(payload.get("title", ""))
+    names = [title, *(str(a) for a in payload.get("aliases", []))]
+    claims = _claims(payload)
+    opening, cite = _opening(names, claims, payload.get("descriptions", []))
+    quoted = _best_quotes([c for c in claims if _norm(c.statement) != _norm(opening)], names)
+    # a claim whose statement is its own quote is shown once: as the opening, a quote, or a bullet
+    shown = {_norm(opening)} | {_norm(c.statement) for c in quoted if _norm(c.statement) == _norm(c.quote)}
+    bullets = _bullets([c for c in claims if _norm(c.statement) not in shown])
+    old = _kept_from(str(payload.get("current_body", "")), {c.source for c in claims}, bullets)
+    neighbours = [(str(n.get("page", "")), str(n.get("title", ""))) for n in payload.get("neighbours", [])]
+    linked = {title.casefold()}
+    head = f"**{title}** — {_link(opening, neighbours, linked)}{cite}" if opening else f"**{title}**"
+    lines = [_link(b, neighbours, linked) for b in bullets] + old["bullets"]
+    quotes = [_quote_block(c.quote, c.source) for c in quoted] + old["quotes"]
+    parts = [head, *old["text"], "\n".join(lines), *_callouts(claims), *old["callouts"]]
+    parts += ["## Quotes", *quotes] if quotes else []
+    return "\n\n".join(p for p in parts if p.strip()) + "\n"
+
+
+def overview(payload: dict[str, Any]) -> str:
+    """The most-cited knowledge pages, grouped by type, each with its one-line summary."""
+    pages = [p for p in payload.get("pages", []) if p.get("type") in KNOWLEDGE_TYPES]
+    top = sorted(pages, key=lambda p: (-int(p.get("source_count", 0)), str(p.get("title", ""))))[:MAX_OVERVIEW]
+    if not top:
+        return "The wiki has no concept, entity or method pages yet.\n"
+    count = int(payload.get("source_count", 0))
+    parts = [f"This wiki compiles {count} source{'s' if count != 1 else ''}. Its most-cited pages:"]
+    for kind in KNOWLEDGE_TYPES:
+        group = [p for p in top if p.get("type") == kind]
+        if group:
+            parts.append(f"**{kind.capitalize()}s**\n" + "\n".join(_overview_line(p) for p in group))
+    return "\n\n".join(parts) + "\n"
+
+
+def _overview_line(page: dict[str, Any]) -> str:
+    summary = " ".join(str(page.get("summary", "")).split())
+    n = int(page.get("source_count", 0))
+    cited = f" ({n} source{'s' if n != 1 else ''})"
+    return f"- [[{page.get('page', '')}|{page.get('title', '')}]]{' — ' + summary if summary else ''}{cited}"
+
+
+def _claims(payload: dict[str, Any]) -> list[_Claim]:
+    claims = [
+        _Claim(" ".join(str(c.get("statement", "")).split()), " ".join(str(c.get("quote", "")).split()),
+               str(c.get("source_page", "")), str(c.get("date", "")))
+        for c in payload.get("claims", [])
+    ]
+    return sorted((c for c in claims if c.statement and c.source), key=lambda c: (c.date, c.source))
+
+
+def _opening(names: list[str], claims: list[_Claim], descriptions: list[Any]) -> tuple[str, str]:
+    """(statement, citation) of the claim or description that best says what the page's subject is."""
+    candidates = [(c.statement, c.source) for c in claims]
+    candidates += [(" ".join(str(d.get("text", "")).split()), str(d.get("source_page", ""))) for d in descriptions]
+    candidates = [(text, source) for text, source in candidates if text]
+    if not candidates:
+        return "", ""
+    text, source = max(candidates, key=lambda ts: (_defines_score(ts[0], names), -candidates.index(ts)))
+    return text, f" [[{source}]]" if source else ""
+
+
+def _defines_score(text: str, names: list[str]) -> float:
+    words = [w.casefold() for w in WORD.findall(text)]
+    score = 0.0
+    for name in (n for n in names if n):
+        name_words = [w.casefold() for w in WORD.findall(name)]
+        at = _find(words, name_words)
+        if at >= 0:
+            after = words[at + len(name_words) : at + len(name_words) + 4]
+            score = max(score, 1 + (at <= 2) + 2 * any(w in _DEFINING for w in after))
+    return score - len(words) / 200
+
+
+def _find(words: list[str], name: list[str]) -> int:
+    for i in range(len(words) - len(name) + 1):
+        if name and words[i : i + len(name)] == name:
+            return i
+    return -1
+
+
+def _best_quotes(claims: list[_Claim], names: list[str]) -> list[_Claim]:
+    quoted = [c for c in claims if len(c.quote) >= 8]
+    ranked = sorted(quoted, key=lambda c: (-_defines_score(c.quote, names), claims.index(c)))
+    picked: list[_Claim] = []
+    for claim in ranked:
+        if _norm(claim.quote) not in {_norm(p.quote) for p in picked} and len(picked) < MAX_QUOTES:
+            picked.append(claim)
+    return picked
+
+
+def _bullets(claims: list[_Claim]) -> list[str]:
+    """One bullet per distinct statement, citing every source that makes it."""
+    cited: dict[str, tuple[str, list[str]]] = {}
+    for claim in claims:
+        sources = cited.setdefault(_norm(claim.statement), (claim.statement, []))[1]
+        if claim.source not in sources:
+            sources.append(claim.source)
+    return [f"- {statement} — {' '.join(f'[[{s}]]' for s in sources)}" for statement, sources in cited.values()]
+
+
+def _callouts(claims: list[_Claim]) -> list[str]:
+    """Claims from different sources that say the same thing with different numbers."""
+    found: list[str] = []
+    for i, a in enumerate(claims):
+        for b in claims[i + 1 :]:
+            if a.source != b.source and contradiction(a.statement, b.statement, ALL_STOPWORDS):
+                said_a, said_b = a.quote or a.statement, b.quote or b.statement
+                found.append(f'> [!warning] Contradiction\n> [[{a.source}]] says "{said_a}"; '
+                             f'[[{b.source}]] says "{said_b}".')
+    return found[:MAX_CONTRADICTIONS]
+
+
+def _quote_block(quote: str, source: str) -> str:
+    return f'> "{quote}"\n> — [[{source}]]'
+
+
+def _kept_from(body: str, sources: set[str], bullets: list[str]) -> dict[str, list[str]]:
+    """What the previous body said about sources the new claims do not cover: kept, so knowledge accumulates."""
+    kept: dict[str, list[str]] = {"text": [], "bullets": [], "callouts": [], "quotes": []}
+    known = {_norm(b) for b in bullets}
+    for block in re.split(r"\n\s*\n", body.strip()):
+        links = set(_LINK.findall(block))
+        if not block.strip() or block.startswith(("**", "#")) or links & sources:
+            continue
+        if block.startswith("> [!"):
+            kept["callouts"].append(block)
+        elif block.startswith(">"):
+            kept["quotes"].append(block)
+        elif block.lstrip().startswith(("- ", "* ")):
+            kept["bullets"] += [line for line in block.split("\n")
+                                if not set(_LINK.findall(line)) & sources and _norm(line) not in known]
+        else:
+            kept["text"].append(block)
+    return kept
+
+
+def _link(text: str, neighbours: list[tuple[str, str]], linked: set[str]) -> str:
+    """Link the first mention of each neighbouring page's title in a statement (once per page)."""
+    statement, sep, citation = text.partition(" — [[")
+    if "[[" in statement:
+        return text
+    for page, title in neighbours:
+        if page and len(title) >= 3 and title.casefold() not in linked:
+            match = re.search(rf"(?<![\w\[|]){re.escape(title)}(?![\w\]])", statement, re.IGNORECASE)
+            if match:
+                statement = f"{statement[: match.start()]}[[{page}|{match.group()}]]{statement[match.end() :]}"
+                linked.add(title.casefold())
+    return statement + sep + citation
+
+
+def _norm(text: str) -> str:
+    return " ".join(WORD.findall(text.casefold()))
