@@ -332,9 +332,12 @@ def _responder(delay: float) -> Callable[[dict[str, Any]], Any]:
 
 
 def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], big: int) -> None:
-    """(d): prompt characters caused by ingesting one new source into a 10-page and a `big`-page wiki."""
+    """(d): prompt characters caused by ingesting one new source into a 10-page and a `big`-page wiki.
+
+    A middle size (big / 3) shows whether the cost keeps growing with the wiki or levels off at a bound.
+    """
     sizes = {}
-    for target in (10, big):
+    for target in (10, big // 3, big):
         paths = make_project(work / f"growth-{target}")
         count = _grow(paths, target)
         rel, text = source_text(0, seed=99)
@@ -350,7 +353,8 @@ def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], big: int)
         sizes[count] = sum(by_name.values())
         notes.append(f"(d) wiki of {count} pages: {sizes[count]:,} prompt chars; "
                      + ", ".join(f"{k} {calls[k]}× = {v:,}" for k, v in sorted(by_name.items())))
-    small, large = sorted(sizes)
+    small, middle, large = sorted(sizes)
+    notes.append(f"(d) from {middle} to {large} pages: {sizes[large] / sizes[middle] - 1:+.0%}")
     growth = sizes[large] / sizes[small] - 1
     rows.append((f"(d) prompt chars for one new source, wiki of {small} vs {large} pages",
                  f"{sizes[small]:,} vs {sizes[large]:,} ({growth:+.0%})", "within ±10%",

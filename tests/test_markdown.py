@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
-from kwiki.markdown import Link, dump_page, find_wikilinks, parse_page, replace_wikilinks, split_frontmatter
+import yaml
+
+from kwiki.markdown import (
+    Heading,
+    Link,
+    dump_page,
+    find_wikilinks,
+    parse_page,
+    replace_wikilinks,
+    split_frontmatter,
+)
+from kwiki.markdown.scan import is_plain, walk_plain, walk_tokens
+from kwiki.markdown.simple_yaml import load_simple
 
 PAGE = """---
 title: Verifiability
@@ -47,9 +60,7 @@ def test_parse_page_reads_links_with_file_lines() -> None:
         ("source-page", "", "", False, 21, "wiki"),
         ("My Note.md", "Part", "doc", False, 23, "md"),
     ]
-    assert [(link.target, link.embed, link.line) for link in page.external] == [
-        ("https://example.com/x.png", True, 23)
-    ]
+    assert [(link.target, link.embed, link.line) for link in page.external] == [("https://example.com/x.png", True, 23)]
 
 
 def test_parse_page_reads_frontmatter_and_headings() -> None:
@@ -105,3 +116,119 @@ def test_dump_page_writes_repeated_dates_without_yaml_anchors() -> None:
     day = dt.date(2026, 4, 18)
     text = dump_page({"created": day, "updated": day}, "x")
     assert text == "---\ncreated: 2026-04-18\nupdated: 2026-04-18\n---\n\nx\n"
+
+
+FRAGMENTS = [
+    "[[a]]",
+    "[[b|B]]",
+    "![[c.png]]",
+    "[[d#H]]",
+    "# Head",
+    "## Sub [[x]]",
+    "> quote [[q]]",
+    "- item [[i]]",
+    "* it",
+    "1. one",
+    "text",
+    "`code`",
+    "`[[nc]]`",
+    "https://x.y/z",
+    "#tag",
+    "-# no",
+    "- # lh",
+    "> ## qh",
+    "",
+    "\n",
+    "[[",
+    "]]",
+    "[x]",
+    "!",
+    "|",
+    "a | b",
+    "> [!warning] Contradiction",
+    "+ plus",
+    "### h3 ###",
+    "#",
+    "2. # nh",
+    "  indented",
+    "1) # x",
+    "> - # y",
+    "`a` `b`",
+    "## `c`",
+    "* * # z",
+    "[[https://x.y]]",
+]
+
+
+def _signature(found: tuple[list[Link], list[Heading]]) -> tuple[list[tuple[object, ...]], list[Heading]]:
+    links, headings = found
+    return sorted((x.kind, x.line, x.target, x.subpath, x.display, x.embed) for x in links), headings
+
+
+def test_plain_scan_finds_what_markdown_it_finds() -> None:
+    rng = random.Random(7)
+    compared = 0
+    for _ in range(4000):
+        lines = [" ".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 8))]
+        body = "\n".join(lines)
+        if is_plain(body):
+            compared += 1
+            assert _signature(walk_plain(body, 5)) == _signature(walk_tokens(body, 5)), body
+    assert compared > 1000
+
+
+VALUES = [
+    "concept",
+    "2026-04-18",
+    "2026-13-45",
+    "'No'",
+    "No",
+    "yes",
+    "on",
+    "1.10",
+    "12",
+    "-3",
+    "[a, b]",
+    "[]",
+    "['x', \"y\"]",
+    '"[[alpha]]"',
+    "[[alpha]]",
+    "a: b",
+    "a #c",
+    "x#y",
+    "'it''s'",
+    "~",
+    "null",
+    "",
+    "[2025/x.md, '2026/y.md']",
+    "[1, a]",
+    "a, b",
+    "2026-04-18T10:00:00",
+    "über",
+    "@x",
+    "[a, [b]]",
+    "{a: 1}",
+    "'a'b'",
+    "x:",
+    "True",
+    "0x1F",
+    "1e3",
+    ".inf",
+    "<<",
+    "x y z ",
+    "[ a , b ]",
+    "[a, ]",
+]
+
+
+def test_simple_properties_read_as_pyyaml_reads_them() -> None:
+    rng = random.Random(5)
+    compared = 0
+    for _ in range(3000):
+        text = "\n".join(f"{rng.choice(['title', 'tags', 'a-b'])}: {rng.choice(VALUES)}" for _ in range(3))
+        fast = load_simple(text)
+        if fast is not None:
+            compared += 1
+            slow = yaml.safe_load(text)
+            assert fast == slow and [type(v) for v in fast.values()] == [type(v) for v in slow.values()], text
+    assert compared > 100

@@ -57,8 +57,9 @@ class CompileResult:
 class Compiler:
     """Holds one run's view of the wiki: notes, clusters and where every page lives."""
 
-    def __init__(self, paths: Paths, state: State, notes: Mapping[str, SourceNote], changed: set[str],
-                 today: str) -> None:
+    def __init__(
+        self, paths: Paths, state: State, notes: Mapping[str, SourceNote], changed: set[str], today: str
+    ) -> None:
         self.paths, self.notes, self.changed, self.today = paths, dict(notes), changed, today
         self.records = {r.path: r for r in state.pages()}
         self.old_sources = {r.path: r for r in state.sources()}
@@ -105,8 +106,9 @@ class Compiler:
         previous = {r.path: r.input_hash for r in self.records.values()}
         return plan_pages(self.clusters, self.slugs, self.notes, previous)
 
-    def compile(self, llm: LLM, schema_doc: str, concurrency: int, deleted_titles: Mapping[str, str],
-                progress: Progress | None) -> CompileResult:
+    def compile(
+        self, llm: LLM, schema_doc: str, concurrency: int, deleted_titles: Mapping[str, str], progress: Progress | None
+    ) -> CompileResult:
         result = CompileResult(source_pages=dict(self.source_pages))
         plans = self.plan()
         drafts = self._draft_all(llm, plans, schema_doc, concurrency, result, progress)
@@ -121,8 +123,15 @@ class Compiler:
         result.changes.contradictions = records
         return result
 
-    def _draft_all(self, llm: LLM, plans: Sequence[PagePlan], schema_doc: str, concurrency: int,
-                   result: CompileResult, progress: Progress | None) -> dict[PagePlan, Draft]:
+    def _draft_all(
+        self,
+        llm: LLM,
+        plans: Sequence[PagePlan],
+        schema_doc: str,
+        concurrency: int,
+        result: CompileResult,
+        progress: Progress | None,
+    ) -> dict[PagePlan, Draft]:
         lookup = self.lookup
 
         def one(plan: PagePlan) -> tuple[PagePlan, tuple[str, list[contra.Finding]] | str]:
@@ -142,8 +151,7 @@ class Compiler:
                     progress("write", plan.path, count, len(plans))
         return drafts
 
-    def _draft(self, llm: LLM, plan: PagePlan, schema_doc: str,
-               lookup: Callable[[str], LinkTo | None]) -> Draft:
+    def _draft(self, llm: LLM, plan: PagePlan, schema_doc: str, lookup: Callable[[str], LinkTo | None]) -> Draft:
         current = self._current_body(plan)
         near = neighbours(plan.cluster, self.clusters, self.slugs)
         reply = llm.complete(write_request(plan, current, self.source_links, self.notes, near, schema_doc))
@@ -168,8 +176,9 @@ class Compiler:
         body = split_frontmatter(base.read_text(encoding="utf-8"))[1]
         return contra.split_callouts(body.split("\n## Related")[0])[0].split("\n", 2)[-1].strip()
 
-    def _refresh_unchanged(self, plans: Sequence[PagePlan], records: Sequence[ContradictionRecord],
-                           result: CompileResult) -> None:
+    def _refresh_unchanged(
+        self, plans: Sequence[PagePlan], records: Sequence[ContradictionRecord], result: CompileResult
+    ) -> None:
         """Pages with no new claims are re-rendered without a call: their Related list and callouts may change."""
         planned = {p.path for p in plans}
         for cluster in self.clusters:
@@ -185,20 +194,38 @@ class Compiler:
         return self._texts[path]
 
     def _contradictions(self, findings: Sequence[contra.Finding], redrafted: set[str]) -> list[ContradictionRecord]:
-        kept = [r for r in self.old_contradictions if r.subject not in redrafted
-                and r.source_a in self.notes and r.source_b in self.notes]
+        kept = [
+            r
+            for r in self.old_contradictions
+            if r.subject not in redrafted and r.source_a in self.notes and r.source_b in self.notes
+        ]
         kept_findings = [contra.Finding(r.subject, r.source_a, r.source_b, r.claim_a) for r in kept]
         dates = {p: n.date for p, n in self.notes.items()}
         return contra.settle([*kept_findings, *findings], dates, self.source_pages, _subjects(self.clusters))
 
-    def _write_knowledge(self, cluster: Cluster, path: str, body: str, records: Sequence[ContradictionRecord],
-                         result: CompileResult, digest: str) -> None:
+    def _write_knowledge(
+        self,
+        cluster: Cluster,
+        path: str,
+        body: str,
+        records: Sequence[ContradictionRecord],
+        result: CompileResult,
+        digest: str,
+    ) -> None:
         callouts = [contra.render_callout(r) for r in records if r.subject == path]
         related = [n for n in neighbours(cluster, self.clusters, self.slugs)]
         sources = [self.source_links[p] for p in cluster.sources]
-        text = "\n\n".join([f"# {cluster.title}", body or "_No text yet._", *callouts,
-                            "## Related", " · ".join(r.markdown() for r in related) or "_None yet._",
-                            "## Sources", "\n".join(f"- {s.markdown()}" for s in sources)])
+        text = "\n\n".join(
+            [
+                f"# {cluster.title}",
+                body or "_No text yet._",
+                *callouts,
+                "## Related",
+                " · ".join(r.markdown() for r in related) or "_None yet._",
+                "## Sources",
+                "\n".join(f"- {s.markdown()}" for s in sources),
+            ]
+        )
         tags = clean_tags([cluster.kind, *[t for p in cluster.sources for t in self.notes[p].tags][:4]])
         self._place(path, knowledge_frontmatter(cluster, body, tags), text, result)
         result.changes.pages.append(PageRecord(path, cluster.kind, cluster.key, digest, cluster.sources))
@@ -279,8 +306,13 @@ class Compiler:
     def _overview(self, llm: LLM, files: Mapping[str, str | None], result: CompileResult) -> str | None:
         pages = [p for p in scan_pages(self.paths.wiki, files) if p.type in ("concept", "entity", "method")]
         top = sorted(pages, key=lambda p: (-p.source_count, p.title.casefold()))[:OVERVIEW_PAGES]
-        payload = {"pages": [{"page": p.slug, "title": p.title, "type": p.type, "summary": p.summary,
-                              "source_count": p.source_count} for p in top], "source_count": len(self.notes)}
+        payload = {
+            "pages": [
+                {"page": p.slug, "title": p.title, "type": p.type, "summary": p.summary, "source_count": p.source_count}
+                for p in top
+            ],
+            "source_count": len(self.notes),
+        }
         # rewritten when the wiki changed materially: other leading pages, or the page count moved by ~20%
         digest = _hash(sorted(p.slug for p in top), round(math.log(len(pages) + 1, 1.2)))
         if self._source_hash("overview.md") == digest and (self.paths.wiki / "overview.md").is_file():
@@ -296,8 +328,9 @@ class Compiler:
         result.changes.pages.append(PageRecord("overview.md", "overview", "overview", digest, ()))
         meta = {"title": "Overview", "type": "overview", "summary": "What this wiki holds, in brief."}
         old = self.paths.wiki / "overview.md"
-        return render(meta, f"# Overview\n\n{body}", old.read_text(encoding="utf-8") if old.is_file() else None,
-                      self.today)
+        return render(
+            meta, f"# Overview\n\n{body}", old.read_text(encoding="utf-8") if old.is_file() else None, self.today
+        )
 
 
 def _markdown_files(wiki: Path) -> list[Path]:

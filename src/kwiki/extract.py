@@ -102,10 +102,14 @@ def _merge(rel: str, text: str, title: str, summary: str, datas: list[dict[str, 
     first = datas[0] if datas else {}
     date = _text(first, "date")
     note = SourceNote(
-        path=rel, title=one_line(title, 160) or rel, date=date if _DATE.match(date) else "",
-        language=_text(first, "language")[:8] or "en", summary=summary.strip(),
+        path=rel,
+        title=one_line(title, 160) or rel,
+        date=date if _DATE.match(date) else "",
+        language=_text(first, "language")[:8] or "en",
+        summary=summary.strip(),
         tags=tuple(dict.fromkeys(str(t) for d in datas for t in d.get("tags", [])))[:8],
-        claims=tuple(claims.values()), mentions=mentions,
+        claims=tuple(claims.values()),
+        mentions=mentions,
     )
     return note, dropped
 
@@ -119,8 +123,9 @@ def _merge_mentions(mentions: list[Mention]) -> tuple[Mention, ...]:
             merged[key] = Mention(one_line(m.name, 100), m.kind, m.aliases, one_line(m.description, 400), m.central)
         else:
             aliases = tuple(dict.fromkeys(old.aliases + m.aliases))
-            merged[key] = Mention(old.name, old.kind, aliases, old.description or m.description,
-                                  old.central or m.central)
+            merged[key] = Mention(
+                old.name, old.kind, aliases, old.description or m.description, old.central or m.central
+            )
     return tuple(merged.values())
 
 

@@ -14,8 +14,7 @@ from kwiki.sanitize import one_line
 
 SHARD_AT = 300  # past this many catalogued pages, each type gets its own index/<type>.md
 TYPE_ORDER = ("concept", "entity", "method", "source", "answer")
-HEADINGS = {"concept": "Concepts", "entity": "Entities", "method": "Methods", "source": "Sources",
-            "answer": "Answers"}
+HEADINGS = {"concept": "Concepts", "entity": "Entities", "method": "Methods", "source": "Sources", "answer": "Answers"}
 CATALOGUED_FOLDERS = ("sources", "concepts", "entities", "methods", "answers")
 LOG_HEADER = "# Log\n\nAppend-only record of what kwiki did. Each entry starts `## [YYYY-MM-DD] operation | Title`.\n"
 
@@ -49,8 +48,10 @@ def page_meta(rel: str, text: str) -> PageMeta:
     meta = split_frontmatter(text)[0]
     sources = meta.get("sources") or []
     return PageMeta(
-        path=rel, title=str(meta.get("title") or Path(rel).stem),
-        type=str(meta.get("type") or rel.split("/")[0].rstrip("s")), summary=str(meta.get("summary") or ""),
+        path=rel,
+        title=str(meta.get("title") or Path(rel).stem),
+        type=str(meta.get("type") or rel.split("/")[0].rstrip("s")),
+        summary=str(meta.get("summary") or ""),
         source_count=len(sources) if isinstance(sources, list) else 0,
     )
 
@@ -93,8 +94,10 @@ def build_index(pages: Sequence[PageMeta]) -> dict[str, str]:
 
 
 def _table(heading: str, pages: Iterable[PageMeta]) -> str:
-    rows = [f"| [[{p.slug}\\|{display_text(one_line(p.title, 120))}]] | {one_line(p.summary, 200)} | {p.source_count} |"
-            for p in pages]
+    rows = [
+        f"| [[{p.slug}\\|{display_text(one_line(p.title, 120))}]] | {one_line(p.summary, 200)} | {p.source_count} |"
+        for p in pages
+    ]
     return "\n".join([f"## {heading}", "", "| Page | Summary | Sources |", "| --- | --- | --- |", *rows])
 
 

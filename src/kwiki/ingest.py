@@ -115,8 +115,17 @@ def _notes(known: Mapping[str, SourceRecord], exclude: set[str]) -> dict[str, So
     return {p: SourceNote.from_json(r.note) for p, r in known.items() if r.note and p not in exclude}
 
 
-def _run(paths: Paths, llm: LLM, options: IngestOptions, state: State, known: Mapping[str, SourceRecord],
-         plan: SourcePlan, key: str, report: IngestReport, progress: Progress | None) -> None:
+def _run(
+    paths: Paths,
+    llm: LLM,
+    options: IngestOptions,
+    state: State,
+    known: Mapping[str, SourceRecord],
+    plan: SourcePlan,
+    key: str,
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
     extractions, errors = _extract_all(paths, llm, options, plan, progress)
     notes = _notes(known, exclude=set(plan.deleted))
     notes.update({p: e.note for p, e in extractions.items()})
@@ -132,13 +141,25 @@ def _run(paths: Paths, llm: LLM, options: IngestOptions, state: State, known: Ma
             report.ingested.append(pending.path)
             report.dropped_quotes += extraction.dropped_quotes
             page = result.source_pages[pending.path]
-            entries.append(LogEntry(options.today, "ingest", extraction.note.title,
-                                    (f"- source: `raw/{pending.path}` ({pending.reason})", f"- page: `{page}`")))
+            entries.append(
+                LogEntry(
+                    options.today,
+                    "ingest",
+                    extraction.note.title,
+                    (f"- source: `raw/{pending.path}` ({pending.reason})", f"- page: `{page}`"),
+                )
+            )
         else:
             changes.sources.append(_failed(pending.path, paths, known.get(pending.path), key, errors[pending.path]))
             report.failures.append(Failure(pending.path, errors[pending.path]))
-            entries.append(LogEntry(options.today, "ingest", pending.path,
-                                    (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run")))
+            entries.append(
+                LogEntry(
+                    options.today,
+                    "ingest",
+                    pending.path,
+                    (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run"),
+                )
+            )
     for path in plan.deleted:
         entries.append(LogEntry(options.today, "delete", deleted_titles[path], (f"- source removed: `raw/{path}`",)))
     changes.deleted_sources.extend(plan.deleted)
@@ -150,8 +171,9 @@ def _run(paths: Paths, llm: LLM, options: IngestOptions, state: State, known: Ma
     report.removed, report.conflicts = result.removed, result.conflicts
 
 
-def _extract_all(paths: Paths, llm: LLM, options: IngestOptions, plan: SourcePlan,
-                 progress: Progress | None) -> tuple[dict[str, Extraction], dict[str, str]]:
+def _extract_all(
+    paths: Paths, llm: LLM, options: IngestOptions, plan: SourcePlan, progress: Progress | None
+) -> tuple[dict[str, Extraction], dict[str, str]]:
     schema_doc = paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
     done: dict[str, Extraction] = {}
     errors: dict[str, str] = {}
@@ -175,14 +197,32 @@ def _extract_all(paths: Paths, llm: LLM, options: IngestOptions, plan: SourcePla
 
 def _done(path: str, paths: Paths, extraction: Extraction, key: str, result: CompileResult) -> SourceRecord:
     stat = (paths.raw / path).stat()
-    return SourceRecord(path, _sha(paths.raw / path), stat.st_size, stat.st_mtime_ns, key, "done", "",
-                        (result.source_pages[path],), extraction.note.to_json())
+    return SourceRecord(
+        path,
+        _sha(paths.raw / path),
+        stat.st_size,
+        stat.st_mtime_ns,
+        key,
+        "done",
+        "",
+        (result.source_pages[path],),
+        extraction.note.to_json(),
+    )
 
 
 def _failed(path: str, paths: Paths, old: SourceRecord | None, key: str, error: str) -> SourceRecord:
     stat = (paths.raw / path).stat()
-    return SourceRecord(path, _sha(paths.raw / path), stat.st_size, stat.st_mtime_ns, key, "failed", error,
-                        old.pages if old else (), old.note if old else "")
+    return SourceRecord(
+        path,
+        _sha(paths.raw / path),
+        stat.st_size,
+        stat.st_mtime_ns,
+        key,
+        "failed",
+        error,
+        old.pages if old else (),
+        old.note if old else "",
+    )
 
 
 def _sha(path: Path) -> str:

@@ -43,13 +43,19 @@ def page_path(cluster: Cluster, slug: str) -> str:
 
 
 def input_hash(cluster: Cluster, claims: Sequence[tuple[str, Claim]]) -> str:
-    payload = [cluster.title, cluster.kind, list(cluster.aliases), list(cluster.sources),
-               [[p, c.statement, c.quote] for p, c in claims]]
+    payload = [
+        cluster.title,
+        cluster.kind,
+        list(cluster.aliases),
+        list(cluster.sources),
+        [[p, c.statement, c.quote] for p, c in claims],
+    ]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def plan_pages(clusters: Sequence[Cluster], slugs: Mapping[str, str], notes: Mapping[str, SourceNote],
-               previous: Mapping[str, str]) -> list[PagePlan]:
+def plan_pages(
+    clusters: Sequence[Cluster], slugs: Mapping[str, str], notes: Mapping[str, SourceNote], previous: Mapping[str, str]
+) -> list[PagePlan]:
     """One edit per knowledge page whose inputs changed; `previous` maps page path → its last input hash."""
     plans = []
     for cluster in clusters:
@@ -71,16 +77,33 @@ def neighbours(cluster: Cluster, clusters: Sequence[Cluster], slugs: Mapping[str
     return [LinkTo(slugs[k], by_key[k].title) for k in ranked]
 
 
-def write_request(plan: PagePlan, current_body: str, source_links: Mapping[str, LinkTo],
-                  notes: Mapping[str, SourceNote], near: Sequence[LinkTo], schema_doc: str) -> Request:
+def write_request(
+    plan: PagePlan,
+    current_body: str,
+    source_links: Mapping[str, LinkTo],
+    notes: Mapping[str, SourceNote],
+    near: Sequence[LinkTo],
+    schema_doc: str,
+) -> Request:
     claims = sorted(plan.claims, key=lambda pc: (notes[pc[0]].date, pc[0]), reverse=True)[:MAX_CLAIMS]
     payload = {
-        "title": plan.cluster.title, "type": plan.cluster.kind, "aliases": list(plan.cluster.aliases),
+        "title": plan.cluster.title,
+        "type": plan.cluster.kind,
+        "aliases": list(plan.cluster.aliases),
         "current_body": current_body[:MAX_BODY_CHARS],
-        "claims": [{"statement": c.statement, "quote": c.quote, "source_page": source_links[p].slug,
-                    "source_title": source_links[p].title, "date": notes[p].date} for p, c in claims],
-        "descriptions": [{"source_page": source_links[p].slug, "text": d}
-                         for p, d in plan.cluster.descriptions[:MAX_CLAIMS]],
+        "claims": [
+            {
+                "statement": c.statement,
+                "quote": c.quote,
+                "source_page": source_links[p].slug,
+                "source_title": source_links[p].title,
+                "date": notes[p].date,
+            }
+            for p, c in claims
+        ],
+        "descriptions": [
+            {"source_page": source_links[p].slug, "text": d} for p, d in plan.cluster.descriptions[:MAX_CLAIMS]
+        ],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near],
     }
     system, user = load_prompt("write-page").render(schema_doc=schema_doc[:6000], payload=fence_json(payload))
@@ -134,13 +157,18 @@ def knowledge_frontmatter(cluster: Cluster, body: str, tags: Sequence[str]) -> d
         first = cluster.descriptions[0][1]
     summary = one_line(plain_prose(first, []), 200)
     return {
-        "title": cluster.title, "type": cluster.kind, "summary": summary,
-        "aliases": list(cluster.aliases), "tags": list(tags), "sources": list(cluster.sources),
+        "title": cluster.title,
+        "type": cluster.kind,
+        "summary": summary,
+        "aliases": list(cluster.aliases),
+        "tags": list(tags),
+        "sources": list(cluster.sources),
     }
 
 
-def alias_lookup(clusters: Sequence[Cluster], slugs: Mapping[str, str],
-                 others: Sequence[LinkTo]) -> Callable[[str], LinkTo | None]:
+def alias_lookup(
+    clusters: Sequence[Cluster], slugs: Mapping[str, str], others: Sequence[LinkTo]
+) -> Callable[[str], LinkTo | None]:
     """Link target → page: an exact basename first, then any name of a knowledge page.
 
     This is how a model's `[[LLM OS]]` becomes `[[llm-os|LLM OS]]`, and a link to no page becomes plain text.

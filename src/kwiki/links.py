@@ -57,7 +57,7 @@ class VaultIndex:
         target = target.partition("#")[0].strip()
         if not target:
             return from_path if from_path in self else None
-        folder = posixpath.dirname(from_path)
+        folder = from_path.rpartition("/")[0]
         key = (target, folder)
         if key not in self._memo:
             self._memo[key] = self._resolve(target, folder)

@@ -163,9 +163,7 @@ def _merge_body(
     return _join(*(text for _, text in out), *tail) + "\n", tuple(conflicts)
 
 
-def _merge_section(
-    base: _Section | None, core: str, own: list[str], new: _Section | None
-) -> tuple[str, bool]:
+def _merge_section(base: _Section | None, core: str, own: list[str], new: _Section | None) -> tuple[str, bool]:
     """(text, is a true conflict) for a section on disk, `core` being its text without kwiki callouts."""
     if new is not None and _same_text(core, new.text):
         return new.text, False

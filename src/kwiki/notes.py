@@ -94,20 +94,28 @@ class SourceNote:
     def from_json(cls, text: str) -> SourceNote:
         data = json.loads(text)
         return cls(
-            path=data["path"], title=data["title"], date=data["date"], language=data["language"],
-            summary=data["summary"], tags=tuple(data["tags"]),
+            path=data["path"],
+            title=data["title"],
+            date=data["date"],
+            language=data["language"],
+            summary=data["summary"],
+            tags=tuple(data["tags"]),
             claims=tuple(Claim(**c) for c in data["claims"]),
-            mentions=tuple(Mention(m["name"], m["kind"], tuple(m["aliases"]), m["description"], m["central"])
-                           for m in data["mentions"]),
+            mentions=tuple(
+                Mention(m["name"], m["kind"], tuple(m["aliases"]), m["description"], m["central"])
+                for m in data["mentions"]
+            ),
         )
 
 
 def mentions_from_data(items: list[dict[str, Any]]) -> tuple[Mention, ...]:
     return tuple(
         Mention(
-            name=str(m["name"]).strip(), kind=m["type"] if m["type"] in KINDS else "concept",
+            name=str(m["name"]).strip(),
+            kind=m["type"] if m["type"] in KINDS else "concept",
             aliases=tuple(str(a).strip() for a in m["aliases"] if str(a).strip()),
-            description=str(m["description"]).strip(), central=bool(m["central"]),
+            description=str(m["description"]).strip(),
+            central=bool(m["central"]),
         )
         for m in items
         if str(m["name"]).strip()

@@ -49,8 +49,9 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     return out[:8]
 
 
-def source_body(note: SourceNote, source_text: str, links: Sequence[LinkTo], mentions_plain: Sequence[str],
-                callouts: Sequence[str]) -> str:
+def source_body(
+    note: SourceNote, source_text: str, links: Sequence[LinkTo], mentions_plain: Sequence[str], callouts: Sequence[str]
+) -> str:
     """Summary, key claims, verified quotes, and what it mentions (linked where a page exists)."""
     summary = strip_foreign_urls(note.summary, [source_text]).strip() or "_No summary._"
     meta = " · ".join(x for x in (f"`raw/{note.path}`", note.date, note.language) if x)
@@ -61,8 +62,10 @@ def source_body(note: SourceNote, source_text: str, links: Sequence[LinkTo], men
     quotes = [f'> "{c.quote.strip()}"' for c in note.claims if c.quote]
     if quotes:
         parts += ["## Quotes", "\n\n".join(quotes)]
-    mentioned = [f"- {link.markdown()}" + (f" — {plain_prose(link.description, [source_text])}"
-                                          if link.description else "") for link in links]
+    mentioned = [
+        f"- {link.markdown()}" + (f" — {plain_prose(link.description, [source_text])}" if link.description else "")
+        for link in links
+    ]
     mentioned += [f"- {plain_prose(name, [source_text])}" for name in mentions_plain]
     if mentioned:
         parts += ["## Mentions", "\n".join(mentioned)]

@@ -122,9 +122,7 @@ def _join(sections: list[str], kept: set[int]) -> str:
 # --- answering --------------------------------------------------------------------------------------------
 
 
-def answer(
-    paths: Paths, llm: LLM, question: str, limit: int = DEFAULT_LIMIT, budget: int = DEFAULT_BUDGET
-) -> Answer:
+def answer(paths: Paths, llm: LLM, question: str, limit: int = DEFAULT_LIMIT, budget: int = DEFAULT_BUDGET) -> Answer:
     """Refresh the index, retrieve, ask the model once, check what it cites against the pages it was sent."""
     question = require_question(question)
     refresh_index(paths)
@@ -150,9 +148,7 @@ def build_request(question: str, pages: list[ContextPage]) -> Request:
     return Request("query", system, user, None, ANSWER_TOKENS)
 
 
-def check_citations(
-    text: str, pages: list[ContextPage]
-) -> tuple[str, tuple[ContextPage, ...], tuple[str, ...]]:
+def check_citations(text: str, pages: list[ContextPage]) -> tuple[str, tuple[ContextPage, ...], tuple[str, ...]]:
     """(clean text, pages cited, links removed): a link to any page not sent becomes its display text.
 
     A link to a sent page's title (a common slip) is rewritten to its name. URLs and images that none of the

@@ -172,8 +172,16 @@ def _cluster(mentions: list[tuple[str, Mention]], keys: frozenset[str], surface:
     aliases = tuple(sorted({n for n in names if n.casefold() != title.casefold()}, key=str.casefold))
     descriptions = tuple((p, ms[0].description) for p, ms in sorted(by_source.items()) if ms[0].description)
     central = any(m.central for ms in by_source.values() for m in ms)
-    return Cluster(normalize_name(title), title, kind, _dedupe_aliases(aliases), tuple(sorted(by_source)),
-                   descriptions, keys, central)
+    return Cluster(
+        normalize_name(title),
+        title,
+        kind,
+        _dedupe_aliases(aliases),
+        tuple(sorted(by_source)),
+        descriptions,
+        keys,
+        central,
+    )
 
 
 def _dedupe_aliases(aliases: Sequence[str]) -> tuple[str, ...]:

@@ -25,7 +25,11 @@ HUB_PAGES = frozenset({"index.md", "log.md", "overview.md", "contradictions.md"}
 HUB_FOLDERS = frozenset({"index"})
 KNOWLEDGE_TYPES = frozenset({"concept", "entity", "method"})
 FOLDER_TYPES = {
-    "sources": "source", "concepts": "concept", "entities": "entity", "methods": "method", "answers": "answer"
+    "sources": "source",
+    "concepts": "concept",
+    "entities": "entity",
+    "methods": "method",
+    "answers": "answer",
 }
 KNOWLEDGE_BOOST = 1.25  # a concept page distils many sources, so it beats one source page at equal relevance
 LINK_WEIGHT = 0.3  # share of a seed's score a linked page receives

@@ -108,8 +108,17 @@ class State:
     def put_source(self, record: SourceRecord) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?,?)",
-            (record.path, record.sha256, record.size, record.mtime_ns, record.compile_key, record.status,
-             record.error, json.dumps(list(record.pages)), record.note),
+            (
+                record.path,
+                record.sha256,
+                record.size,
+                record.mtime_ns,
+                record.compile_key,
+                record.status,
+                record.error,
+                json.dumps(list(record.pages)),
+                record.note,
+            ),
         )
 
     def delete_source(self, path: str) -> None:
@@ -136,8 +145,7 @@ class State:
         for r in records:
             self._db.execute(
                 "INSERT OR REPLACE INTO contradictions VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (r.id, r.subject, r.page_a, r.page_b, r.source_a, r.source_b, r.claim_a, r.claim_b,
-                 r.status, r.note),
+                (r.id, r.subject, r.page_a, r.page_b, r.source_a, r.source_b, r.claim_a, r.claim_b, r.status, r.note),
             )
 
     def replace_contradictions(self, records: Iterable[ContradictionRecord]) -> None:

@@ -26,15 +26,20 @@ def ingest_command(
         list[Path] | None, typer.Argument(help="Files or folders under raw/ (default: all of raw/).")
     ] = None,
     plan: Annotated[bool, typer.Option("--plan", help="Show what would be done and its cost; write nothing.")] = False,
-    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, max=64,
-                                                    help="Parallel LLM calls (default from kwiki.toml: 4).")] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option("--concurrency", "-c", min=1, max=64, help="Parallel LLM calls (default from kwiki.toml: 4)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Ingest raw sources: source pages, knowledge pages, index, overview and log. Exit 1 if a source failed."""
     s = session(ctx)
     options = IngestOptions(
-        targets=tuple(paths or ()), plan_only=plan, concurrency=concurrency or s.config.concurrency,
-        max_bytes=int(s.config.max_source_mb * 1_000_000), today=dt.date.today().isoformat(),
+        targets=tuple(paths or ()),
+        plan_only=plan,
+        concurrency=concurrency or s.config.concurrency,
+        max_bytes=int(s.config.max_source_mb * 1_000_000),
+        today=dt.date.today().isoformat(),
         provider=s.config.provider,
     )
     llm = s.llm()
@@ -72,11 +77,19 @@ def _progress(quiet: bool) -> Iterator[Any]:
 
 def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, object]:
     return {
-        "sources": {"ingested": len(report.ingested), "unchanged": report.unchanged, "skipped": len(report.skipped),
-                    "failed": len(report.failures),
-                    "deleted": len(report.deleted)},
-        "pages": {"created": len(report.created), "updated": len(report.updated), "deleted": len(report.removed),
-                  "conflicts": len(report.conflicts)},
+        "sources": {
+            "ingested": len(report.ingested),
+            "unchanged": report.unchanged,
+            "skipped": len(report.skipped),
+            "failed": len(report.failures),
+            "deleted": len(report.deleted),
+        },
+        "pages": {
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "deleted": len(report.removed),
+            "conflicts": len(report.conflicts),
+        },
         "llm": usage,
         "failures": [{"path": f.path, "error": f.error} for f in report.failures],
         "page_failures": [{"path": f.path, "error": f.error} for f in report.page_failures],
@@ -89,13 +102,24 @@ def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, objec
 
 def plan_json(report: IngestReport) -> dict[str, object]:
     return {
-        "sources": [{"path": p.path, "reason": p.reason, "chunks": p.chunks, "estimated_tokens": p.estimated_tokens}
-                    for p in report.pending],
+        "sources": [
+            {"path": p.path, "reason": p.reason, "chunks": p.chunks, "estimated_tokens": p.estimated_tokens}
+            for p in report.pending
+        ],
         "deleted": report.deleted,
         "unchanged": report.unchanged,
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
-        "pages": [{"path": p.path, "action": p.action, "reason": p.reason, "sources": list(p.cluster.sources),
-                   "claims": len(p.claims), "estimated_tokens": p.estimated_tokens} for p in report.page_plan],
+        "pages": [
+            {
+                "path": p.path,
+                "action": p.action,
+                "reason": p.reason,
+                "sources": list(p.cluster.sources),
+                "claims": len(p.claims),
+                "estimated_tokens": p.estimated_tokens,
+            }
+            for p in report.page_plan
+        ],
         "estimated_tokens": sum(p.estimated_tokens for p in report.pending)
         + sum(p.estimated_tokens for p in report.page_plan),
     }
@@ -111,15 +135,22 @@ def _print_plan(report: IngestReport) -> None:
         title = "Knowledge pages (from notes already extracted)"
         pages = Table("page", "action", "sources", "claims", "~tokens", title=title)
         for plan in report.page_plan:
-            pages.add_row(plan.path, plan.action, str(len(plan.cluster.sources)), str(len(plan.claims)),
-                          f"{plan.estimated_tokens:,}")
+            pages.add_row(
+                plan.path,
+                plan.action,
+                str(len(plan.cluster.sources)),
+                str(len(plan.claims)),
+                f"{plan.estimated_tokens:,}",
+            )
         out.print(pages)
     for path in report.deleted:
         out.print(f"deleted from raw/: {path} (its source page will be removed)")
     for s in report.skipped:
         out.print(f"skip {s.path}: {s.reason}")
-    out.print(f"{len(report.pending)} to extract, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
-              f"~{data['estimated_tokens']:,} tokens. Nothing was written.")
+    out.print(
+        f"{len(report.pending)} to extract, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
+        f"~{data['estimated_tokens']:,} tokens. Nothing was written."
+    )
 
 
 def _print_summary(report: IngestReport, usage: dict[str, int], wiki: Path) -> None:
@@ -133,8 +164,10 @@ def _print_summary(report: IngestReport, usage: dict[str, int], wiki: Path) -> N
         f"sources: {len(report.ingested)} ingested, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
         f"{len(report.failures)} failed, {len(report.deleted)} deleted"
     )
-    out.print(f"pages: {len(report.created)} created, {len(report.updated)} updated, {len(report.removed)} removed"
-              + (f", {len(report.conflicts)} with kwiki update conflicts (see kwiki lint)" if report.conflicts else ""))
+    out.print(
+        f"pages: {len(report.created)} created, {len(report.updated)} updated, {len(report.removed)} removed"
+        + (f", {len(report.conflicts)} with kwiki update conflicts (see kwiki lint)" if report.conflicts else "")
+    )
     out.print(
         f"llm: {usage.get('calls', 0)} calls, {usage.get('input_tokens', 0):,} tokens in, "
         f"{usage.get('output_tokens', 0):,} out, {usage.get('cached_tokens', 0):,} cached, "

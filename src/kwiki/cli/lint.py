@@ -60,8 +60,10 @@ def render(report: LintReport) -> None:
         if not found:
             continue
         table = Table(title=Text(f"{severity}s ({len(found)})", style=STYLES[severity]), title_justify="left")
-        for column in ("where", "check", "problem", "fix"):
-            table.add_column(column, overflow="fold")
+        table.add_column("where", no_wrap=True)
+        table.add_column("check", no_wrap=True)
+        table.add_column("problem", overflow="fold", ratio=3)
+        table.add_column("fix", overflow="fold", ratio=2)
         for f in found:
             table.add_row(Text(f"{f.path}:{f.line}"), Text(f.id), Text(f.message), Text(f.fix))
         out.print(table)

@@ -40,8 +40,10 @@ def render(report: StatusReport) -> None:
     out.print(f"wiki      {report.counts.wiki_pages} pages")
     src = report.sources
     todo = " — run `kwiki ingest`" if src.pending or src.failed or src.deleted else ""
-    out.print(f"sources   {src.done} done, {len(src.pending)} pending, {len(src.failed)} failed, "
-              f"{len(src.deleted)} deleted{todo}")
+    out.print(
+        f"sources   {src.done} done, {len(src.pending)} pending, {len(src.failed)} failed, "
+        f"{len(src.deleted)} deleted{todo}"
+    )
     for path, error in src.failed:
         out.print(f"  failed  {path}: {error}")
     for path in src.deleted:

@@ -54,8 +54,16 @@ def default_budget(vault: Vault) -> int:
     return min(50, sum(1 for _ in vault.knowledge()))
 
 
-def _plain(text: str) -> str:
-    return " ".join(_LINK.sub(lambda m: m.group(2) or m.group(1), text).split())
+def _plain(vault: Vault, path: str, text: str) -> str:
+    """The text as read, without its citations (links to source pages travel as the claim's `source`)."""
+
+    def shown(match: re.Match[str]) -> str:
+        target = vault.files.resolve(match.group(1), path)
+        cited = target in vault.pages and vault.pages[target].type == "source"
+        return "" if cited else (match.group(2) or match.group(1))
+
+    cleaned = _LINK.sub(shown, text).replace("()", "")
+    return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(cleaned.split()))
 
 
 def _cited_source(vault: Vault, path: str, text: str) -> str:
@@ -84,7 +92,8 @@ def claims(vault: Vault, file: PageFile) -> list[Claim]:
         for piece in pieces:
             source = _cited_source(vault, file.path, piece)
             if source and len(found) < MAX_CLAIMS:
-                said = _plain(re.sub(r"^\s*[—–-]+.*$", "", piece, flags=re.MULTILINE)).strip(' "“”')
+                said = _plain(vault, file.path, re.sub(r"^\s*[—–-]+.*$", "", piece, flags=re.MULTILINE))
+                said = said.strip(' "“”')
                 claim_id = f"c{len(found) + 1}"
                 found.append(Claim(claim_id, "" if quote else said, said if quote else "", source))
     return found
@@ -114,6 +123,7 @@ def _side(file: PageFile, found: list[Claim]) -> dict[str, Any]:
 
 def _record(vault: Vault, a: PageFile, b: PageFile, pick: tuple[Claim, Claim], why: str) -> ContradictionRecord:
     claim_a, claim_b = pick
+    said_a, said_b = (claim_a.statement or claim_a.quote), (claim_b.statement or claim_b.quote)
     ident = hashlib.sha256("\0".join([a.path, b.path, claim_a.id, claim_b.id, why]).encode()).hexdigest()[:12]
     source_pages = [vault.files.resolve(c.source, a.path) or "" for c in pick]
     raws = [_first_source(vault, page) for page in source_pages]
@@ -124,10 +134,10 @@ def _record(vault: Vault, a: PageFile, b: PageFile, pick: tuple[Claim, Claim], w
         page_b=source_pages[1] or b.path,
         source_a=raws[0],
         source_b=raws[1],
-        claim_a=claim_a.statement or claim_a.quote,
-        claim_b=claim_b.statement or claim_b.quote,
+        claim_a=f'"{said_a}" ([[{a.slug}]]) vs "{said_b}" ([[{b.slug}]])',
+        claim_b=said_b,
         status="open",
-        note=f"{why} (see [[{b.slug}]])",
+        note=why.rstrip("."),
     )
 
 

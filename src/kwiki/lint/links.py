@@ -28,7 +28,10 @@ def has_subpath(file: PageFile, subpath: str) -> bool:
 
 
 def _judge(vault: Vault, path: str, edge: Edge) -> Finding | None:
-    link, where = edge.link, vault.wiki_path(path)
+    link = edge.link
+    if edge.target is not None and not link.subpath:
+        return None
+    where = vault.wiki_path(path)
     written = link.target + (f"#{link.subpath}" if link.subpath else "")
     if edge.target is None:
         if link.embed:

@@ -25,6 +25,8 @@ class Candidate:
 def plain_mentions(file: PageFile) -> Iterator[tuple[str, int]]:
     """(name, file line) of unlinked items in a `## Mentions` section, as kwiki writes source pages."""
     in_mentions = False
+    if "entions" not in file.page.body:
+        return
     for number, line in enumerate(file.page.body.split("\n"), start=file.page.body_line):
         if line.startswith("#"):
             in_mentions = line.lstrip("#").strip().lower() == "mentions"

@@ -60,5 +60,7 @@ def check(vault: Vault) -> Iterator[Finding]:
         if not _linked(vault, path):
             yield finding("orphan", where, 1, "no other page links here")
         if prose_words(file) < MIN_WORDS:
-            yield finding("page-empty", where, file.page.body_line, f"{prose_words(file)} words of text")
+            body = file.page.body
+            line = file.page.body_line + len(body) - len(body.lstrip("\n"))  # the first line with text
+            yield finding("page-empty", where, line, f"{prose_words(file)} words of text")
         yield from _evidence(vault, file, deleted)

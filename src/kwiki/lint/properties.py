@@ -70,19 +70,26 @@ def _tag_findings(file: PageFile, where: str) -> Iterator[Finding]:
 
 def unquoted_link_lines(file: PageFile) -> list[int]:
     """File lines of frontmatter values that start with an unquoted [[link]] (YAML reads them as lists)."""
-    if file.page.body_line == 1:
+    if file.page.body_line == 1 or "[[" not in file.text[: file.text.find("\n---", 3) + 1]:
         return []
     lines = file.text.split("\n")[1 : file.page.body_line - 2]
     return [number for number, line in enumerate(lines, start=2) if _UNQUOTED_LINK.match(line)]
 
 
-def _majority_types(vault: Vault) -> dict[str, str]:
+def _types(vault: Vault) -> dict[str, list[tuple[str, str]]]:
+    """Page → (key, type) of each non-empty property."""
+    found = {}
+    for path, file in vault.pages.items():
+        pairs = [(key, value_type(value)) for key, value in file.page.frontmatter.items()]
+        found[path] = [(key, kind) for key, kind in pairs if kind is not None]
+    return found
+
+
+def _majority_types(types: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
     counts: dict[str, Counter[str]] = {}
-    for file in vault.pages.values():
-        for key, value in file.page.frontmatter.items():
-            kind = value_type(value)
-            if kind is not None:
-                counts.setdefault(key, Counter())[kind] += 1
+    for pairs in types.values():
+        for key, kind in pairs:
+            counts.setdefault(key, Counter())[kind] += 1
     majority = {}
     for key, counter in counts.items():
         ranked = counter.most_common(2)
@@ -92,7 +99,8 @@ def _majority_types(vault: Vault) -> dict[str, str]:
 
 
 def check(vault: Vault) -> Iterator[Finding]:
-    majority = _majority_types(vault)
+    types = _types(vault)
+    majority = _majority_types(types)
     for path, file in sorted(vault.pages.items()):
         where = vault.wiki_path(path)
         yield from _presence(file, where)
@@ -100,8 +108,7 @@ def check(vault: Vault) -> Iterator[Finding]:
         unquoted = unquoted_link_lines(file)
         if unquoted:
             yield finding("property-link-unquoted", where, unquoted[0], "a link in a property is not quoted")
-        for key, value in file.page.frontmatter.items():
-            kind = value_type(value)
-            if kind is not None and key in majority and kind != majority[key] and not unquoted:
+        for key, kind in types[path]:
+            if key in majority and kind != majority[key] and not unquoted:
                 message = f"'{key}' is {kind} here but {majority[key]} on most pages"
                 yield finding("property-type", where, file.key_line(key), message)

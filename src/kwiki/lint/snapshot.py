@@ -85,10 +85,18 @@ class Vault:
     edges: dict[str, list[Edge]]
 
     def wiki_path(self, rel: str) -> str:
-        return f"{self.paths.wiki.name}/{rel}"
+        return self._wiki_prefix + rel
 
     def raw_path(self, rel: str) -> str:
-        return f"{self.paths.raw.name}/{rel}"
+        return self._raw_prefix + rel
+
+    @cached_property
+    def _wiki_prefix(self) -> str:
+        return self.paths.wiki.name + "/"
+
+    @cached_property
+    def _raw_prefix(self) -> str:
+        return self.paths.raw.name + "/"
 
     @cached_property
     def aliases(self) -> dict[str, str]:

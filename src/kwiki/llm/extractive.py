@@ -2,8 +2,9 @@
 
 Everything it says is copied from its input: quotes and statements are sentences of the source, summaries are
 its most central sentences, pages are lists of the given claims. Modules: `extractive_text` (source → sentences
-with exact spans), `extractive_mentions`/`extractive_names` (names and terms), `extractive_extract`
-("extract", "summarize"), `extractive_pages` ("write-page", "overview"), `extractive_answers` ("query", "compare").
+with exact spans), `extractive_lexicon` (word lists), `extractive_mentions` and `extractive_names` (names and
+terms), `extractive_extract` ("extract", "summarize"), `extractive_pages` ("write-page", "overview"),
+`extractive_answers` ("query", "compare").
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from kwiki.llm.extractive_pages import overview, write_page
 def _extract(user: str) -> dict[str, Any]:
     blocks = unfence(user, SOURCE)
     if not blocks:
-        raise ProviderError("the extract prompt holds no untrusted_source block",
-                            "build it with blocks.fence(SOURCE, text)")
+        raise ProviderError(
+            "the extract prompt holds no untrusted_source block", "build it with blocks.fence(SOURCE, text)"
+        )
     return extract("\n\n".join(blocks))
 
 
@@ -37,8 +39,9 @@ def _payload(user: str) -> dict[str, Any]:
     try:
         payload = unfence_json(user)
     except ValueError as error:
-        raise ProviderError(f"the prompt holds no readable kwiki_data block ({error})",
-                            "build it with blocks.fence_json(payload)") from error
+        raise ProviderError(
+            f"the prompt holds no readable kwiki_data block ({error})", "build it with blocks.fence_json(payload)"
+        ) from error
     if not isinstance(payload, dict):
         raise ProviderError("the kwiki_data block is not a JSON object", "pass a dict to blocks.fence_json")
     return payload

@@ -15,6 +15,7 @@ from kwiki.llm.extractive_text import WORD, Document, Sentence, find_date, injec
 
 MIN_CLAIMS, MAX_CLAIMS = 6, 12
 COVERED_MENTIONS = 6
+MAX_SUBJECTS = 2
 TITLE_CHARS = 80
 _DEFINITION = re.compile(
     r"\b(?:is|are|was|were|refers to|means|ist|sind|war|est|es|è|é|zijn)\s+"
@@ -25,6 +26,7 @@ _OUT_OF_CONTEXT = word_set(
     """it this that these those they he she we but and so however also then there which es er sie dies aber"""
 )
 _DIGIT = re.compile(r"\d")
+_POSSESSIVE = re.compile(r"['’]s\b")
 _MARKUP = re.compile(r"\]\(|https?://|<[a-zA-Z/]")
 
 
@@ -42,7 +44,7 @@ class _Reading:
 
 def extract(source: str) -> dict[str, Any]:
     doc = parse(source)
-    tokens = [WORD.findall(s.text.lower()) for s in doc.sentences]
+    tokens = [WORD.findall(_POSSESSIVE.sub("", s.text.lower())) for s in doc.sentences]
     language = detect_language([w for sentence in tokens for w in sentence])
     stop = stopwords_for(language)
     weights = Counter(w for sentence in tokens for w in sentence if w not in stop and w not in GENERIC and len(w) > 2)
@@ -72,8 +74,11 @@ def summarize(title: str, summaries: list[str]) -> dict[str, Any]:
 
 
 def _title(doc: Document) -> str:
-    plain = [h for h in doc.plain_headings
-             if 2 <= len(h.split()) <= 12 and all(WORD.fullmatch(w.strip(",:;")) for w in h.split())]
+    plain = [
+        h
+        for h in doc.plain_headings
+        if 2 <= len(h.split()) <= 12 and all(WORD.fullmatch(w.strip(",:;")) for w in h.split())
+    ]
     for candidate in (doc.meta.get("title", ""), *doc.headings[:1], doc.html_title, *plain[:1]):
         if candidate.strip() and not injected(candidate):
             return " ".join(candidate.split())
@@ -126,22 +131,26 @@ def _tag(term: str) -> str:
 
 
 def _claims(reading: _Reading) -> list[dict[str, str]]:
-    """Key sentences: the best one about each leading mention, then the highest scored, no near-repeats."""
+    """Key sentences — the best one about each leading mention, then the highest scored, no near-repeats — each
+    stated once per mention it names (at most two), so every page it concerns receives it."""
     doc, about = reading.doc, _mentions_by_sentence(reading.mentions)
     scores = {i: _claim_score(doc, i, reading.central[i], len(about.get(i, ()))) for i in _claimable(doc)}
-    target = min(MAX_CLAIMS, max(MIN_CLAIMS, len(scores) // 5))
-    chosen: dict[int, str] = {}
+    target = min(MAX_CLAIMS, max(MIN_CLAIMS, len(scores) // 4))
+    chosen: set[int] = set()
     for mention in reading.mentions[:COVERED_MENTIONS]:
         own = [i for i in mention.sentences if i in scores and i not in chosen]
-        if own and len(chosen) < target:
-            chosen[max(own, key=lambda i: (scores[i], -i))] = mention.name
+        if own and len(chosen) < target // 2:  # the other half goes to the best sentences, whatever they name
+            chosen.add(max(own, key=lambda i: (scores[i], -i)))
     for index in sorted(scores, key=lambda i: (-scores[i], i)):
         if len(chosen) >= target:
             break
         if index not in chosen and not any(_similar(reading.words[index], reading.words[j]) for j in chosen):
-            chosen[index] = _subject(doc.sentences[index].text, about.get(index, []), reading.title)
-    return [{"subject": chosen[i], "statement": doc.sentences[i].text, "quote": doc.quote(doc.sentences[i])}
-            for i in sorted(chosen)]
+            chosen.add(index)
+    return [
+        {"subject": subject, "statement": doc.sentences[i].text, "quote": doc.quote(doc.sentences[i])}
+        for i in sorted(chosen)
+        for subject in _subjects(doc.sentences[i].text, about.get(i, []), reading.title)
+    ]
 
 
 def _mentions_by_sentence(mentions: tuple[Mention, ...]) -> dict[int, list[Mention]]:
@@ -153,15 +162,16 @@ def _mentions_by_sentence(mentions: tuple[Mention, ...]) -> dict[int, list[Menti
 
 
 def _claimable(doc: Document) -> list[int]:
-    return [i for i, s in enumerate(doc.sentences)
-            if _fits(s, quote := doc.quote(s), 6, 60) and not _MARKUP.search(quote)]
+    return [
+        i for i, s in enumerate(doc.sentences) if _fits(s, quote := doc.quote(s), 6, 60) and not _MARKUP.search(quote)
+    ]
 
 
 def _claim_score(doc: Document, index: int, centrality: float, names: int) -> float:
     text = doc.sentences[index].text
     first = text.split(None, 1)[0].lower().strip("\"'“‘(")
-    score = centrality + 0.15 * min(names, 2) + 0.1 * (index < 3)
-    score += 0.25 * bool(_DIGIT.search(text)) + 0.3 * bool(_DEFINITION.search(text))
+    score = centrality + 0.2 * min(names, 2) + 0.1 * (index < 3)
+    score += 0.5 * bool(_DIGIT.search(text)) + 0.5 * bool(_DEFINITION.search(text))
     return score - 0.25 * (first in _OUT_OF_CONTEXT) - 0.1 * text.endswith("!")
 
 
@@ -169,9 +179,12 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a) and bool(b) and len(a & b) >= 0.7 * min(len(a), len(b))
 
 
-def _subject(text: str, mentions: list[Mention], title: str) -> str:
-    """The mention named first in the sentence, else the document's title."""
+def _subjects(text: str, mentions: list[Mention], title: str) -> list[str]:
+    """The (at most two) mentions the sentence names, first named first; else the document's title."""
     folded = text.casefold()
-    positions = [(folded.find(n.casefold()), m.name) for m in mentions for n in (m.name, *m.aliases)]
-    found = [p for p in positions if p[0] >= 0]
-    return min(found)[1] if found else title
+    found = {}
+    for mention in mentions:
+        at = [p for p in (folded.find(n.casefold()) for n in (mention.name, *mention.aliases)) if p >= 0]
+        if at:
+            found[mention.name] = min(at)
+    return sorted(found, key=lambda name: (found[name], name))[:MAX_SUBJECTS] or [title]

@@ -52,14 +52,15 @@ GENERIC = word_set(
     needs new next nothing number old onto part people point put really right say says see seems set
     several short show shows simple small something sometimes start still take takes thing things think
     three time times today two type use used uses using usually want way ways well whole work works year
-    years auch dabei eigentlich einfach etwa ganz gibt immer jedoch kann mal neue oft schon sowie viele
+    years history experiment session group reading review guide primer introduction digest episode
+    auch dabei eigentlich einfach etwa ganz gibt immer jedoch kann mal neue oft schon sowie viele
     wurde"""
 )
 
 # Words that make a poor end or part of a term: numbers, ordinals, frequent verbs.
 NOT_TERMS = word_set(
     """one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy
-    eighty ninety hundred hundreds thousand thousands million millions billion dozen dozens second third
+    eighty ninety hundred hundreds thousand thousands million millions billion dozen dozens third
     fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth
     sixteenth seventeenth eighteenth nineteenth twentieth century centuries decade decades came went
     said says held kept wrote read built began begun become became gave given took taken told found made
@@ -86,9 +87,18 @@ MONTHS_EN = {
     name: number
     for number, names in enumerate(
         (
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-            ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-            ("october", "oct"), ("november", "nov"), ("december", "dec"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
         ),
         start=1,
     )
@@ -125,8 +135,21 @@ INJECTION = re.compile(
 )
 
 # Cheap substring test first: the pattern itself is only run on text that contains one of these.
-INJECTION_HINTS = ("ignor", "disregard", "forget", "overrid", "system prompt", "you are", "as an ai",
-                   "new instruction", "jailbreak", "output", "print", "reveal", "reply")
+INJECTION_HINTS = (
+    "ignor",
+    "disregard",
+    "forget",
+    "overrid",
+    "system prompt",
+    "you are",
+    "as an ai",
+    "new instruction",
+    "jailbreak",
+    "output",
+    "print",
+    "reveal",
+    "reply",
+)
 
 
 def detect_language(words: Iterable[str]) -> str:

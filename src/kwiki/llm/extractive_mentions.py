@@ -41,6 +41,7 @@ _TRIPLES = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD}) ({_TERM
 _LOWER_WORD = re.compile(rf"(?<![\w'’.-])[{_LO}][\w'’-]*")
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
 _MARKED = re.compile(r"\*\*([^*\n]{2,40})\*\*|__([^_\n]{2,40})__|[\"“„]([^\"“”\n]{2,30})[\"”“]")
+_SPEAKER_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*):[ \t]", re.MULTILINE)
 _PREVIOUS = re.compile(r"([\w'’]+)\s+$")
 _NEXT = re.compile(r"\s+(\w+)")
 
@@ -55,8 +56,13 @@ class Mention:
     sentences: tuple[int, ...]  # indexes into Document.sentences, for picking claim subjects
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "aliases": list(self.aliases),
-                "description": self.description, "central": self.central}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "aliases": list(self.aliases),
+            "description": self.description,
+            "central": self.central,
+        }
 
 
 class _Seen(NamedTuple):
@@ -72,18 +78,19 @@ class _Seen(NamedTuple):
 def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]) -> list[Mention]:
     lower = Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences)))
     scan = _Scan(lower, stop, stop | GENERIC | NOT_TERMS)
+    scan.labels = {m.casefold().replace(".", "") for m in _SPEAKER_LINE.findall(doc.source)}
     for index, sentence in enumerate(doc.sentences):
         scan.names(sentence.text, index)
         if language != "de":  # German capitalizes its nouns: its terms show up as names
             scan.terms(sentence.text, index)
     scan.place_openers()
+    scan.surnames = {k.rsplit(" ", 1)[1] for k, seen in scan.seen.items() if " " in k and not seen[0].form.islower()}
     marked = {"".join(groups).lower() for groups in _MARKED.findall(doc.source)}
-    favoured = " ".join((title.lower(), *marked))
     kept = {}
     for key, occurrences in scan.seen.items():
         if scan.countable(key, occurrences):
             candidate = _candidate(doc, occurrences)
-            if _accept(key, candidate, scan, language, favoured):
+            if _accept(key, candidate, scan, language):
                 kept[key] = candidate
     merge_plurals(kept)
     merge_person_names(kept, scan.lower)
@@ -102,8 +109,9 @@ class _Scan:
     stop: frozenset[str]
     bad: frozenset[str] = frozenset()  # words that never belong in a term
     seen: dict[str, list[_Seen]] = field(default_factory=dict)
-    labels: set[str] = field(default_factory=set)  # speakers: "Farid:", "DR. AMARA OKONKWO:"
+    labels: set[str] = field(default_factory=set)  # who speaks in a transcript: "farid", "dr amara okonkwo"
     openers: list[_Seen] = field(default_factory=list)  # names opening a sentence, placed once all are seen
+    surnames: set[str] = field(default_factory=set)  # last words of capitalized multiword names
 
     def add(self, seen: _Seen) -> None:
         self.seen.setdefault(seen.form.casefold(), []).append(seen)
@@ -112,14 +120,12 @@ class _Scan:
         for run in _NAME_RUN.finditer(text):
             if " " not in run.group() and run.group().lower() in self.stop:
                 continue  # "The", "However": most capitalized runs, and never a name
-            if run.start() <= 6 and text[run.end() : run.end() + 1] == ":":
-                self.labels.add(run.group().casefold())
-                continue
             previous = _PREVIOUS.search(text, max(0, run.start() - 24), run.start())
             following = _NEXT.match(text, run.end())
             after = following.group(1).lower() if following else ""
             # "the Memex was": a common noun; "the Bielefeld archive": a name used as an adjective
-            determined = bool(previous and previous.group(1).lower() in DETERMINERS)
+            article = previous.group(1) if previous else run.group().split(" ", 1)[0]  # "Die Zettel sind"
+            determined = article.lower() in DETERMINERS
             determined = determined and (not after or after in ALL_STOPWORDS)
             at_start = run.start() <= 3 and not text[: run.start()].strip(" \"'“‘([*_")
             pieces = _pieces(run.group().split(" "))
@@ -133,7 +139,7 @@ class _Scan:
                 at_start, determined = False, True  # later pieces follow a possessive
 
     def place_openers(self) -> None:
-        """"Defends Tiago Forte …" opens a sentence: the name is "Tiago Forte" when the text has that name
+        """ "Defends Tiago Forte …" opens a sentence: the name is "Tiago Forte" when the text has that name
         elsewhere; "Niklas Luhmann …" stays whole (a surname alone is no reason to cut)."""
         for seen in self.openers:
             tail = seen.form.split(" ", 1)[1]
@@ -151,8 +157,14 @@ class _Scan:
                 form = f"{a} {b}"
                 add(form, []).append(_Seen(form, index, False, False, False))
         for a, b, c in _TRIPLES.findall(text):
-            if a not in bad and b not in bad and c not in bad and not c.endswith(("ly", "ed")) \
-                    and not a.endswith("ly") and not b.endswith("ly"):
+            if (
+                a not in bad
+                and b not in bad
+                and c not in bad
+                and not c.endswith(("ly", "ed"))
+                and not a.endswith("ly")
+                and not b.endswith("ly")
+            ):
                 form = f"{a} {b} {c}"
                 add(form, []).append(_Seen(form, index, False, False, False))
 
@@ -203,25 +215,33 @@ def _candidate(doc: Document, occurrences: list[_Seen]) -> Candidate:
         form = occurrences[0].form
         method = sum(any(f"{form} {w}" in doc.sentences[i].text.lower() for w in METHOD_WORDS) for i in sentences)
     return Candidate(
-        kind, Counter(o.form for o in occurrences), sentences, {doc.sentences[i].block for i in sentences},
-        len(occurrences), sum(o.at_start for o in occurrences), sum(o.determined for o in occurrences), method,
+        kind,
+        Counter(o.form for o in occurrences),
+        sentences,
+        {doc.sentences[i].block for i in sentences},
+        len(occurrences),
+        sum(o.at_start for o in occurrences),
+        sum(o.determined for o in occurrences),
+        method,
     )
 
 
-def _accept(key: str, c: Candidate, scan: _Scan, language: str, favoured: str) -> bool:
+def _accept(key: str, c: Candidate, scan: _Scan, language: str) -> bool:
     words, lower = key.split(), scan.lower
-    if key in NOT_NAMES or key in ALL_STOPWORDS or any(w in NOT_NAMES for w in words):
+    if key in NOT_NAMES or key in ALL_STOPWORDS or (c.kind == "name" and any(w in NOT_NAMES for w in words)):
         return False
     if not _TWO_LETTERS.search(key):
         return False
-    if c.kind == "phrase":  # pairs recur by chance ("value came"): a term needs three uses, or emphasis
-        return len(c.sentences) >= 2 and (c.count >= 3 or key in favoured)
+    if c.kind == "phrase":  # twice is enough: a chance pair ("value came") rarely recurs in another source
+        return len(c.sentences) >= 2
     if len(words) > 1:
         return c.count >= 2 or _name_like(words, lower, language, scan.seen)
     acronym = ACRONYM.fullmatch(c.name) is not None
     minimum = 3 if language == "de" and not acronym else 2
     ordinary = not acronym and lower[key] * 2 >= c.count
-    return c.count >= minimum and c.count > c.at_start and not ordinary and len(c.sentences) >= 2
+    # only ever opening sentences, a capitalized word is a name when it is also a full name's surname
+    placed = c.count > c.at_start or key in scan.surnames
+    return c.count >= minimum and placed and not ordinary and len(c.sentences) >= 2
 
 
 def _name_like(words: list[str], lower: Counter[str], language: str, seen: dict[str, list[_Seen]]) -> bool:
@@ -235,17 +255,25 @@ def _name_like(words: list[str], lower: Counter[str], language: str, seen: dict[
 
 
 def _add_topic_words(doc: Document, title: str, marked: set[str], scan: _Scan, kept: dict[str, Candidate]) -> None:
-    """Single recurring words the text marks as terms — set in bold or quotes, or in the title and capitalized
-    in the text ("memex", "hypertext") — are mentions too; ordinary words ("notes", "cards") are not."""
+    """Single recurring words the text marks as terms — set in bold or quotes, or the title's singular nouns
+    ("memex", "hypertext") — are mentions too; ordinary words ("notes", "cards") are not."""
     seen, lower, stop = scan.seen, scan.lower, scan.stop
-    heading = {i for i, s in enumerate(doc.sentences) if title and title in s.text}  # a title repeated as text
-    marked = marked | {w for w in WORD.findall(title.lower())
-                       if any(not o.at_start and o.sentence not in heading for o in seen.get(w, ()))}
+    # a plural in a title names a collection ("Counting the Cards"), a singular its subject ("the Memex")
+    marked = marked | {w for w in WORD.findall(title.lower()) if not w.endswith("s") or w.endswith("ss")}
     in_terms = {w for key in kept for w in key.split()}
     lowered = [s.text.lower() for s in doc.sentences]
     for word in sorted(marked):
-        if len(word) < 4 or " " in word or word in stop or word in GENERIC or word in NOT_TERMS \
-                or word in in_terms or word in kept or not WORD.fullmatch(word):
+        if (
+            len(word) < 4
+            or " " in word
+            or word in stop
+            or word in GENERIC
+            or word in NOT_TERMS
+            or word in NOT_NAMES
+            or word in in_terms
+            or word in kept
+            or not WORD.fullmatch(word)
+        ):
             continue
         capitalized = [o.form for o in seen.get(word, ())]
         sentences = [i for i, text in enumerate(lowered) if word in text]

@@ -49,7 +49,7 @@ class Candidate:
 
 
 def merge_plurals(kept: dict[str, Candidate]) -> None:
-    """"language model" and "language models" are one mention, named by the more frequent form."""
+    """ "language model" and "language models" are one mention, named by the more frequent form."""
     for key in sorted(kept):
         singular = key[:-1] if key.endswith("s") else ""
         if singular in kept and key in kept:
@@ -58,7 +58,7 @@ def merge_plurals(kept: dict[str, Candidate]) -> None:
 
 
 def merge_person_names(kept: dict[str, Candidate], lower: Counter[str]) -> None:
-    """"Luhmann" after "Niklas Luhmann" is the same person; a first name alone is never a page."""
+    """ "Luhmann" after "Niklas Luhmann" is the same person; a first name alone is never a page."""
     pairs = [k for k, c in kept.items() if c.kind == "name" and len(k.split()) == 2 and not lower[k.split()[0]]]
     for key in sorted(pairs, key=lambda k: (-kept[k].count, k)):
         first, last = key.split()

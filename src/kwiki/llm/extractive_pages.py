@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,11 @@ MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3
 MAX_OVERVIEW = 12
 KNOWLEDGE_TYPES = ("concept", "entity", "method")
+_PLURALS = {"concept": "Concepts", "entity": "Entities", "method": "Methods"}
+PER_TYPE = 6  # so a wiki of many people still shows its concepts
 _DEFINING = ("is", "are", "was", "were", "refers", "means", "describes", "ist", "sind", "war", "est", "es", "è")
+_TOKEN = re.compile(r"\w+")
+_ARTICLES = ("a", "an", "the", "one", "ein", "eine", "der", "die", "das", "un", "une", "una", "el", "la", "il")
 _LINK = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
 
 
@@ -31,7 +36,7 @@ def write_page(payload: dict[str, Any]) -> str:
     names = [title, *(str(a) for a in payload.get("aliases", []))]
     claims = _claims(payload)
     opening, cite = _opening(names, claims, payload.get("descriptions", []))
-    quoted = _best_quotes([c for c in claims if _norm(c.statement) != _norm(opening)], names)
+    quoted = _best_quotes([c for c in claims if _norm(c.statement) != _norm(opening)], names, len(claims) // 3)
     # a claim whose statement is its own quote is shown once: as the opening, a quote, or a bullet
     shown = {_norm(opening)} | {_norm(c.statement) for c in quoted if _norm(c.statement) == _norm(c.quote)}
     bullets = _bullets([c for c in claims if _norm(c.statement) not in shown])
@@ -49,7 +54,13 @@ def write_page(payload: dict[str, Any]) -> str:
 def overview(payload: dict[str, Any]) -> str:
     """The most-cited knowledge pages, grouped by type, each with its one-line summary."""
     pages = [p for p in payload.get("pages", []) if p.get("type") in KNOWLEDGE_TYPES]
-    top = sorted(pages, key=lambda p: (-int(p.get("source_count", 0)), str(p.get("title", ""))))[:MAX_OVERVIEW]
+    ranked = sorted(pages, key=lambda p: (-int(p.get("source_count", 0)), str(p.get("title", ""))))
+    per_type: Counter[str] = Counter()
+    top: list[dict[str, Any]] = []
+    for page in ranked:
+        per_type[page["type"]] += 1
+        if per_type[page["type"]] <= PER_TYPE and len(top) < MAX_OVERVIEW:
+            top.append(page)
     if not top:
         return "The wiki has no concept, entity or method pages yet.\n"
     count = int(payload.get("source_count", 0))
@@ -57,7 +68,7 @@ def overview(payload: dict[str, Any]) -> str:
     for kind in KNOWLEDGE_TYPES:
         group = [p for p in top if p.get("type") == kind]
         if group:
-            parts.append(f"**{kind.capitalize()}s**\n" + "\n".join(_overview_line(p) for p in group))
+            parts.append(f"**{_PLURALS[kind]}**\n" + "\n".join(_overview_line(p) for p in group))
     return "\n\n".join(parts) + "\n"
 
 
@@ -70,8 +81,12 @@ def _overview_line(page: dict[str, Any]) -> str:
 
 def _claims(payload: dict[str, Any]) -> list[_Claim]:
     claims = [
-        _Claim(" ".join(str(c.get("statement", "")).split()), " ".join(str(c.get("quote", "")).split()),
-               str(c.get("source_page", "")), str(c.get("date", "")))
+        _Claim(
+            " ".join(str(c.get("statement", "")).split()),
+            " ".join(str(c.get("quote", "")).split()),
+            str(c.get("source_page", "")),
+            str(c.get("date", "")),
+        )
         for c in payload.get("claims", [])
     ]
     return sorted((c for c in claims if c.statement and c.source), key=lambda c: (c.date, c.source))
@@ -96,7 +111,9 @@ def _defines_score(text: str, names: list[str]) -> float:
         at = _find(words, name_words)
         if at >= 0:
             after = words[at + len(name_words) : at + len(name_words) + 4]
-            score = max(score, 1 + (at <= 2) + 2 * any(w in _DEFINING for w in after))
+            verb = next((i for i, w in enumerate(after[:2]) if w in _DEFINING), -1)  # "X is", "X (Y) is"
+            article = verb >= 0 and verb + 1 < len(after) and after[verb + 1] in _ARTICLES  # "was a sociologist"
+            score = max(score, 1 + (at <= 2) + 2 * (verb >= 0) + article)
     return score - len(words) / 200
 
 
@@ -107,12 +124,12 @@ def _find(words: list[str], name: list[str]) -> int:
     return -1
 
 
-def _best_quotes(claims: list[_Claim], names: list[str]) -> list[_Claim]:
+def _best_quotes(claims: list[_Claim], names: list[str], most: int) -> list[_Claim]:
     quoted = [c for c in claims if len(c.quote) >= 8]
     ranked = sorted(quoted, key=lambda c: (-_defines_score(c.quote, names), claims.index(c)))
     picked: list[_Claim] = []
     for claim in ranked:
-        if _norm(claim.quote) not in {_norm(p.quote) for p in picked} and len(picked) < MAX_QUOTES:
+        if _norm(claim.quote) not in {_norm(p.quote) for p in picked} and len(picked) < min(most, MAX_QUOTES):
             picked.append(claim)
     return picked
 
@@ -134,8 +151,9 @@ def _callouts(claims: list[_Claim]) -> list[str]:
         for b in claims[i + 1 :]:
             if a.source != b.source and contradiction(a.statement, b.statement, ALL_STOPWORDS):
                 said_a, said_b = a.quote or a.statement, b.quote or b.statement
-                found.append(f'> [!warning] Contradiction\n> [[{a.source}]] says "{said_a}"; '
-                             f'[[{b.source}]] says "{said_b}".')
+                found.append(
+                    f'> [!warning] Contradiction\n> [[{a.source}]] says "{said_a}"; [[{b.source}]] says "{said_b}".'
+                )
     return found[:MAX_CONTRADICTIONS]
 
 
@@ -148,16 +166,18 @@ def _kept_from(body: str, sources: set[str], bullets: list[str]) -> dict[str, li
     kept: dict[str, list[str]] = {"text": [], "bullets": [], "callouts": [], "quotes": []}
     known = {_norm(b) for b in bullets}
     for block in re.split(r"\n\s*\n", body.strip()):
-        links = set(_LINK.findall(block))
-        if not block.strip() or block.startswith(("**", "#")) or links & sources:
+        if block.lstrip().startswith(("- ", "* ")):
+            kept["bullets"] += [
+                line
+                for line in block.split("\n")
+                if not set(_LINK.findall(line)) & sources and _norm(line) not in known
+            ]
+        elif not block.strip() or block.startswith(("**", "#")) or set(_LINK.findall(block)) & sources:
             continue
-        if block.startswith("> [!"):
+        elif block.startswith("> [!"):
             kept["callouts"].append(block)
         elif block.startswith(">"):
             kept["quotes"].append(block)
-        elif block.lstrip().startswith(("- ", "* ")):
-            kept["bullets"] += [line for line in block.split("\n")
-                                if not set(_LINK.findall(line)) & sources and _norm(line) not in known]
         else:
             kept["text"].append(block)
     return kept
@@ -178,4 +198,5 @@ def _link(text: str, neighbours: list[tuple[str, str]], linked: set[str]) -> str
 
 
 def _norm(text: str) -> str:
-    return " ".join(WORD.findall(text.casefold()))
+    """Comparable form of a statement: case and punctuation go, numbers stay ("90,000" ≠ "70,000")."""
+    return " ".join(_TOKEN.findall(text.casefold()))

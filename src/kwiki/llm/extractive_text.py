@@ -14,6 +14,7 @@ NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
 _FRONTMATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _ATX = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _HTML_HEADING = re.compile(r"\s*<(h[1-6])\b[^>]*>(.*?)</\1>\s*$", re.IGNORECASE)
+_SPEAKER = re.compile(r"(?:[A-Z][\w.’'-]*\s){0,3}[A-Z][\w.’'-]*:\s+(?=\S)")
 _FIELD = re.compile(r"\s*[\w][\w ]{0,24}:\s")
 _SETEXT = re.compile(r"[ ]{0,3}(?:=+|-+)[ \t]*$")
 _FENCE = re.compile(r"[ ]{0,3}(```|~~~)")
@@ -211,6 +212,8 @@ def _sentence(source: str, start: int, end: int, block: int) -> list[Sentence]:
     end -= len(raw) - len(raw.rstrip())
     if end <= start:
         return []
+    if speaker := _SPEAKER.match(source, start, end):  # "JONAS REINHARDT: …", "Farid: …" in transcripts
+        start = speaker.end()
     raw = source[start:end]
     if injected(raw):
         return []

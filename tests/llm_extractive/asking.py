@@ -1,0 +1,22 @@
+"""Requests shaped like the real prompts: a kwiki_data block and, for extract, an untrusted_source block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kwiki.llm.base import Reply, Request
+from kwiki.llm.blocks import SOURCE, fence, fence_json
+from kwiki.llm.extractive import ExtractiveLLM
+
+
+def ask(name: str, payload: dict[str, Any], source: str | None = None) -> Reply:
+    user = "Payload:\n\n" + fence_json(payload)
+    if source is not None:
+        user += "\n\nSource:\n\n" + fence(SOURCE, source)
+    return ExtractiveLLM().complete(Request(name, "system text", user))
+
+
+def extract(source: str, path: str = "2025/note.md") -> dict[str, Any]:
+    reply = ask("extract", {"path": path, "chunk": 1, "chunks": 1}, source)
+    assert reply.data is not None
+    return reply.data
