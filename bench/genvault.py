@@ -88,9 +88,7 @@ class Spec:
 
 def _name(rng: random.Random, taken: set[str]) -> tuple[str, str]:
     while True:
-        words = [
-            "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))) for _ in range(rng.randint(1, 3))
-        ]
+        words = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))) for _ in range(rng.randint(1, 3))]
         slug = "-".join(words)
         if slug not in taken:
             taken.add(slug)
@@ -137,9 +135,7 @@ def _knowledge(spec: Spec, cited: list[Spec], peers: list[Spec], rng: random.Ran
     quotes = [f'> "{_sentence(rng, [])}"\n> — [[{s.slug}]]' for s in cited[:2]]
     related = " · ".join(f"[[{p.slug}]]" for p in peers[:4])
     sources = "\n".join(f"- [[{s.slug}]]" for s in cited)
-    body = "\n\n".join(
-        [f"# {spec.title}", *paragraphs, *quotes, f"## Related\n- {related}", f"## Sources\n{sources}"]
-    )
+    body = "\n\n".join([f"# {spec.title}", *paragraphs, *quotes, f"## Related\n- {related}", f"## Sources\n{sources}"])
     return dump_page(front, body)
 
 

@@ -336,7 +336,7 @@ def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], big: int)
 
     A middle size (big / 3) shows whether the cost keeps growing with the wiki or levels off at a bound.
     """
-    sizes = {}
+    sizes: list[tuple[int, int]] = []  # (pages, prompt chars)
     for target in (10, big // 3, big):
         paths = make_project(work / f"growth-{target}")
         count = _grow(paths, target)
@@ -350,20 +350,19 @@ def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], big: int)
         for request in llm.requests:
             by_name[request.name] += len(request.system) + len(request.user)
             calls[request.name] += 1
-        sizes[count] = sum(by_name.values())
-        notes.append(f"(d) wiki of {count} pages: {sizes[count]:,} prompt chars; "
+        sizes.append((count, sum(by_name.values())))
+        notes.append(f"(d) wiki of {count} pages: {sizes[-1][1]:,} prompt chars; "
                      + ", ".join(f"{k} {calls[k]}× = {v:,}" for k, v in sorted(by_name.items())))
-    small, middle, large = sorted(sizes)
-    notes.append(f"(d) from {middle} to {large} pages: {sizes[large] / sizes[middle] - 1:+.0%}")
-    growth = sizes[large] / sizes[small] - 1
+    (small, few), (middle, some), (large, many) = sizes
+    notes.append(f"(d) from {middle} to {large} pages: {many / some - 1:+.0%}")
+    growth = many / few - 1
     rows.append((f"(d) prompt chars for one new source, wiki of {small} vs {large} pages",
-                 f"{sizes[small]:,} vs {sizes[large]:,} ({growth:+.0%})", "within ±10%",
-                 _verdict(abs(growth) <= 0.10)))
+                 f"{few:,} vs {many:,} ({growth:+.0%})", "within ±10%", _verdict(abs(growth) <= 0.10)))
 
 
 def _grow(paths: Paths, target: int) -> int:
     """Ingest corpus sources in growing batches until the wiki holds at least `target` pages."""
-    start, step = 0, 1 if target <= 20 else 100
+    start, step = 0, 1 if target <= 20 else max(10, target // 10)
     while page_count(paths) < target:
         generate_corpus(paths.raw, step, start=start)
         run(paths, fake())
@@ -377,7 +376,7 @@ def _verdict(ok: bool) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in about a minute")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in 2-3 minutes")
     parser.add_argument("--only", default="a,b,c,d", help="comma list of a,b,c,d (a includes e)")
     parser.add_argument("--profile", action="store_true", help="add a cProfile of (b) to the notes")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

@@ -35,7 +35,7 @@ from kwiki.pages import LinkTo, clean_tags, render, source_body, source_frontmat
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
-from kwiki.slugs import slugify, unique_slug
+from kwiki.slugs import RESERVED, slugify, unique_slug
 from kwiki.state import ContradictionRecord, PageRecord, State
 
 OVERVIEW_PAGES = 12  # the overview's digest: small and fixed, so its prompt is the same size for any wiki
@@ -66,9 +66,9 @@ class Compiler:
         self.old_contradictions = state.contradictions()
         self.clusters = [c for c in resolve(self.notes) if c.deserves_page]
         taken = {p.stem.casefold() for p in _markdown_files(paths.wiki)}
-        self.slugs = assign_slugs(self.clusters, self._kept_knowledge_slugs(), set())
+        self.slugs = assign_slugs(self.clusters, self._kept_knowledge_slugs(), set(RESERVED))
         taken -= {s.casefold() for s in self.slugs.values()}
-        self.source_pages = self._place_sources(taken | {s.casefold() for s in self.slugs.values()})
+        self.source_pages = self._place_sources(taken | RESERVED | {s.casefold() for s in self.slugs.values()})
         self.source_links = {p: LinkTo(_stem(rel), self.notes[p].title) for p, rel in self.source_pages.items()}
         self._texts: dict[str, str] = {}
         self.lookup = alias_lookup(self.clusters, self.slugs, list(self.source_links.values()))
@@ -113,7 +113,7 @@ class Compiler:
         plans = self.plan()
         drafts = self._draft_all(llm, plans, schema_doc, concurrency, result, progress)
         findings = [f for plan, (_, found) in drafts.items() for f in found]
-        records = self._contradictions(findings, {p.path for p in plans})
+        records = self._contradictions(findings)
         for plan, (body, _) in drafts.items():
             self._write_knowledge(plan.cluster, plan.path, body, records, result, plan.input_hash)
         self._refresh_unchanged(plans, records, result)
@@ -154,7 +154,15 @@ class Compiler:
     def _draft(self, llm: LLM, plan: PagePlan, schema_doc: str, lookup: Callable[[str], LinkTo | None]) -> Draft:
         current = self._current_body(plan)
         near = neighbours(plan.cluster, self.clusters, self.slugs)
-        reply = llm.complete(write_request(plan, current, self.source_links, self.notes, near, schema_doc))
+        # sources on either side of an open contradiction travel again, so a newer source can settle it
+        disputed = {
+            s
+            for r in self.old_contradictions
+            if r.subject == plan.path and r.status == "open"
+            for s in (r.source_a, r.source_b)
+        }
+        request = write_request(plan, current, self.source_links, self.notes, near, schema_doc, self.changed | disputed)
+        reply = llm.complete(request)
         body, callouts = contra.split_callouts(reply.text)
         slug_to_source = {link.slug.casefold(): path for path, link in self.source_links.items()}
         findings = contra.findings_from(plan.path, callouts, slug_to_source)
@@ -193,15 +201,19 @@ class Compiler:
             self._texts[path] = read_source(self.paths.raw, path)
         return self._texts[path]
 
-    def _contradictions(self, findings: Sequence[contra.Finding], redrafted: set[str]) -> list[ContradictionRecord]:
+    def _contradictions(self, findings: Sequence[contra.Finding]) -> list[ContradictionRecord]:
+        """Earlier findings stand while both sources are unchanged; a redraft's findings are added to them."""
+        new_pairs = {(f.subject, f.source_a, f.source_b) for f in findings}
         kept = [
-            r
+            contra.Finding(r.subject, r.source_a, r.source_b, r.claim_a)
             for r in self.old_contradictions
-            if r.subject not in redrafted and r.source_a in self.notes and r.source_b in self.notes
+            if r.source_a in self.notes
+            and r.source_b in self.notes
+            and not {r.source_a, r.source_b} & self.changed
+            and (r.subject, r.source_a, r.source_b) not in new_pairs
         ]
-        kept_findings = [contra.Finding(r.subject, r.source_a, r.source_b, r.claim_a) for r in kept]
         dates = {p: n.date for p, n in self.notes.items()}
-        return contra.settle([*kept_findings, *findings], dates, self.source_pages, _subjects(self.clusters))
+        return contra.settle([*kept, *findings], dates, self.source_pages, _subjects(self.clusters))
 
     def _write_knowledge(
         self,

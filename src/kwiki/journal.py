@@ -7,6 +7,7 @@ replaying the journal on the next start; a run killed before the journal exists 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ def _apply(paths: Paths, changes: ChangeSet, state: State) -> None:
         else:
             _write_if_changed(paths.wiki, rel, text)
             _write_if_changed(paths.base_dir, rel, changes.bases.get(rel, text))
+    os.sync()  # one flush for the whole batch: the pages are on disk before state says they are
     with state.transaction():
         for path in changes.deleted_sources:
             state.delete_source(path)
@@ -82,11 +84,22 @@ def _write_if_changed(root: Path, rel: str, text: str) -> None:
     target = root / rel
     if target.is_file() and not target.is_symlink() and target.read_text(encoding="utf-8") == text:
         return
-    vault.write_text(root, rel, text)
+    vault.write_text(root, rel, text, durable=False)
 
 
 def _encode(changes: ChangeSet) -> dict[str, Any]:
-    return asdict(changes)
+    """JSON-ready, without copying page texts twice: a base equal to its page is implied, not stored."""
+    bases = {rel: text for rel, text in changes.bases.items() if changes.files.get(rel) != text}
+    return {
+        "files": changes.files,
+        "bases": bases,
+        "sources": [asdict(r) for r in changes.sources],
+        "deleted_sources": changes.deleted_sources,
+        "pages": [asdict(r) for r in changes.pages],
+        "deleted_pages": changes.deleted_pages,
+        "contradictions": None if changes.contradictions is None else [asdict(r) for r in changes.contradictions],
+        "meta": changes.meta,
+    }
 
 
 def _decode(data: dict[str, Any]) -> ChangeSet:

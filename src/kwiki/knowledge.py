@@ -84,8 +84,16 @@ def write_request(
     notes: Mapping[str, SourceNote],
     near: Sequence[LinkTo],
     schema_doc: str,
+    changed: set[str],
 ) -> Request:
-    claims = sorted(plan.claims, key=lambda pc: (notes[pc[0]].date, pc[0]), reverse=True)[:MAX_CLAIMS]
+    """A page with a body gets only the claims of sources changed in this run; a new page gets all (capped)."""
+
+    def fresh(path: str) -> bool:
+        return not current_body or path in changed
+
+    claims = [pc for pc in plan.claims if fresh(pc[0])]
+    claims = sorted(claims, key=lambda pc: (notes[pc[0]].date, pc[0]), reverse=True)[:MAX_CLAIMS]
+    descriptions = [(p, d) for p, d in plan.cluster.descriptions if fresh(p)][:MAX_CLAIMS]
     payload = {
         "title": plan.cluster.title,
         "type": plan.cluster.kind,
@@ -102,7 +110,7 @@ def write_request(
             for p, c in claims
         ],
         "descriptions": [
-            {"source_page": source_links[p].slug, "text": d} for p, d in plan.cluster.descriptions[:MAX_CLAIMS]
+            {"source_page": source_links[p].slug, "text": d} for p, d in descriptions
         ],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near],
     }

@@ -6,6 +6,10 @@ import re
 import unicodedata
 
 MAX_SLUG = 80
+# basenames of kwiki's own files (index.md, log.md, index/concepts.md, …): a page with one would make links ambiguous
+RESERVED = frozenset(
+    {"index", "overview", "log", "contradictions", "concepts", "entities", "methods", "sources", "answers"}
+)
 WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
 )

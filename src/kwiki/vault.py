@@ -28,8 +28,11 @@ def safe_target(root: Path, rel_path: str) -> Path:
     return current
 
 
-def write_text(root: Path, rel_path: str, text: str) -> Path:
-    """Write atomically: a dot-named temp file in the same folder, fsync, then os.replace."""
+def write_text(root: Path, rel_path: str, text: str, durable: bool = True) -> Path:
+    """Write atomically: a dot-named temp file in the same folder, fsync, then os.replace.
+
+    `durable=False` skips the per-file fsync, for callers that sync once for a whole batch (the journal).
+    """
     target = safe_target(root, rel_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
@@ -38,7 +41,8 @@ def write_text(root: Path, rel_path: str, text: str) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -204,3 +204,20 @@ def test_cli_exits_1_when_a_source_failed(project: Paths, raw_guard: RawGuard, c
     result = CliRunner().invoke(app, ["--project", str(project.root), "ingest", "--json"])
     assert result.exit_code == 1, result.output
     assert '"failed": 3' in result.stdout
+
+
+def test_a_concept_named_like_a_kwiki_file_gets_its_own_basename(project: Paths, raw_guard: RawGuard) -> None:
+    from kwiki.llm.fake import FakeLLM
+
+    def extract(request: Request) -> dict[str, object]:
+        return {"title": "About the index", "date": "", "language": "en", "summary": "It is about the index.",
+                "tags": [], "claims": [], "mentions": [
+                    {"name": "Index", "type": "concept", "aliases": [], "description": "", "central": True},
+                    {"name": "Log", "type": "concept", "aliases": [], "description": "", "central": True}]}
+
+    write_raw(project, {"a.md": "# About the index\n\nThe index and the log.\n"})
+    raw_guard.freeze(project)
+    run(project, FakeLLM({"extract": extract, "write-page": "Text.", "overview": "Overview."}))
+    stems = [p.stem.casefold() for p in project.wiki.rglob("*.md")]
+    assert len(stems) == len(set(stems)), sorted(stems)
+    assert (project.wiki / "concepts/index-2.md").is_file()

@@ -7,8 +7,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
 from kwiki.errors import ProviderError
 from kwiki.llm import wrappers
 from kwiki.llm.base import LLM, Request

@@ -6,8 +6,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
-
 from kwiki.llm.base import Request
 from kwiki.project import Paths
 from kwiki.resolve import normalize_name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -100,7 +100,6 @@ class LintReport:
     findings: tuple[Finding, ...]
     fixes: tuple[Fix, ...] = ()
     deep: DeepSummary | None = None
-    notes: tuple[str, ...] = field(default=())  # things lint could not do, said once
 
     def counts(self) -> dict[str, int]:
         found = Counter(f.severity for f in self.findings)

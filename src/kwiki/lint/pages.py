@@ -14,10 +14,15 @@ MIN_WORDS = 15
 _STRUCTURE = re.compile(r"^\s*(#{1,6}\s|>\s*\[!|[-*]\s+\[\[[^\]]*\]\]\s*(·\s*\[\[[^\]]*\]\]\s*)*$)")
 
 
-def prose_words(file: PageFile) -> int:
-    """Words outside headings, callout titles and bare link lists: what a reader actually gets."""
-    lines = [line for line in file.page.body.split("\n") if not _STRUCTURE.match(line)]
-    return len(" ".join(lines).split())
+def prose_words(file: PageFile, enough: int = MIN_WORDS) -> int:
+    """Words outside headings, callout titles and bare link lists (counting stops at `enough`)."""
+    count = 0
+    for line in file.page.body.split("\n"):
+        if not _STRUCTURE.match(line):
+            count += len(line.split())
+            if count >= enough:
+                break
+    return count
 
 
 def _sources(file: PageFile) -> list[str]:
@@ -35,16 +40,16 @@ def known_deleted(vault: Vault) -> frozenset[str]:
 
 
 def _evidence(vault: Vault, file: PageFile, deleted: frozenset[str]) -> Iterator[Finding]:
-    where, line = vault.wiki_path(file.path), file.key_line("sources")
+    where = vault.wiki_path(file.path)
     sources = _sources(file)
     if not sources:
-        yield finding("no-sources", where, line, "a knowledge page without `sources`")
+        yield finding("no-sources", where, file.key_line("sources"), "a knowledge page without `sources`")
         return
     for source in sources:
         if source not in vault.raw and source not in deleted:
-            yield finding("source-missing", where, line, f"'{source}' is not in raw/")
+            yield finding("source-missing", where, file.key_line("sources"), f"'{source}' is not in raw/")
     if file.type in KNOWLEDGE and len(sources) == 1:
-        yield finding("single-source", where, line, f"only one source: {sources[0]}")
+        yield finding("single-source", where, file.key_line("sources"), f"only one source: {sources[0]}")
 
 
 def _linked(vault: Vault, path: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +22,23 @@ _TAG = re.compile(r"[\w/-]+")
 _UNQUOTED_LINK = re.compile(r"^\s*(?:[^\s:#'\"][^:]*:\s*|-\s+)\[\[")
 
 
+_TYPES: dict[type, str | None] = {
+    str: "text",
+    list: "list",
+    dt.date: "date",
+    dt.datetime: "datetime",
+    bool: "checkbox",
+    int: "number",
+    float: "number",
+    dict: "object",
+    type(None): None,
+}
+
+
 def value_type(value: Any) -> str | None:
     """The Obsidian property type of a YAML value (None for an empty value, which fits any type)."""
+    if type(value) in _TYPES:
+        return _TYPES[type(value)]
     if value is None:
         return None
     if isinstance(value, bool):
@@ -86,10 +101,10 @@ def _types(vault: Vault) -> dict[str, list[tuple[str, str]]]:
 
 
 def _majority_types(types: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
-    counts: dict[str, Counter[str]] = {}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
     for pairs in types.values():
         for key, kind in pairs:
-            counts.setdefault(key, Counter())[kind] += 1
+            counts[key][kind] += 1
     majority = {}
     for key, counter in counts.items():
         ranked = counter.most_common(2)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from kwiki.errors import UsageError
 from kwiki.lint import catalog, freshness, links, mentions, names, pages, properties, review
@@ -43,10 +45,28 @@ def _deep(paths: Paths, vault: Vault, state: State | None, llm: LLM | None, budg
     return summary
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Lint builds a million small objects that all live until it ends: the cyclic collector would scan
+    them again and again for nothing (a quarter of the run on a 10,000-page vault), and they hold no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_lint(paths: Paths, state: State | None, options: LintOptions, llm: LLM | None = None) -> LintReport:
     """Every finding of the project's wiki, after the --deep comparison and the --fix repairs asked for."""
     if options.budget is not None and options.budget < 0:
         raise UsageError(f"--budget {options.budget} is negative", "give a number of model calls, 0 or more")
+    with _gc_paused():
+        return _run(paths, state, options, llm)
+
+
+def _run(paths: Paths, state: State | None, options: LintOptions, llm: LLM | None) -> LintReport:
     vault = load_vault(paths, state)
     deep = None
     if options.deep:

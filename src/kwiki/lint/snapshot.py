@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from kwiki.links import VaultIndex
 from kwiki.markdown import Link, Page, parse_page, split_frontmatter
@@ -67,10 +69,11 @@ class StateView:
     contradictions: tuple[ContradictionRecord, ...]
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
+    """A link and the wiki-relative path it resolves to (a tuple: a big vault has hundreds of thousands)."""
+
     link: Link
-    target: str | None  # wiki-relative path it resolves to
+    target: str | None
 
 
 @dataclass
@@ -135,8 +138,10 @@ def _catalog_page(text: str) -> Page:
 
 def _read(wiki: Path, rels: list[str]) -> list[PageFile]:
     files = []
+    root = str(wiki)
     for rel in rels:
-        text = (wiki / rel).read_text(encoding="utf-8", errors="replace")
+        with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
         catalog = rel == "index.md" or rel.startswith("index/")
         files.append(PageFile(rel, text, _catalog_page(text) if catalog else parse_page(text)))
     return files

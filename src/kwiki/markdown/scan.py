@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -25,9 +24,11 @@ _BARE_URL = re.compile(r"\bhttps?://[^\s<>()\[\]`\"']+")
 # --- the markdown-it parser -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Wiki:
-    """A wikilink found in inline text: `start`/`end` delimit its markup, `inner` has `\\|` unescaped."""
+class _Wiki(NamedTuple):
+    """A wikilink found in inline text: `start`/`end` delimit its markup, `inner` has `\\|` unescaped.
+
+    A tuple, not a dataclass: a big vault has hundreds of thousands of them, and tuples are cheap to make.
+    """
 
     start: int
     end: int
@@ -216,23 +217,22 @@ def walk_tokens(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
 # A body without `<`, `\\`, tabs, `](`, `][` and these has no code, html, tables, setext headings, escapes,
 # reference definitions or markdown links: its block structure cannot hide a link, so a plain scan finds what
 # markdown-it finds (tests/test_markdown.py checks that on generated pages).
-_PLAIN_UNSAFE = re.compile(
-    r"~~~|```| {4}|^ {0,3}\[[^\]]*\]:|^[ >|:=-]*[-=][ >|:=-]*$|^[ >*+-]*\d+[.)] +#",
-    re.MULTILINE,
-)
-_TICK_LINE = re.compile(r"^.*`.*$", re.MULTILINE)
-_ATX = re.compile(r"^(?: {0,3}(?:> ?|[-*+] +))* {0,3}(#{1,6})(?:[ ]+(.*))?$", re.MULTILINE)
+_UNSAFE_TEXT = ("<", "\\", "\t", "](", "][", "~~~", "```", "    ")
+# Each alternative starts at a newline, so the regex engine jumps from line to line (`"\n" + body` is searched).
+_UNSAFE_LINE = re.compile(r"\n(?:[ >]*[-=|:][ >|:=-]*(?=\n)|[ >*+-]*\d+[.)] +#| {0,3}\[[^\]\n]*\]:)")
+_ATX = re.compile(r"\n(?: {0,3}(?:> ?|[-*+] +))* {0,3}(#{1,6})(?:[ ]+([^\n]*))?(?=\n)")
 _CLOSING = re.compile(r"(?:^|[ ]+)#+[ ]*$")
 
 
 def is_plain(body: str) -> bool:
-    if "<" in body or "\\" in body or "\t" in body or "](" in body or "][" in body or _PLAIN_UNSAFE.search(body):
+    if any(text in body for text in _UNSAFE_TEXT) or _UNSAFE_LINE.search(f"\n{body}\n"):
         return False
-    for match in _TICK_LINE.finditer(body):
-        # single-backtick spans that close on their own line, away from links and headings, hide nothing
-        line = match.group(0)
-        if "``" in line or line.count("`") % 2 or "[[" in line or "http" in line or _ATX.match(line):
-            return False
+    if "`" in body:
+        for line in body.split("\n"):
+            # single-backtick spans that close on their own line, away from links and headings, hide nothing
+            risky = "``" in line or line.count("`") % 2 or "[[" in line or "http" in line
+            if "`" in line and (risky or _ATX.match(f"\n{line}\n")):
+                return False
     return True
 
 
@@ -246,9 +246,10 @@ def walk_plain(body: str, body_line: int) -> tuple[list[Link], list[Heading]]:
     if "http" in body:
         links.extend(_plain_urls(body, body_line))
     headings = []
-    for match in _ATX.finditer(body) if "#" in body else ():
+    padded = f"\n{body}\n"
+    for match in _ATX.finditer(padded) if "#" in body else ():
         text = _CLOSING.sub("", (match.group(2) or "").strip())
-        headings.append(Heading(len(match.group(1)), _shown(text), body_line + body.count("\n", 0, match.start())))
+        headings.append(Heading(len(match.group(1)), _shown(text), body_line + padded.count("\n", 0, match.start())))
     return links, headings
 
 

@@ -15,8 +15,13 @@ from yaml.resolver import Resolver
 
 _LINE = re.compile(r"([A-Za-z_][\w-]*):(?: +(.*?))? *")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_RESOLVERS = Resolver.yaml_implicit_resolvers
+# Plain scalars that start with an indicator, hold ": " or " #", end with ":" or hold a tab are left to PyYAML.
+_NOT_PLAIN = re.compile(r"[-?:,\[\]{}#&*!|>'\"%@`]|.*(?:: | #|:$|\t)")
+_NOT_FLOW_PLAIN = re.compile(r".*[,\[\]{}]")
+# Every pattern PyYAML types a plain scalar with (bool, int, float, null, timestamp, merge, value), as one regex.
+_TYPED = re.compile(
+    "|".join(sorted({f"(?:{r.pattern})" for rs in Resolver.yaml_implicit_resolvers.values() for _, r in rs})), re.X
+)
 
 
 class _Unsure:
@@ -27,16 +32,14 @@ UNSURE = _Unsure()
 
 
 def _plain(text: str, flow: bool) -> Any:
-    if not text or text[0] in _INDICATORS or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
-        return UNSURE
-    if flow and any(c in text for c in ",[]{}"):
+    if not text or _NOT_PLAIN.match(text) or (flow and _NOT_FLOW_PLAIN.match(text)):
         return UNSURE
     if _DATE.fullmatch(text):
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
             return UNSURE
-    if any(regexp.match(text) for _, regexp in _RESOLVERS.get(text[0], [])):
+    if _TYPED.match(text):
         return UNSURE  # PyYAML would read a number, a boolean, null or a timestamp
     return text
 
