@@ -141,6 +141,10 @@ def _run(
             report.ingested.append(pending.path)
             report.dropped_quotes += extraction.dropped_quotes
             page = result.source_pages[pending.path]
+            # state was lost (a fresh clone, a deleted .kwiki/) and the page on disk is already exactly this one:
+            # adopting it is not news, and logging it again would make log.md differ on every fresh clone
+            if pending.reason == "new" and _already_on_disk(paths.wiki / page, changes.files.get(page)):
+                continue
             entries.append(
                 LogEntry(
                     options.today,
@@ -223,6 +227,10 @@ def _failed(path: str, paths: Paths, old: SourceRecord | None, key: str, error: 
         old.pages if old else (),
         old.note if old else "",
     )
+
+
+def _already_on_disk(file: Path, staged: str | None) -> bool:
+    return file.is_file() and (staged is None or file.read_text(encoding="utf-8") == staged)
 
 
 def _sha(path: Path) -> str:

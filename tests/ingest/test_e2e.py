@@ -221,3 +221,16 @@ def test_a_concept_named_like_a_kwiki_file_gets_its_own_basename(project: Paths,
     stems = [p.stem.casefold() for p in project.wiki.rglob("*.md")]
     assert len(stems) == len(set(stems)), sorted(stems)
     assert (project.wiki / "concepts/index-2.md").is_file()
+
+
+def test_lost_state_adopts_identical_pages_without_new_log_entries(project: Paths, raw_guard: RawGuard) -> None:
+    import shutil
+
+    write_raw(project, CORPUS)
+    raw_guard.freeze(project)
+    run(project, scripted_llm())
+    before = {p: p.read_bytes() for p in project.wiki.rglob("*.md")}
+    shutil.rmtree(project.state_dir)  # as on a fresh clone of a repository that commits wiki/ but not .kwiki/
+    report = run(project, scripted_llm())
+    assert set(report.ingested) == set(CORPUS)
+    assert {p: p.read_bytes() for p in project.wiki.rglob("*.md")} == before
