@@ -7,6 +7,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kwiki.notes import Claim, Mention, SourceNote
 from kwiki.slugs import slugify, unique_slug
@@ -34,6 +35,7 @@ class Cluster:
     central: bool = False
 
 
+@lru_cache(maxsize=65_536)  # pure, and called for every mention and claim of every source on each run
 def normalize_name(name: str) -> str:
     """Case, diacritics, punctuation, possessives, articles and a plural on the last word folded away."""
     text = unicodedata.normalize("NFKD", name)
