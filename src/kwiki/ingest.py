@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from kwiki import journal
 from kwiki.compile import Compiler, CompileResult
-from kwiki.discover import Skipped, discover, read_source, resolve_targets
+from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets
 from kwiki.errors import KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.index import LogEntry
@@ -78,7 +77,8 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         report.skipped, report.unchanged = list(found.skipped), len(plan.unchanged)
         report.pending, report.deleted = list(plan.pending), list(plan.deleted)
         if plan.pending or plan.deleted or state.get_meta(RETRY_PAGES) == "1":
-            _run(paths, llm, options, state, known, plan, key, report, progress)
+            files = {f.rel: f for f in found.found}
+            _run(paths, llm, options, state, known, files, plan, key, report, progress)
     report.seconds = time.monotonic() - started
     return report
 
@@ -121,6 +121,7 @@ def _run(
     options: IngestOptions,
     state: State,
     known: Mapping[str, SourceRecord],
+    files: Mapping[str, RawFile],
     plan: SourcePlan,
     key: str,
     report: IngestReport,
@@ -137,7 +138,7 @@ def _run(
     for pending in plan.pending:
         if pending.path in extractions:
             extraction = extractions[pending.path]
-            changes.sources.append(_done(pending.path, paths, extraction, key, result))
+            changes.sources.append(_done(files[pending.path], extraction, key, result))
             report.ingested.append(pending.path)
             report.dropped_quotes += extraction.dropped_quotes
             page = result.source_pages[pending.path]
@@ -154,7 +155,7 @@ def _run(
                 )
             )
         else:
-            changes.sources.append(_failed(pending.path, paths, known.get(pending.path), key, errors[pending.path]))
+            changes.sources.append(_failed(files[pending.path], known.get(pending.path), key, errors[pending.path]))
             report.failures.append(Failure(pending.path, errors[pending.path]))
             entries.append(
                 LogEntry(
@@ -199,43 +200,21 @@ def _extract_all(
     return done, errors
 
 
-def _done(path: str, paths: Paths, extraction: Extraction, key: str, result: CompileResult) -> SourceRecord:
-    stat = (paths.raw / path).stat()
-    return SourceRecord(
-        path,
-        _sha(paths.raw / path),
-        stat.st_size,
-        stat.st_mtime_ns,
-        key,
-        "done",
-        "",
-        (result.source_pages[path],),
-        extraction.note.to_json(),
-    )
-
-
-def _failed(path: str, paths: Paths, old: SourceRecord | None, key: str, error: str) -> SourceRecord:
-    stat = (paths.raw / path).stat()
-    return SourceRecord(
-        path,
-        _sha(paths.raw / path),
-        stat.st_size,
-        stat.st_mtime_ns,
-        key,
-        "failed",
-        error,
-        old.pages if old else (),
-        old.note if old else "",
-    )
-
-
 def _already_on_disk(file: Path, staged: str | None) -> bool:
     return file.is_file() and (staged is None or file.read_text(encoding="utf-8") == staged)
 
 
-def _sha(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+def _done(raw: RawFile, extraction: Extraction, key: str, result: CompileResult) -> SourceRecord:
+    page = result.source_pages[raw.rel]
+    return SourceRecord(
+        raw.rel, raw.sha256, raw.size, raw.mtime_ns, key, "done", "", (page,), extraction.note.to_json()
+    )
+
+
+def _failed(raw: RawFile, old: SourceRecord | None, key: str, error: str) -> SourceRecord:
+    """Keeps the last good note and page: the wiki stays as it was until the source is extracted again."""
+    pages, note = (old.pages, old.note) if old else ((), "")
+    return SourceRecord(raw.rel, raw.sha256, raw.size, raw.mtime_ns, key, "failed", error, pages, note)
 
 
 def _titles(known: Mapping[str, SourceRecord], deleted: tuple[str, ...]) -> dict[str, str]:

@@ -13,7 +13,8 @@ from kwiki.llm.base import Request
 from kwiki.llm.blocks import fence_json
 from kwiki.markdown import Link, replace_wikilinks
 from kwiki.notes import Claim, SourceNote
-from kwiki.pages import FOLDERS, LinkTo, display_text, plain_prose
+from kwiki.pages import LinkTo, display_text, plain_prose
+from kwiki.project import FOLDERS
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, claims_for, normalize_name
 from kwiki.sanitize import normalize_ws, one_line, quote_occurs, strip_foreign_urls

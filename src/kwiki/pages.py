@@ -11,7 +11,6 @@ from kwiki.markdown import dump_page, replace_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
 from kwiki.sanitize import one_line, strip_foreign_urls
 
-FOLDERS = {"source": "sources", "concept": "concepts", "entity": "entities", "method": "methods", "answer": "answers"}
 _TAG = re.compile(r"[^\w/-]+")
 
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CONFIG_NAME = "kwiki.toml"
+KNOWLEDGE_TYPES = frozenset({"concept", "entity", "method"})
+FOLDERS = {"source": "sources", "concept": "concepts", "entity": "entities", "method": "methods", "answer": "answers"}
+FOLDER_TYPES = {folder: page_type for page_type, folder in FOLDERS.items()}  # wiki/<folder>/ holds pages of a type
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,12 @@ from typing import NamedTuple
 
 from kwiki.links import VaultIndex
 from kwiki.markdown import Link, Page, parse_page, split_frontmatter
-from kwiki.project import Paths
+from kwiki.project import FOLDER_TYPES as PAGE_FOLDER_TYPES
+from kwiki.project import KNOWLEDGE_TYPES, Paths
 from kwiki.state import ContradictionRecord, SourceRecord, State
 
-KNOWLEDGE = frozenset({"concept", "entity", "method"})
-FOLDER_TYPES = {
-    "sources": "source",
-    "concepts": "concept",
-    "entities": "entity",
-    "methods": "method",
-    "answers": "answer",
-    "index": "index",
-}
+KNOWLEDGE = KNOWLEDGE_TYPES
+FOLDER_TYPES = {**PAGE_FOLDER_TYPES, "index": "index"}
 ROOT_TYPES = {"index.md": "index", "log.md": "log", "overview.md": "overview", "contradictions.md": "contradictions"}
 
 
