@@ -213,7 +213,7 @@ class Compiler:
             and (r.subject, r.source_a, r.source_b) not in new_pairs
         ]
         dates = {p: n.date for p, n in self.notes.items()}
-        return contra.settle([*kept, *findings], dates, self.source_pages, _subjects(self.clusters))
+        return contra.settle([*kept, *findings], dates, self.source_pages)
 
     def _write_knowledge(
         self,
@@ -281,13 +281,13 @@ class Compiler:
             plain = sorted({m.name for m in note.mentions if normalize_name(m.name) not in linked}, key=str.casefold)
             digest = _hash(note.to_json(), [(x.slug, x.title) for x in links], plain, callouts, rel)
             old = self.old_sources.get(path)
-            if path not in self.changed and old and old.pages == (rel,) and self._source_hash(rel) == digest:
+            if path not in self.changed and old and old.pages == (rel,) and self._recorded_hash(rel) == digest:
                 continue
             body = source_body(note, self._source_text(path), links, plain, callouts)
             self._place(rel, source_frontmatter(note), body, result)
             result.changes.pages.append(PageRecord(rel, "source", path, digest, (path,)))
 
-    def _source_hash(self, rel: str) -> str:
+    def _recorded_hash(self, rel: str) -> str:
         record = self.records.get(rel)
         return record.input_hash if record else ""
 
@@ -327,7 +327,7 @@ class Compiler:
         }
         # rewritten when the wiki changed materially: other leading pages, or the page count moved by ~20%
         digest = _hash(sorted(p.slug for p in top), round(math.log(len(pages) + 1, 1.2)))
-        if self._source_hash("overview.md") == digest and (self.paths.wiki / "overview.md").is_file():
+        if self._recorded_hash("overview.md") == digest and (self.paths.wiki / "overview.md").is_file():
             return None
         system, user = load_prompt("overview").render(payload=fence_json(payload))
         try:
@@ -372,10 +372,6 @@ def _links_by_source(clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> d
             link = LinkTo(slugs[cluster.key], cluster.title, descriptions.get(path, "")[:200])
             out.setdefault(path, []).append(link)
     return out
-
-
-def _subjects(clusters: Sequence[Cluster]) -> dict[str, str]:
-    return {c.key: c.title for c in clusters}
 
 
 def _stem(rel: str) -> str:

@@ -58,7 +58,7 @@ def _link_keys(text: str) -> list[str]:
 
 
 def settle(
-    findings: Sequence[Finding], dates: Mapping[str, str], source_pages: Mapping[str, str], titles: Mapping[str, str]
+    findings: Sequence[Finding], dates: Mapping[str, str], source_pages: Mapping[str, str]
 ) -> list[ContradictionRecord]:
     """Records with a status: a pair is superseded when a newer source sides with one of its claims."""
     records = []

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kwiki.llm.base import LLM, Request, Usage
+from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
 from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, mentions_from_data
 from kwiki.prompts import load_prompt
@@ -20,8 +20,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 @dataclass(frozen=True)
 class Extraction:
     note: SourceNote
-    usage: Usage
-    calls: int
     dropped_quotes: int
 
 
@@ -71,20 +69,17 @@ def summarize_request(rel: str, title: str, summaries: list[str]) -> Request:
 
 def extract_source(llm: LLM, rel: str, text: str, schema_doc: str) -> Extraction:
     chunks = split_text(text)
-    usage, datas = Usage(), []
-    for index, chunk in enumerate(chunks, start=1):
-        reply = llm.complete(extract_request(rel, chunk, index, len(chunks), schema_doc))
-        usage += reply.usage
-        datas.append(reply.data or {})
+    datas = [
+        llm.complete(extract_request(rel, chunk, index, len(chunks), schema_doc)).data or {}
+        for index, chunk in enumerate(chunks, start=1)
+    ]
     title, summary = _text(datas[0], "title"), _text(datas[0], "summary")
-    calls = len(chunks)
     if len(chunks) > 1:
         reply = llm.complete(summarize_request(rel, title, [_text(d, "summary") for d in datas]))
-        usage, calls = usage + reply.usage, calls + 1
         title = _text(reply.data or {}, "title") or title
         summary = _text(reply.data or {}, "summary") or summary
     note, dropped = _merge(rel, text, title, summary, datas)
-    return Extraction(note, usage, calls, dropped)
+    return Extraction(note, dropped)
 
 
 def _merge(rel: str, text: str, title: str, summary: str, datas: list[dict[str, Any]]) -> tuple[SourceNote, int]:

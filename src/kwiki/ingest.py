@@ -127,10 +127,10 @@ def _run(
     report: IngestReport,
     progress: Progress | None,
 ) -> None:
-    extractions, errors = _extract_all(paths, llm, options, plan, progress)
+    schema_doc = paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
+    extractions, errors = _extract_all(paths, llm, options, plan, schema_doc, progress)
     notes = _notes(known, exclude=set(plan.deleted))
     notes.update({p: e.note for p, e in extractions.items()})
-    schema_doc = paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
     compiler = Compiler(paths, state, notes, changed=set(extractions) | set(plan.deleted), today=options.today)
     deleted_titles = _titles(known, plan.deleted)
     result = compiler.compile(llm, schema_doc, options.concurrency, deleted_titles, progress)
@@ -177,9 +177,8 @@ def _run(
 
 
 def _extract_all(
-    paths: Paths, llm: LLM, options: IngestOptions, plan: SourcePlan, progress: Progress | None
+    paths: Paths, llm: LLM, options: IngestOptions, plan: SourcePlan, schema_doc: str, progress: Progress | None
 ) -> tuple[dict[str, Extraction], dict[str, str]]:
-    schema_doc = paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
     done: dict[str, Extraction] = {}
     errors: dict[str, str] = {}
 
