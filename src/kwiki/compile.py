@@ -31,7 +31,7 @@ from kwiki.llm.blocks import fence_json
 from kwiki.markdown import split_frontmatter
 from kwiki.merge import merge_page
 from kwiki.notes import SourceNote
-from kwiki.pages import LinkTo, clean_tags, render, source_body, source_frontmatter
+from kwiki.pages import LinkTo, clean_tags, prose_links, render, source_body, source_frontmatter
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
@@ -165,7 +165,7 @@ class Compiler:
         reply = llm.complete(request)
         body, callouts = contra.split_callouts(reply.text)
         slug_to_source = {link.slug.casefold(): path for path, link in self.source_links.items()}
-        findings = contra.findings_from(plan.path, callouts, slug_to_source)
+        findings = contra.findings_from(plan.path, callouts, slug_to_source, lookup)
         texts = [self._source_text(p) for p in plan.cluster.sources]
         return check_body(body, lookup, texts), findings
 
@@ -279,11 +279,12 @@ class Compiler:
             links = by_source.get(path, [])
             linked = {normalize_name(link.title) for link in links}
             plain = sorted({m.name for m in note.mentions if normalize_name(m.name) not in linked}, key=str.casefold)
-            digest = _hash(note.to_json(), [(x.slug, x.title) for x in links], plain, callouts, rel)
+            resolved = prose_links(note, self.lookup)
+            digest = _hash(note.to_json(), [(x.slug, x.title) for x in links], plain, callouts, rel, resolved)
             old = self.old_sources.get(path)
             if path not in self.changed and old and old.pages == (rel,) and self._recorded_hash(rel) == digest:
                 continue
-            body = source_body(note, self._source_text(path), links, plain, callouts)
+            body = source_body(note, self._source_text(path), links, plain, callouts, self.lookup)
             self._place(rel, source_frontmatter(note), body, result)
             result.changes.pages.append(PageRecord(rel, "source", path, digest, (path,)))
 

@@ -7,7 +7,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kwiki import gate
 from kwiki.markdown import dump_page, find_wikilinks
+from kwiki.pages import Lookup, slugs_of
 from kwiki.state import ContradictionRecord
 
 CALLOUT_HEAD = re.compile(r"^> \[!warning\][+-]? *contradiction", re.IGNORECASE)
@@ -42,14 +44,17 @@ def split_callouts(body: str) -> tuple[str, list[str]]:
     return "\n".join(kept), [c for c in callouts if c]
 
 
-def findings_from(subject: str, callouts: Sequence[str], slug_to_source: Mapping[str, str]) -> list[Finding]:
+def findings_from(
+    subject: str, callouts: Sequence[str], slug_to_source: Mapping[str, str], lookup: Lookup | None = None
+) -> list[Finding]:
+    """Contradictions citing two source pages; their text through the gate (one line, links that resolve)."""
     found = []
     for text in callouts:
         cited = [slug_to_source[k] for k in _link_keys(text) if k in slug_to_source]
         cited = list(dict.fromkeys(cited))
         if len(cited) >= 2:
             first, second = sorted(cited[:2])
-            found.append(Finding(subject, first, second, text))
+            found.append(Finding(subject, first, second, gate.inline(text, slugs_of(lookup), [])))
     return found
 
 
@@ -103,7 +108,7 @@ def render_callout(record: ContradictionRecord) -> str:
     a, b, subject = (_stem(record.page_a), _stem(record.page_b), _stem(record.subject))
     kind = "warning" if record.status == "open" else "note"
     head = "Contradiction" if record.status == "open" else f"Contradiction ({record.status})"
-    lines = [f"> [!{kind}] {head}", f"> On [[{subject}]], [[{a}]] and [[{b}]] disagree: {record.claim_a}"]
+    lines = [f"> [!{kind}] {head}", f"> On [[{subject}]], [[{a}]] and [[{b}]] disagree: {_claim(record)}"]
     if record.note:
         lines.append(f"> {record.note.capitalize()}.")
     return "\n".join(lines)
@@ -111,6 +116,12 @@ def render_callout(record: ContradictionRecord) -> str:
 
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].removesuffix(".md")
+
+
+def _claim(record: ContradictionRecord) -> str:
+    """The recorded text, gated again: its links may point only at the pages the record names."""
+    known = {_stem(p).casefold(): _stem(p) for p in (record.subject, record.page_a, record.page_b)}
+    return gate.inline(record.claim_a, lambda t: known.get(t.rsplit("/", 1)[-1].removesuffix(".md").casefold()), [])
 
 
 def register_text(records: Sequence[ContradictionRecord]) -> str:
@@ -122,7 +133,7 @@ def register_text(records: Sequence[ContradictionRecord]) -> str:
     }
     rows = ["| Status | Subject | Sources | What | Note |", "| --- | --- | --- | --- | --- |"]
     for r in sorted(records, key=lambda r: (r.status != "open", r.subject, r.id)):
-        what = r.claim_a.replace("|", "/")
+        what = _claim(r).replace("|", "\\|")
         rows.append(
             f"| {r.status} | [[{_stem(r.subject)}]] | [[{_stem(r.page_a)}]] · [[{_stem(r.page_b)}]] | {what} "
             f"| {r.note} |"

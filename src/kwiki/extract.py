@@ -6,15 +6,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kwiki.gate import normalize_ws, quote_occurs
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
-from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, mentions_from_data
+from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, bounded, mentions_from_data
 from kwiki.prompts import load_prompt
-from kwiki.sanitize import normalize_ws, one_line, quote_occurs
 
 CHUNK_CHARS = 24_000  # ~6k tokens: fits every supported model with room for the schema and the reply
 SCHEMA_CHARS = 6_000  # CLAUDE.md is user-written; only its head travels so the prompt stays bounded
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -91,22 +90,21 @@ def _merge(rel: str, text: str, title: str, summary: str, datas: list[dict[str, 
             quote = str(item.get("quote", ""))
             verified = quote if quote_occurs(quote, normalized) else ""
             dropped += bool(quote) and not verified
-            claim = Claim(one_line(str(item["subject"]), 120), one_line(str(item["statement"]), 600), verified)
+            claim = Claim(str(item["subject"]), str(item["statement"]), verified)
             claims.setdefault((claim.subject.casefold(), claim.statement.casefold()), claim)
     mentions = _merge_mentions([m for d in datas for m in mentions_from_data(d.get("mentions", []))])
     first = datas[0] if datas else {}
-    date = _text(first, "date")
     note = SourceNote(
         path=rel,
-        title=one_line(title, 160) or rel,
-        date=date if _DATE.match(date) else "",
-        language=_text(first, "language")[:8] or "en",
-        summary=summary.strip(),
-        tags=tuple(dict.fromkeys(str(t) for d in datas for t in d.get("tags", [])))[:8],
+        title=title,
+        date=_text(first, "date"),
+        language=_text(first, "language"),
+        summary=summary,
+        tags=tuple(str(t) for d in datas for t in d.get("tags", [])),
         claims=tuple(claims.values()),
         mentions=mentions,
     )
-    return note, dropped
+    return bounded(note, text), dropped
 
 
 def _merge_mentions(mentions: list[Mention]) -> tuple[Mention, ...]:
@@ -115,7 +113,7 @@ def _merge_mentions(mentions: list[Mention]) -> tuple[Mention, ...]:
         key = m.name.casefold()
         old = merged.get(key)
         if old is None:
-            merged[key] = Mention(one_line(m.name, 100), m.kind, m.aliases, one_line(m.description, 400), m.central)
+            merged[key] = m
         else:
             aliases = tuple(dict.fromkeys(old.aliases + m.aliases))
             merged[key] = Mention(

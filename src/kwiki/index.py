@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kwiki import vault
+from kwiki.gate import display_text, line
 from kwiki.markdown import dump_page, split_frontmatter
-from kwiki.pages import display_text
 from kwiki.project import Paths
-from kwiki.sanitize import one_line
 
 SHARD_AT = 300  # past this many catalogued pages, each type gets its own index/<type>.md
 TYPE_ORDER = ("concept", "entity", "method", "source", "answer")
@@ -40,7 +39,7 @@ class LogEntry:
     lines: tuple[str, ...] = ()
 
     def markdown(self) -> str:
-        head = f"## [{self.date}] {self.operation} | {one_line(self.title, 200)}"
+        head = f"## [{self.date}] {self.operation} | {line(self.title)}"
         return "\n".join([head, "", *self.lines]).rstrip() + "\n"
 
 
@@ -95,7 +94,7 @@ def build_index(pages: Sequence[PageMeta]) -> dict[str, str]:
 
 def _table(heading: str, pages: Iterable[PageMeta]) -> str:
     rows = [
-        f"| [[{p.slug}\\|{display_text(one_line(p.title, 120))}]] | {one_line(p.summary, 200)} | {p.source_count} |"
+        f"| [[{p.slug}\\|{display_text(line(p.title, 120))}]] | {line(p.summary)} | {p.source_count} |"
         for p in pages
     ]
     return "\n".join([f"## {heading}", "", "| Page | Summary | Sources |", "| --- | --- | --- |", *rows])

@@ -13,6 +13,7 @@ from kwiki.compile import Compiler, CompileResult
 from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets
 from kwiki.errors import KwikiError
 from kwiki.extract import Extraction, extract_source
+from kwiki.gate import line as one_line
 from kwiki.index import LogEntry
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
@@ -20,7 +21,6 @@ from kwiki.lock import ProjectLock
 from kwiki.notes import SourceNote
 from kwiki.plan import PendingSource, SourcePlan, compile_key, plan_sources
 from kwiki.project import Paths
-from kwiki.sanitize import one_line
 from kwiki.state import SourceRecord, State
 
 Progress = Callable[[str, str, int, int], None]  # (phase, item, done, total)

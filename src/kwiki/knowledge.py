@@ -9,15 +9,15 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from kwiki import gate
+from kwiki.gate import normalize_ws, quote_occurs
 from kwiki.llm.base import Request
 from kwiki.llm.blocks import fence_json
-from kwiki.markdown import Link, replace_wikilinks
 from kwiki.notes import Claim, SourceNote
-from kwiki.pages import LinkTo, display_text, plain_prose
+from kwiki.pages import LinkTo, slugs_of
 from kwiki.project import FOLDERS
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, claims_for, normalize_name
-from kwiki.sanitize import normalize_ws, one_line, quote_occurs, strip_foreign_urls
 
 MAX_CLAIMS = 30  # per call: a page cited by hundreds of sources still gets a bounded prompt
 MAX_BODY_CHARS = 12_000
@@ -119,25 +119,18 @@ def write_request(
     return Request("write-page", system, user, None, max_tokens=3000)
 
 
-def check_body(text: str, resolve_link: Callable[[str], LinkTo | None], source_texts: Sequence[str]) -> str:
+def check_body(
+    text: str, resolve_link: Callable[[str], LinkTo | None], source_texts: Sequence[str], images: bool = False
+) -> str:
     """Keep only links that resolve, quotes that occur in a source, and URLs/images a source contains."""
     normalized = [normalize_ws(t) for t in source_texts]
-    body = relink(_strip_structure(text), resolve_link)
-    body = "\n".join(_verified_quotes(body.split("\n"), normalized))
-    return strip_foreign_urls(body, source_texts).strip()
+    body = "\n".join(_verified_quotes(_strip_structure(text).split("\n"), normalized))
+    return gate.body(body, slugs_of(resolve_link), source_texts, images)
 
 
 def relink(body: str, resolve_link: Callable[[str], LinkTo | None]) -> str:
     """Point every wikilink at the page it means now (renames, aliases); a link to no page becomes its text."""
-
-    def one(link: Link) -> str | None:
-        shown = display_text(link.display or link.target)
-        found = resolve_link(link.target)
-        if found is None:
-            return shown
-        return f"[[{found.slug}|{shown}]]" if shown.casefold() != found.slug.casefold() else f"[[{found.slug}]]"
-
-    return replace_wikilinks(body, one)
+    return gate.relink(body, slugs_of(resolve_link))
 
 
 def _strip_structure(text: str) -> str:
@@ -164,12 +157,11 @@ def knowledge_frontmatter(cluster: Cluster, body: str, tags: Sequence[str]) -> d
     first = next((line for line in body.split("\n") if len(line) > 20 and line[0] not in "#>-|*_"), "")
     if cluster.descriptions:
         first = cluster.descriptions[0][1]
-    summary = one_line(plain_prose(first, []), 200)
     return {
-        "title": cluster.title,
+        "title": gate.title(cluster.title),
         "type": cluster.kind,
-        "summary": summary,
-        "aliases": list(cluster.aliases),
+        "summary": gate.line(first),
+        "aliases": list(gate.aliases(cluster.aliases, cluster.title)),
         "tags": list(tags),
         "sources": list(cluster.sources),
     }

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import PurePosixPath
 from typing import Any
 
+from kwiki import gate
+
 KINDS = ("concept", "entity", "method")
+MAX_CLAIMS = 100  # per note, over all chunks: what state, the resolver and every page draft may receive
+MAX_MENTIONS = 60
 
 _STR = {"type": "string"}
 _STRS = {"type": "array", "items": _STR}
@@ -92,8 +98,9 @@ class SourceNote:
 
     @classmethod
     def from_json(cls, text: str) -> SourceNote:
+        """A stored note, bounded again: one stored before the caps existed must not poison every later run."""
         data = json.loads(text)
-        return cls(
+        return bounded(cls(
             path=data["path"],
             title=data["title"],
             date=data["date"],
@@ -105,18 +112,58 @@ class SourceNote:
                 Mention(m["name"], m["kind"], tuple(m["aliases"]), m["description"], m["central"])
                 for m in data["mentions"]
             ),
-        )
+        ))
 
 
 def mentions_from_data(items: list[dict[str, Any]]) -> tuple[Mention, ...]:
-    return tuple(
-        Mention(
-            name=str(m["name"]).strip(),
-            kind=m["type"] if m["type"] in KINDS else "concept",
-            aliases=tuple(str(a).strip() for a in m["aliases"] if str(a).strip()),
-            description=str(m["description"]).strip(),
-            central=bool(m["central"]),
-        )
+    """The mentions of a reply, each through the gate; one whose name is junk (`it`, a path, empty) is dropped."""
+    mentions = (
+        Mention(str(m["name"]), m["type"] if m["type"] in KINDS else "concept",
+                tuple(str(a) for a in m["aliases"]), str(m["description"]), bool(m["central"]))
         for m in items
-        if str(m["name"]).strip()
     )
+    return tuple(m for m in (_bounded_mention(m, None) for m in mentions) if m.name)
+
+
+def bounded(note: SourceNote, source_text: str | None = None) -> SourceNote:
+    """The note with every field through the gate and within its cap; with the source text, foreign URLs go too.
+
+    Applied where a reply is parsed and where a note is read back, so nothing oversize reaches state, the
+    resolver or a prompt. A title that cannot name a page falls back to the raw file's name.
+    """
+    sources = None if source_text is None else [source_text]
+    claims = (_bounded_claim(c, sources) for c in note.claims)
+    return replace(
+        note,
+        title=_title(note.title, note.path),
+        date=gate.date(note.date),
+        language=gate.language(note.language),
+        summary=gate.prose(note.summary, None, sources),
+        tags=tuple(gate.tags(note.tags)),
+        claims=tuple(c for c in claims if c.statement)[:MAX_CLAIMS],
+        mentions=tuple(m for m in (_bounded_mention(m, sources) for m in note.mentions) if m.name)[:MAX_MENTIONS],
+    )
+
+
+def fallback_title(path: str) -> str:
+    """A title from the raw file's name (`notes/llm_os-2024.md` → `llm os 2024`), for a title that is junk."""
+    stem = PurePosixPath(path).stem
+    words = gate.title(stem.replace("_", " ").replace("-", " "))
+    return words if gate.usable_name(words) else gate.title(path)
+
+
+def _title(title: str, path: str) -> str:
+    clean = gate.title(title)
+    return clean if gate.usable_name(clean) else fallback_title(path)
+
+
+def _bounded_claim(claim: Claim, sources: Sequence[str] | None) -> Claim:
+    quote = claim.quote if len(claim.quote) <= gate.MAX_QUOTE else ""
+    statement = gate.inline(claim.statement, None, sources, gate.MAX_STATEMENT)
+    return Claim(gate.line(claim.subject, gate.MAX_NAME), statement, quote)
+
+
+def _bounded_mention(m: Mention, sources: Sequence[str] | None) -> Mention:
+    name = gate.name(m.name)
+    description = gate.inline(m.description, None, sources)
+    return Mention(name, m.kind, gate.aliases(m.aliases, name), description, m.central)

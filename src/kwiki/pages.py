@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kwiki.markdown import dump_page, replace_wikilinks, split_frontmatter
+from kwiki import gate
+from kwiki.markdown import dump_page, find_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
-from kwiki.sanitize import one_line, strip_foreign_urls
 
-_TAG = re.compile(r"[^\w/-]+")
+clean_tags = gate.tags  # the name page builders use
+Lookup = Callable[[str], "LinkTo | None"]  # link target → the page it opens (knowledge.alias_lookup)
 
 
 @dataclass(frozen=True)
@@ -23,49 +23,55 @@ class LinkTo:
     description: str = ""
 
     def markdown(self) -> str:
-        shown = display_text(self.title)
+        shown = gate.display_text(self.title)
         return f"[[{self.slug}|{shown}]]" if shown and shown != self.slug else f"[[{self.slug}]]"
 
 
-def display_text(text: str) -> str:
-    """Text safe inside `[[target|…]]`: brackets and pipes would end or split the link."""
-    return " ".join(re.sub(r"[\[\]|]", " ", text).split())
+def slugs_of(lookup: Lookup | None) -> gate.Resolver:
+    """The gate's resolver (target → basename) from a page lookup; no lookup: every link becomes text."""
+    if lookup is None:
+        return gate.no_links
+
+    def resolve(target: str) -> str | None:
+        found = lookup(target)
+        return found.slug if found else None
+
+    return resolve
 
 
-def plain_prose(text: str, allowed_texts: Sequence[str]) -> str:
-    """Model text for one line: links become their shown text; URLs and images no source holds are dropped."""
-    text = replace_wikilinks(text, lambda link: display_text(link.display or link.target))
-    return one_line(strip_foreign_urls(text, allowed_texts), 300)
-
-
-def clean_tags(tags: Sequence[str]) -> list[str]:
-    """Tags Obsidian accepts: lowercase letters, digits, `_ - /`, at least one non-digit, no spaces."""
-    out: list[str] = []
-    for tag in tags:
-        clean = _TAG.sub("-", tag.strip().lstrip("#").casefold()).strip("-/")
-        if clean and not clean.replace("-", "").isdigit() and clean not in out:
-            out.append(clean)
-    return out[:8]
+def prose_links(note: SourceNote, lookup: Lookup | None) -> list[tuple[str, str | None]]:
+    """Where each wikilink of the note's prose points now: a source page must be redrawn when this changes."""
+    resolve = slugs_of(lookup)
+    texts = [note.summary, *(c.statement for c in note.claims), *(m.description for m in note.mentions)]
+    targets = sorted({link.target for text in texts if "[[" in text for link in find_wikilinks(text)})
+    return [(t, resolve(t)) for t in targets]
 
 
 def source_body(
-    note: SourceNote, source_text: str, links: Sequence[LinkTo], mentions_plain: Sequence[str], callouts: Sequence[str]
+    note: SourceNote,
+    source_text: str,
+    links: Sequence[LinkTo],
+    mentions_plain: Sequence[str],
+    callouts: Sequence[str],
+    lookup: Lookup | None = None,
+    images: bool = False,
 ) -> str:
     """Summary, key claims, verified quotes, and what it mentions (linked where a page exists)."""
-    summary = strip_foreign_urls(note.summary, [source_text]).strip() or "_No summary._"
-    meta = " · ".join(x for x in (f"`raw/{note.path}`", note.date, note.language) if x)
-    parts = [f"# {note.title}", f"> [!info] Source\n> {meta}", "## Summary", summary]
-    claims = [f"- {strip_foreign_urls(c.statement, [source_text])}" for c in note.claims if c.statement]
-    if claims:
-        parts += ["## Key claims", "\n".join(claims)]
-    quotes = [f'> "{c.quote.strip()}"' for c in note.claims if c.quote]
+    resolve, sources = slugs_of(lookup), [source_text]
+    summary = gate.prose(note.summary, resolve, sources, images=images) or "_No summary._"
+    meta = " · ".join(x for x in (f"`raw/{note.path}`", gate.date(note.date), gate.language(note.language)) if x)
+    parts = [f"# {gate.title(note.title)}", f"> [!info] Source\n> {meta}", "## Summary", summary]
+    claims = [gate.inline(c.statement, resolve, sources, gate.MAX_STATEMENT, images) for c in note.claims]
+    if any(claims):
+        parts += ["## Key claims", "\n".join(f"- {c}" for c in claims if c)]
+    quotes = [gate.inline(c.quote, resolve, sources, gate.MAX_QUOTE) for c in note.claims if c.quote]
     if quotes:
-        parts += ["## Quotes", "\n\n".join(quotes)]
+        parts += ["## Quotes", "\n\n".join(f'> "{q.strip(chr(34))}"' for q in quotes if q)]
     mentioned = [
-        f"- {link.markdown()}" + (f" — {plain_prose(link.description, [source_text])}" if link.description else "")
+        f"- {link.markdown()}" + (f" — {gate.inline(link.description, resolve, sources)}" if link.description else "")
         for link in links
     ]
-    mentioned += [f"- {plain_prose(name, [source_text])}" for name in mentions_plain]
+    mentioned += [f"- {gate.line(name)}" for name in mentions_plain if gate.line(name)]
     if mentioned:
         parts += ["## Mentions", "\n".join(mentioned)]
     parts += list(callouts)
@@ -73,14 +79,15 @@ def source_body(
 
 
 def source_frontmatter(note: SourceNote) -> dict[str, object]:
+    date = gate.date(note.date)
     return {
-        "title": note.title,
+        "title": gate.title(note.title),
         "type": "source",
-        "summary": one_line(plain_prose(note.summary.split("\n")[0], []), 200),
+        "summary": gate.line(note.summary.split("\n")[0]),
         "aliases": [],
         "tags": clean_tags(note.tags),
         "sources": [note.path],
-        **({"date": as_date(note.date)} if note.date else {}),
+        **({"date": as_date(date)} if date else {}),
     }
 
 

@@ -8,6 +8,8 @@ from pathlib import PurePosixPath
 
 from kwiki import vault
 from kwiki.errors import ProviderError, UsageError
+from kwiki.gate import line as one_line
+from kwiki.gate import strip_foreign_urls
 from kwiki.index import LogEntry, append_log, write_index
 from kwiki.links import VaultIndex
 from kwiki.llm.base import LLM, Request
@@ -15,7 +17,6 @@ from kwiki.llm.blocks import fence_json
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks, split_frontmatter
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
-from kwiki.sanitize import one_line, strip_foreign_urls
 from kwiki.search import WORD, Hit, refresh_index, search
 from kwiki.slugs import slugify, unique_slug
 

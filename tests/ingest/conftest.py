@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from kwiki.gate import normalize_ws
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.links import VaultIndex
 from kwiki.llm.base import LLM, Request
@@ -31,7 +32,6 @@ from kwiki.llm.blocks import SOURCE, unfence, unfence_json
 from kwiki.llm.fake import FakeLLM
 from kwiki.markdown import find_wikilinks, split_frontmatter
 from kwiki.project import Paths
-from kwiki.sanitize import normalize_ws
 
 TODAY = "2026-04-18"
 _FACT = re.compile(r"fact\[([^\]]+)\]=(\S+)")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kwiki.gate import normalize_ws
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.links import VaultIndex
 from kwiki.llm.extractive import ExtractiveLLM
 from kwiki.markdown import parse_page
 from kwiki.project import Paths
-from kwiki.sanitize import normalize_ws
 from kwiki.state import State
 
 from .conftest import RawGuard, write_raw

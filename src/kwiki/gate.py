@@ -1,0 +1,278 @@
+"""The one gate for model text: every string a model writes passes here, by kind of field, before it reaches a page.
+
+One-line fields (titles, names, aliases, tags, summary lines, language, dates) carry no links, URLs, HTML or
+structure and are bounded. Prose (a source summary, claim statements, descriptions, contradiction text) keeps its
+wikilinks only where they resolve, its URLs only where a source holds them, and no structure that could break out
+of its place on the page. Page bodies may carry headings and lists, never HTML, foreign URLs or a fence left open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+
+from kwiki.markdown import Link, replace_wikilinks
+
+Resolver = Callable[[str], str | None]  # link target → the basename it opens now, or None (no such page)
+
+MAX_TITLE = 120
+MAX_NAME = 100  # a mention's name, a claim's subject
+MAX_ALIAS = 80
+MAX_ALIASES = 12
+MAX_TAG = 40
+MAX_TAGS = 8
+MAX_LINE = 200  # a summary line in frontmatter or index.md
+MAX_DESCRIPTION = 300
+MAX_STATEMENT = 600
+MAX_QUOTE = 600  # a longer quote is dropped, never cut: a cut quote would no longer be verbatim
+MAX_SUMMARY = 3_000
+
+_WIKILINK = re.compile(r"!?\[\[([^\[\]\n]*)\]\]")
+_URL = re.compile(r"https?://[^\s)\]>\"'<]+", re.IGNORECASE)
+_MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_HTML_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
+_HTML_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_CALLOUT = re.compile(r"\[![^\]\n]*\][+-]?")
+_LINE_LEAD = re.compile(r"^[\s#>*+=|-]+")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
+_RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_TAG_CHARS = re.compile(r"[^\w/-]+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# ISO 639-1: the two-letter language codes
+_ISO_639_1 = """
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee
+    el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it
+    iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my
+    na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn
+    so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh
+    zu"""
+LANGUAGES = frozenset(_ISO_639_1.split())
+# words that are never the name of a page: pronouns, articles, placeholders a model fills in when it has nothing
+_STOPWORDS = """
+    a an the it its this that these those there here you your yours i me my we us our he him his she her they
+    them their what which who whom is are was be and or of to in on at by for with as not no yes none null nil na
+    tbd todo unknown untitled title name date yyyy mm dd something thing things example page document source text
+    summary other others all some any etc der die das ein eine und le la les un une et el los las y"""
+STOPWORDS = frozenset(_STOPWORDS.split()) | {"n a", "yyyy mm dd", "mm dd yyyy", "dd mm yyyy"}
+
+
+def strip_foreign_urls(markdown: str, allowed_texts: Iterable[str], images: bool = False) -> str:
+    """Drop links and URLs no allowed text (the page's sources) contains verbatim; images become links.
+
+    Obsidian fetches remote images when it renders a page, so an image URL invented by a model (or planted in a
+    source aimed at the model, a tracking pixel) is an exfiltration channel. `images` keeps source-held images.
+    """
+    allowed = {url for text in allowed_texts for url in _URL.findall(text)}
+
+    def image(match: re.Match[str]) -> str:
+        if match.group(2) not in allowed:
+            return match.group(1)
+        return match.group(0) if images else match.group(0)[1:]
+
+    def link(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(2) in allowed else match.group(1)
+
+    def bare(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(0) in allowed else "(link removed)"
+
+    markdown = _MD_IMAGE.sub(image, markdown)
+    markdown = _MD_LINK.sub(link, markdown)
+    return _URL.sub(bare, markdown)
+
+
+def strip_html(text: str) -> str:
+    """No HTML (tags, comments, our own prompt delimiters) survives; a stray `<x` is broken so it opens nothing."""
+    text = _HTML_COMMENT.sub("", text)
+    text = _HTML_TAG.sub("", text)
+    return _HTML_OPEN.sub("< ", text)
+
+
+def bound(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word where one is near, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.6 else cut).rstrip() + "…"
+
+
+def display_text(text: str) -> str:
+    """Text safe inside `[[target|…]]`: brackets and pipes would end or split the link."""
+    return " ".join(re.sub(r"[\[\]|]", " ", text).split())
+
+
+# --- one-line fields ------------------------------------------------------------------------------------------
+
+
+def line(text: str, limit: int = MAX_LINE) -> str:
+    """A model string as one plain line: links become their text; no URL, image, HTML, callout or markup lead."""
+    text = strip_html(text[: limit * 4 + 200])
+    text = _WIKILINK.sub(lambda m: _shown(m.group(1)), text)
+    text = strip_foreign_urls(text, ()).replace("(link removed)", "")
+    text = _CALLOUT.sub("", text).replace("[[", "").replace("]]", "").replace("%%", "")
+    flat = _LINE_LEAD.sub("", " ".join(text.split()).replace("|", "/")).strip()
+    return bound(flat, limit)
+
+
+def _shown(inner: str) -> str:
+    target, _, shown = inner.partition("|")
+    return display_text(shown or target.split("#")[0])
+
+
+def title(text: str) -> str:
+    return line(text, MAX_TITLE)
+
+
+def name(text: str) -> str:
+    """A mention's name or an alias: empty when what is left is no usable name."""
+    clean = line(text, MAX_NAME)
+    return clean if usable_name(clean) else ""
+
+
+def aliases(items: Iterable[str], canonical: str = "") -> tuple[str, ...]:
+    seen = {canonical.casefold()} if canonical else set()
+    out = []
+    for item in items:
+        clean = line(item, MAX_ALIAS)
+        if usable_name(clean) and clean.casefold() not in seen:
+            seen.add(clean.casefold())
+            out.append(clean)
+        if len(out) == MAX_ALIASES:
+            break
+    return tuple(out)
+
+
+def tags(items: Iterable[str]) -> list[str]:
+    """Tags Obsidian accepts: lowercase letters, digits, `_ - /`, at least one non-digit, at most 40 characters."""
+    out: list[str] = []
+    for item in items:
+        clean = _TAG_CHARS.sub("-", line(item, MAX_TAG * 4).lstrip("#").casefold())
+        clean = re.sub(r"-{2,}", "-", re.sub(r"/{2,}", "/", clean)).strip("-/")
+        if clean and len(clean) <= MAX_TAG and not clean.replace("-", "").isdigit() and clean not in out:
+            out.append(clean)
+        if len(out) == MAX_TAGS:
+            break
+    return out
+
+
+def language(text: str) -> str:
+    """An ISO 639-1 code (`en`, `de`; `en-US` gives `en`), or "" for anything else."""
+    code = text.strip().casefold().replace("_", "-")
+    head = code.split("-")[0]
+    return head if head in LANGUAGES and len(code) <= 8 and code.replace("-", "").isalpha() else ""
+
+
+def date(text: str) -> str:
+    """An ISO calendar date `YYYY-MM-DD`, or "" (`2026-11-3`, `yyyy-mm-dd` and `2026-02-30` are dropped)."""
+    value = text.strip()
+    if not _DATE.fullmatch(value):
+        return ""
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        return ""
+
+
+def usable_name(text: str) -> bool:
+    """Whether a title or name may become a page name: not empty, not a path or traversal, not a stopword."""
+    stripped = text.strip()
+    if ".." in stripped or stripped.startswith(("/", "~", "./", "\\")) or re.match(r"[A-Za-z]:[\\/]", stripped):
+        return False
+    if stripped.count("/") + stripped.count("\\") >= 2:
+        return False
+    words = re.findall(r"[^\W_]+", stripped.casefold())
+    return bool(words) and " ".join(words) not in STOPWORDS and not all(w.isdigit() for w in words)
+
+
+# --- prose and page bodies ------------------------------------------------------------------------------------
+
+
+def relink(text: str, resolve: Resolver) -> str:
+    """Every wikilink points at the page it means now (`[[alias]]` → `[[page|alias]]`); one to nothing is text."""
+
+    def one(link: Link) -> str:
+        shown = display_text(link.display or link.target)
+        slug = resolve(link.target)
+        if slug is None:
+            return shown
+        return f"[[{slug}|{shown}]]" if shown.casefold() != slug.casefold() else f"[[{slug}]]"
+
+    return replace_wikilinks(text, one)
+
+
+def no_links(target: str) -> str | None:
+    """The resolver for text where no link may stay: every wikilink becomes its text."""
+    return None
+
+
+def prose(
+    text: str, resolve: Resolver | None, sources: Sequence[str] | None, limit: int = MAX_SUMMARY, images: bool = False
+) -> str:
+    """A block of model prose: paragraphs and lists, but no heading, fence, callout, rule or frontmatter fence.
+
+    `resolve` None leaves wikilinks as written and `sources` None leaves URLs (a note read back from state, before
+    pages are known): rendering checks both.
+    """
+    text = _neutral_markup(strip_html(text[: limit * 2 + 1000]))
+    lines = [_neutral_line(x) for x in text.split("\n") if not _RULE.match(x)]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return bound(_links_and_urls(text, resolve, sources, images), limit)
+
+
+def inline(
+    text: str,
+    resolve: Resolver | None,
+    sources: Sequence[str] | None,
+    limit: int = MAX_DESCRIPTION,
+    images: bool = False,
+) -> str:
+    """Model prose that must stay on one line (a list item, a callout line): a claim, a description."""
+    flat = _LINE_LEAD.sub("", " ".join(prose(text, resolve, sources, limit * 2, images).split())).strip()
+    return bound(flat, limit)
+
+
+def body(text: str, resolve: Resolver, sources: Sequence[str], images: bool = False) -> str:
+    """A page body drafted by a model: headings below the H1 and lists stay; HTML, foreign URLs, dangling links and
+    open fences or comments do not."""
+    text = _neutral_markup(strip_html(text))
+    lines = [re.sub(r"^#(?=\s)", "##", x) for x in text.split("\n")]
+    if sum(bool(_FENCE.match(x)) for x in lines) % 2:
+        lines.append("```")
+    return _links_and_urls("\n".join(lines), resolve, sources, images).strip()
+
+
+def _neutral_markup(text: str) -> str:
+    """Obsidian comments (`%%`) and block math left open would hide the rest of the page."""
+    return text.replace("%%", "%").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _neutral_line(text: str) -> str:
+    text = _HEADING.sub("", text)
+    text = _FENCE.sub("", text)
+    text = re.sub(r"^\s*>+\s?", "", text)
+    return _CALLOUT.sub("", text)
+
+
+def _links_and_urls(text: str, resolve: Resolver | None, sources: Sequence[str] | None, images: bool) -> str:
+    if resolve is not None:
+        text = relink(text, resolve)
+    return text if sources is None else strip_foreign_urls(text, sources, images)
+
+
+# --- quotes -----------------------------------------------------------------------------------------------------
+
+
+def normalize_ws(text: str) -> str:
+    """Whitespace folded and typographic quotes straightened, for comparing a quote with its source."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.split())
+
+
+def quote_occurs(quote: str, normalized_source: str) -> bool:
+    q = normalize_ws(quote).strip(" \"'")
+    return 8 <= len(q) <= MAX_QUOTE and q in normalized_source
