@@ -128,18 +128,18 @@ def title(text: str) -> str:
     return line(text, MAX_TITLE)
 
 
-def name(text: str) -> str:
-    """A mention's name or an alias: empty when what is left is no usable name."""
-    clean = line(text, MAX_NAME)
-    return clean if usable_name(clean) else ""
+def name(text: str, limit: int = MAX_NAME) -> str:
+    """A mention's name or an alias: empty when it is no usable name, or too long to be one (it is never cut)."""
+    clean = line(text, 4 * limit)
+    return clean if len(clean) <= limit and usable_name(clean) else ""
 
 
 def aliases(items: Iterable[str], canonical: str = "") -> tuple[str, ...]:
     seen = {canonical.casefold()} if canonical else set()
     out = []
     for item in items:
-        clean = line(item, MAX_ALIAS)
-        if usable_name(clean) and clean.casefold() not in seen:
+        clean = name(item, MAX_ALIAS)
+        if clean and clean.casefold() not in seen:
             seen.add(clean.casefold())
             out.append(clean)
         if len(out) == MAX_ALIASES:

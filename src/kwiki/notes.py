@@ -153,8 +153,11 @@ def fallback_title(path: str) -> str:
 
 
 def _title(title: str, path: str) -> str:
+    """The model's title, bounded; the file's name when it is junk, or so long it is a paragraph, not a title."""
     clean = gate.title(title)
-    return clean if gate.usable_name(clean) else fallback_title(path)
+    if gate.usable_name(clean) and len(title) <= 4 * gate.MAX_TITLE:
+        return clean
+    return fallback_title(path)
 
 
 def _bounded_claim(claim: Claim, sources: Sequence[str] | None) -> Claim:
