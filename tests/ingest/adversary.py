@@ -8,7 +8,12 @@ languages and tags are invalid or oversize. `vault_problems` lists every way suc
 
 from __future__ import annotations
 
+import hashlib
+import json
+import random
 import re
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from kwiki.links import VaultIndex
@@ -19,6 +24,7 @@ from kwiki.llm.blocks import SOURCE, unfence, unfence_json
 from kwiki.llm.fake import FakeLLM
 from kwiki.markdown import parse_page, split_frontmatter
 from kwiki.project import Paths
+from llm.loopback import Answer, chat_completion, rate_limited, server_error
 
 from .conftest import extract_reply, page_reply, source_text, wiki_pages
 
@@ -176,3 +182,43 @@ def _source_structure(lines: list[str]) -> list[str]:
     extra = [part.strip() for part in info.split("·")[1:]]
     out += [f"meta {p!r}" for p in extra if not (_ISO_DATE.fullmatch(p) or _LANGUAGE.fullmatch(p))]
     return out
+
+
+# --- the same adversary behind an OpenAI-compatible server that fails a share of its requests -----------------
+
+
+@dataclass
+class FaultyServerModel:
+    """Answers as `reply_for` does; a `rate` share of requests get a 429, a 500, cut JSON or a wrong shape.
+
+    Faults are drawn from a hash of the request and how often it was seen, so a run is reproducible.
+    """
+
+    rate: float
+    seen: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, body: dict[str, Any]) -> Answer:
+        user = body["messages"][-1]["content"]
+        name = body.get("response_format", {}).get("json_schema", {}).get("name") or (
+            "write-page" if "Write the body of this page" in user else "overview"
+        )
+        digest = hashlib.sha256(user.encode()).hexdigest()
+        with self.lock:
+            self.seen[digest] = self.seen.get(digest, 0) + 1
+            draw = random.Random(f"{digest}-{self.seen[digest]}").random()
+        reply = reply_for(Request(name, "", user, None))
+        text = reply if isinstance(reply, str) else json.dumps(reply)
+        if draw < self.rate:
+            return _fault(draw / self.rate, name, text)
+        return chat_completion(text)
+
+
+def _fault(share: float, name: str, text: str) -> Answer:
+    if share < 0.25:
+        return rate_limited("0")
+    if share < 0.5 or name not in ("extract", "summarize"):
+        return server_error("0")
+    if share < 0.75:
+        return chat_completion(text[: len(text) // 2])  # cut off mid-JSON
+    return chat_completion(json.dumps({"title": 42}))  # valid JSON, wrong shape

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
+from kwiki.llm import wrappers
+from kwiki.llm.base import LLM
+from kwiki.llm.openai_adapter import OpenAILLM
 from kwiki.project import Paths
 from kwiki.state import State
+from llm.loopback import LoopbackServer
 
-from .adversary import SOURCES, adversary, unresolved_links, vault_problems
+from .adversary import SOURCES, FaultyServerModel, adversary, unresolved_links, vault_problems
 from .conftest import RawGuard, run, write_raw
 
 
@@ -43,3 +49,26 @@ def test_adversarial_rerun_is_stable(project: Paths, raw_guard: RawGuard) -> Non
     run(project, adversary())
     again = run(project, adversary())
     assert not again.ingested and not again.created and not again.updated
+
+
+def _server_llm(server: LoopbackServer, paths: Paths) -> LLM:
+    inner = OpenAILLM("loopback", "key", base_url=server.base_url, max_retries=2, max_retry_after=0.01, timeout=5)
+    return wrappers.stack(inner, provider="openai", cache_dir=paths.cache_dir, calls_log=paths.calls_log,
+                          meter=wrappers.Meter(), deadline=None, debug_sink=None, secrets=())
+
+
+@pytest.mark.parametrize("rate", [0.2, 0.4])
+def test_adversarial_faulty_server_converges_within_three_runs(project: Paths, raw_guard: RawGuard,
+                                                               rate: float) -> None:
+    write_raw(project, SOURCES)
+    raw_guard.freeze(project)
+    with LoopbackServer(FaultyServerModel(rate)) as server:
+        for _ in range(3):
+            report = run(project, _server_llm(server, project), concurrency=3)
+            if not report.failures and not report.page_failures:
+                break
+        assert not report.failures and not report.page_failures
+        with State.open(project.state_db) as state:
+            assert {r.path: r.status for r in state.sources()} == dict.fromkeys(SOURCES, "done")
+    assert unresolved_links(project) == []
+    assert vault_problems(project) == []
