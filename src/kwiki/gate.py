@@ -29,7 +29,7 @@ MAX_QUOTE = 600  # a longer quote is dropped, never cut: a cut quote would no lo
 MAX_SUMMARY = 3_000
 
 _WIKILINK = re.compile(r"!?\[\[([^\[\]\n]*)\]\]")
-_URL = re.compile(r"https?://[^\s)\]>\"'<]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s)\]>\"'<]+(?<![.,;:!?])", re.IGNORECASE)
 _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _MD_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)

@@ -9,10 +9,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kwiki.gate import MAX_ALIAS, MAX_NAME
 from kwiki.notes import Claim, Mention, SourceNote
 from kwiki.slugs import slugify, unique_slug
 
 KIND_PRIORITY = {"entity": 0, "method": 1, "concept": 2}
+ACRONYM_WORDS = 16  # a longer name is no acronym's expansion: this bounds name matching for any input
 _ARTICLES = ("the ", "a ", "an ", "der ", "die ", "das ")
 
 
@@ -51,6 +53,11 @@ def normalize_name(name: str) -> str:
     return " ".join(words)
 
 
+def _name_key(name: str, limit: int) -> str:
+    """The key of a name, or "" for one longer than the gate lets through (a note stored before the caps)."""
+    return normalize_name(name) if len(name) <= limit else ""
+
+
 def _singular(word: str) -> str:
     if len(word) <= 3 or word.endswith(("ss", "us", "is", "ous")):
         return word
@@ -67,22 +74,28 @@ def _initials(words: Sequence[str]) -> str:
 
 def acronym_match(a: str, b: str) -> bool:
     """'llm os' ~ 'llm operating system': each word of the shorter is a word or the initials of a run in the other."""
-    short, long = sorted((a.split(), b.split()), key=len)
-    if short == long or len(short) == len(long):
+    return _acronym_words(tuple(a.split()), tuple(b.split()))
+
+
+def _acronym_words(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) == len(long) or len(long) > ACRONYM_WORDS:
         return False
-    return _align(short, long)
+    return _align(short, long, 0, 0)
 
 
-def _align(short: Sequence[str], long: Sequence[str]) -> bool:
-    if not short:
-        return not long
-    head = short[0]
-    for size in range(1, len(long) - len(short) + 2):
-        run = long[:size]
-        matches = (size == 1 and run[0] == head) or (size > 1 and _initials(run) == head)
-        if matches and _align(short[1:], long[size:]):
-            return True
-    return False
+def _align(short: tuple[str, ...], long: tuple[str, ...], i: int, j: int) -> bool:
+    """Whether short[i:] covers long[j:]: a word of the shorter is the next word, or the initials of as many
+    words as it has letters. At most two choices per word and at most ACRONYM_WORDS words: bounded work."""
+    if i == len(short):
+        return j == len(long)
+    head, rest = short[i], len(short) - i - 1
+    if long[j] == head and len(long) - j - 1 >= rest and _align(short, long, i + 1, j + 1):
+        return True
+    size = len(head)
+    if size < 2 or len(long) - j - size < rest:
+        return False
+    return _initials(long[j : j + size]) == head and _align(short, long, i + 1, j + size)
 
 
 class _Union:
@@ -116,10 +129,10 @@ def _link_names(union: _Union, keys: Iterable[str]) -> None:
             if flat in squashed:
                 union.union(key, squashed[flat])
             squashed.setdefault(flat, key)
-        multi = [k for k in block if " " in k]
-        for i, a in enumerate(multi):
-            for b in multi[i + 1 :]:
-                if acronym_match(a, b):
+        multi = [(k, tuple(k.split())) for k in block if " " in k and k.count(" ") < ACRONYM_WORDS]
+        for i, (a, a_words) in enumerate(multi):
+            for b, b_words in multi[i + 1 :]:
+                if _acronym_words(a_words, b_words):
                     union.union(a, b)
 
 
@@ -129,13 +142,13 @@ def resolve(notes: Mapping[str, SourceNote]) -> list[Cluster]:
     surface: dict[str, Counter[str]] = defaultdict(Counter)
     for path in sorted(notes):
         for mention in notes[path].mentions:
-            key = normalize_name(mention.name)
+            key = _name_key(mention.name, MAX_NAME)
             if not key:
                 continue
             union.find(key)
             surface[key][mention.name] += 1
             for alias in mention.aliases:
-                alias_key = normalize_name(alias)
+                alias_key = _name_key(alias, MAX_ALIAS)
                 if alias_key and len(alias_key) > 1:
                     union.union(key, alias_key)
                     surface[alias_key][alias] += 0
@@ -147,7 +160,7 @@ def _clusters(notes: Mapping[str, SourceNote], union: _Union, surface: Mapping[s
     groups: dict[str, list[tuple[str, Mention]]] = defaultdict(list)
     for path in sorted(notes):
         for m in notes[path].mentions:
-            key = normalize_name(m.name)
+            key = _name_key(m.name, MAX_NAME)
             if key:
                 groups[union.find(key)].append((path, m))
     members: dict[str, set[str]] = defaultdict(set)
@@ -170,7 +183,7 @@ def _cluster(mentions: list[tuple[str, Mention]], keys: frozenset[str], surface:
     title = min(name_sources, key=lambda n: (-name_sources[n], len(n), n))
     kind = min(kinds, key=lambda k: (-kinds[k], KIND_PRIORITY.get(k, 9)))
     names = {n for k in keys for n in surface.get(k, ())}
-    names |= {a for ms in by_source.values() for m in ms for a in m.aliases}
+    names |= {a for ms in by_source.values() for m in ms for a in m.aliases if len(a) <= MAX_ALIAS}
     aliases = tuple(sorted({n for n in names if n.casefold() != title.casefold()}, key=str.casefold))
     descriptions = tuple((p, ms[0].description) for p, ms in sorted(by_source.items()) if ms[0].description)
     central = any(m.central for ms in by_source.values() for m in ms)
