@@ -58,9 +58,16 @@ class Compiler:
     """Holds one run's view of the wiki: notes, clusters and where every page lives."""
 
     def __init__(
-        self, paths: Paths, state: State, notes: Mapping[str, SourceNote], changed: set[str], today: str
+        self,
+        paths: Paths,
+        state: State,
+        notes: Mapping[str, SourceNote],
+        changed: set[str],
+        today: str,
+        source_images: bool = False,
     ) -> None:
         self.paths, self.notes, self.changed, self.today = paths, dict(notes), changed, today
+        self.images = source_images  # images a source holds stay images (kwiki.toml source_images)
         self.records = {r.path: r for r in state.pages()}
         self.old_sources = {r.path: r for r in state.sources()}
         self.old_contradictions = state.contradictions()
@@ -167,7 +174,7 @@ class Compiler:
         slug_to_source = {link.slug.casefold(): path for path, link in self.source_links.items()}
         findings = contra.findings_from(plan.path, callouts, slug_to_source, lookup)
         texts = [self._source_text(p) for p in plan.cluster.sources]
-        return check_body(body, lookup, texts), findings
+        return check_body(body, lookup, texts, self.images), findings
 
     def _current_body(self, plan: PagePlan) -> str:
         """The page's last generated body, unless a source it drew on is gone (then it is redrafted from scratch)."""
@@ -280,11 +287,13 @@ class Compiler:
             linked = {normalize_name(link.title) for link in links}
             plain = sorted({m.name for m in note.mentions if normalize_name(m.name) not in linked}, key=str.casefold)
             resolved = prose_links(note, self.lookup)
-            digest = _hash(note.to_json(), [(x.slug, x.title) for x in links], plain, callouts, rel, resolved)
+            digest = _hash(
+                note.to_json(), [(x.slug, x.title) for x in links], plain, callouts, rel, resolved, self.images
+            )
             old = self.old_sources.get(path)
             if path not in self.changed and old and old.pages == (rel,) and self._recorded_hash(rel) == digest:
                 continue
-            body = source_body(note, self._source_text(path), links, plain, callouts, self.lookup)
+            body = source_body(note, self._source_text(path), links, plain, callouts, self.lookup, self.images)
             self._place(rel, source_frontmatter(note), body, result)
             result.changes.pages.append(PageRecord(rel, "source", path, digest, (path,)))
 

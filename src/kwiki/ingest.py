@@ -35,6 +35,7 @@ class IngestOptions:
     max_bytes: int = 5_000_000
     today: str = ""
     provider: str = "extractive"
+    source_images: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,8 @@ def _run(
     extractions, errors = _extract_all(paths, llm, options, plan, schema_doc, progress)
     notes = _notes(known, exclude=set(plan.deleted))
     notes.update({p: e.note for p, e in extractions.items()})
-    compiler = Compiler(paths, state, notes, changed=set(extractions) | set(plan.deleted), today=options.today)
+    changed = set(extractions) | set(plan.deleted)
+    compiler = Compiler(paths, state, notes, changed, options.today, options.source_images)
     deleted_titles = _titles(known, plan.deleted)
     result = compiler.compile(llm, schema_doc, options.concurrency, deleted_titles, progress)
     changes, entries = result.changes, []

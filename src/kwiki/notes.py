@@ -129,7 +129,8 @@ def bounded(note: SourceNote, source_text: str | None = None) -> SourceNote:
     """The note with every field through the gate and within its cap; with the source text, foreign URLs go too.
 
     Applied where a reply is parsed and where a note is read back, so nothing oversize reaches state, the
-    resolver or a prompt. A title that cannot name a page falls back to the raw file's name.
+    resolver or a prompt. Images a source holds stay images here: rendering decides (setting `source_images`).
+    A title that cannot name a page falls back to the raw file's name.
     """
     sources = None if source_text is None else [source_text]
     claims = (_bounded_claim(c, sources) for c in note.claims)
@@ -138,7 +139,7 @@ def bounded(note: SourceNote, source_text: str | None = None) -> SourceNote:
         title=_title(note.title, note.path),
         date=gate.date(note.date),
         language=gate.language(note.language),
-        summary=gate.prose(note.summary, None, sources),
+        summary=gate.prose(note.summary, None, sources, images=True),
         tags=tuple(gate.tags(note.tags)),
         claims=tuple(c for c in claims if c.statement)[:MAX_CLAIMS],
         mentions=tuple(m for m in (_bounded_mention(m, sources) for m in note.mentions) if m.name)[:MAX_MENTIONS],
@@ -162,11 +163,11 @@ def _title(title: str, path: str) -> str:
 
 def _bounded_claim(claim: Claim, sources: Sequence[str] | None) -> Claim:
     quote = claim.quote if len(claim.quote) <= gate.MAX_QUOTE else ""
-    statement = gate.inline(claim.statement, None, sources, gate.MAX_STATEMENT)
+    statement = gate.inline(claim.statement, None, sources, gate.MAX_STATEMENT, images=True)
     return Claim(gate.line(claim.subject, gate.MAX_NAME), statement, quote)
 
 
 def _bounded_mention(m: Mention, sources: Sequence[str] | None) -> Mention:
     name = gate.name(m.name)
-    description = gate.inline(m.description, None, sources)
+    description = gate.inline(m.description, None, sources, images=True)
     return Mention(name, m.kind, gate.aliases(m.aliases, name), description, m.central)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm import wrappers
-from kwiki.llm.base import LLM
+from kwiki.llm.base import LLM, Request
+from kwiki.llm.blocks import SOURCE, unfence
 from kwiki.llm.openai_adapter import OpenAILLM
 from kwiki.project import Paths
 from kwiki.state import State
 from llm.loopback import LoopbackServer
 
 from .adversary import SOURCES, FaultyServerModel, adversary, unresolved_links, vault_problems
-from .conftest import RawGuard, run, write_raw
+from .conftest import TODAY, RawGuard, extract_reply, run, scripted_llm, source_text, write_raw
 
 
 def test_adversarial_model_leaves_a_clean_vault(project: Paths, raw_guard: RawGuard) -> None:
@@ -72,3 +76,31 @@ def test_adversarial_faulty_server_converges_within_three_runs(project: Paths, r
             assert {r.path: r.status for r in state.sources()} == dict.fromkeys(SOURCES, "done")
     assert unresolved_links(project) == []
     assert vault_problems(project) == []
+
+
+def _image_source(project: Paths) -> None:
+    write_raw(project, {"img.md": source_text("Images", extra="A figure: ![fig](https://example.org/fig.png)")})
+
+
+def _summary_with_image(request: Request) -> dict[str, Any] | None:
+    if request.name != "extract":
+        return None
+    data = extract_reply(unfence(request.user, SOURCE)[0], "img.md")
+    return {**data, "summary": "See ![fig](https://example.org/fig.png) and ![x](https://exfil.example/p.png)."}
+
+
+def test_a_source_held_image_is_shown_as_a_link_by_default(project: Paths, raw_guard: RawGuard) -> None:
+    _image_source(project)
+    raw_guard.freeze(project)
+    run(project, scripted_llm(extract=_summary_with_image))
+    page = (project.wiki / "sources" / "images.md").read_text(encoding="utf-8")
+    assert "[fig](https://example.org/fig.png)" in page and "![fig]" not in page and "exfil" not in page
+
+
+def test_source_images_setting_keeps_source_held_images(project: Paths, raw_guard: RawGuard) -> None:
+    _image_source(project)
+    raw_guard.freeze(project)
+    options = IngestOptions(today=TODAY, provider="fake", source_images=True)
+    ingest(project, scripted_llm(extract=_summary_with_image), options)
+    page = (project.wiki / "sources" / "images.md").read_text(encoding="utf-8")
+    assert "![fig](https://example.org/fig.png)" in page and "exfil" not in page

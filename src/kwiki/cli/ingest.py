@@ -41,6 +41,7 @@ def ingest_command(
         max_bytes=int(s.config.max_source_mb * 1_000_000),
         today=dt.date.today().isoformat(),
         provider=s.config.provider,
+        source_images=s.config.source_images,
     )
     llm = s.llm()
     with _progress(quiet=as_json or plan) as advance:
