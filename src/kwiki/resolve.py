@@ -223,6 +223,11 @@ def assign_slugs(clusters: Sequence[Cluster], fixed: Mapping[str, str], taken: s
         if cluster.key in fixed:
             slugs[cluster.key] = fixed[cluster.key]
             taken.add(fixed[cluster.key].casefold())
+    for cluster in clusters:  # retitled: the page keeps the name it had under another of the cluster's names
+        kept = sorted(fixed[k] for k in cluster.keys if k in fixed and fixed[k].casefold() not in taken)
+        if cluster.key not in slugs and kept:
+            slugs[cluster.key] = kept[0]
+            taken.add(kept[0].casefold())
     for cluster in sorted(clusters, key=lambda c: c.key):
         if cluster.key not in slugs:
             slug = unique_slug(slugify(cluster.title), taken)
