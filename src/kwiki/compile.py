@@ -119,6 +119,8 @@ class Compiler:
         result = CompileResult(source_pages=dict(self.source_pages))
         plans = self.plan()
         drafts = self._draft_all(llm, plans, schema_doc, concurrency, result, progress)
+        unwritten = {p.path for p in plans if p.action == "create"} - {p.path for p in drafts}
+        drafts = self._forget_unwritten(unwritten, drafts)
         findings = [f for plan, (_, found) in drafts.items() for f in found]
         records = self._contradictions(findings)
         for plan, (body, _) in drafts.items():
@@ -129,6 +131,14 @@ class Compiler:
         self._remove_deleted_sources(deleted_titles, result)
         result.changes.contradictions = records
         return result
+
+    def _forget_unwritten(self, paths: set[str], drafts: dict[PagePlan, Draft]) -> dict[PagePlan, Draft]:
+        """A new page whose draft failed is not written: no other page may link to it until it is."""
+        if not paths:
+            return drafts
+        self.clusters = [c for c in self.clusters if page_path(c, self.slugs[c.key]) not in paths]
+        self.lookup = alias_lookup(self.clusters, self.slugs, list(self.source_links.values()))
+        return {plan: (relink(body, self.lookup), found) for plan, (body, found) in drafts.items()}
 
     def _draft_all(
         self,

@@ -6,16 +6,17 @@ from typing import Any
 
 import pytest
 
+from kwiki.errors import ProviderError
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm import wrappers
 from kwiki.llm.base import LLM, Request
-from kwiki.llm.blocks import SOURCE, unfence
+from kwiki.llm.blocks import SOURCE, unfence, unfence_json
 from kwiki.llm.openai_adapter import OpenAILLM
 from kwiki.project import Paths
 from kwiki.state import State
 from llm.loopback import LoopbackServer
 
-from .adversary import SOURCES, FaultyServerModel, adversary, unresolved_links, vault_problems
+from .adversary import SOURCES, FaultyServerModel, adversary, unresolved_links, vault_problems, write_page
 from .conftest import TODAY, RawGuard, extract_reply, run, scripted_llm, source_text, write_raw
 
 
@@ -69,6 +70,7 @@ def test_adversarial_faulty_server_converges_within_three_runs(project: Paths, r
     with LoopbackServer(FaultyServerModel(rate)) as server:
         for _ in range(3):
             report = run(project, _server_llm(server, project), concurrency=3)
+            assert unresolved_links(project) == []  # after every run, even one where pages failed
             if not report.failures and not report.page_failures:
                 break
         assert not report.failures and not report.page_failures
@@ -104,3 +106,21 @@ def test_source_images_setting_keeps_source_held_images(project: Paths, raw_guar
     ingest(project, scripted_llm(extract=_summary_with_image), options)
     page = (project.wiki / "sources" / "images.md").read_text(encoding="utf-8")
     assert "![fig](https://example.org/fig.png)" in page and "exfil" not in page
+
+
+def test_no_page_links_to_a_new_page_whose_draft_failed(project: Paths, raw_guard: RawGuard) -> None:
+    write_raw(project, SOURCES)
+    raw_guard.freeze(project)
+    llm = adversary()
+
+    def fail_topic(request: Request) -> str:
+        payload = unfence_json(request.user)
+        if payload["title"] == "Topic 0":
+            raise ProviderError("write-page failed", "retry")
+        return write_page(payload)
+
+    llm._replies["write-page"] = fail_topic
+    report = run(project, llm)
+    assert [f.path for f in report.page_failures] == ["entities/topic-0.md"]
+    assert unresolved_links(project) == [] and vault_problems(project) == []
+    assert "[[topic-0" not in "".join(p.read_text(encoding="utf-8") for p in project.wiki.rglob("*.md"))
