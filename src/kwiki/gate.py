@@ -202,7 +202,7 @@ def relink(text: str, resolve: Resolver) -> str:
             return shown
         return f"[[{slug}|{shown}]]" if shown.casefold() != slug.casefold() else f"[[{slug}]]"
 
-    return replace_wikilinks(text, one)
+    return replace_wikilinks(text, one) if "[[" in text else text
 
 
 def no_links(target: str) -> str | None:
