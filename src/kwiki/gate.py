@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 from kwiki.markdown import Link, replace_wikilinks
 
@@ -67,7 +68,9 @@ def strip_foreign_urls(markdown: str, allowed_texts: Iterable[str], images: bool
     Obsidian fetches remote images when it renders a page, so an image URL invented by a model (or planted in a
     source aimed at the model, a tracking pixel) is an exfiltration channel. `images` keeps source-held images.
     """
-    allowed = {url for text in allowed_texts for url in _URL.findall(text)}
+    if "://" not in markdown and "](" not in markdown:
+        return markdown
+    allowed = frozenset().union(*(_urls_in(text) for text in allowed_texts))
 
     def image(match: re.Match[str]) -> str:
         if match.group(2) not in allowed:
@@ -83,6 +86,11 @@ def strip_foreign_urls(markdown: str, allowed_texts: Iterable[str], images: bool
     markdown = _MD_IMAGE.sub(image, markdown)
     markdown = _MD_LINK.sub(link, markdown)
     return _URL.sub(bare, markdown)
+
+
+@lru_cache(maxsize=64)  # a source is checked once per field of its note: find its URLs once
+def _urls_in(text: str) -> frozenset[str]:
+    return frozenset(_URL.findall(text))
 
 
 def strip_html(text: str) -> str:
