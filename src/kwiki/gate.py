@@ -37,7 +37,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
 _HTML_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _CALLOUT = re.compile(r"\[![^\]\n]*\][+-]?")
-_LINE_LEAD = re.compile(r"^[\s#>*+=|-]+")
+_LINE_LEAD = re.compile(r"^(?:[\s#>=|]|[-*+](?=\s|$))+")  # what would make a line a heading, quote or list item
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
 _RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -101,12 +101,8 @@ def strip_html(text: str) -> str:
 
 
 def bound(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word where one is near, marked with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit * 0.6 else cut).rstrip() + "…"
+    """At most `limit` characters, marked with an ellipsis where cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def display_text(text: str) -> str:

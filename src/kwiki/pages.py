@@ -66,7 +66,7 @@ def source_body(
         parts += ["## Key claims", "\n".join(f"- {c}" for c in claims if c)]
     quotes = [gate.inline(c.quote, resolve, sources, gate.MAX_QUOTE) for c in note.claims if c.quote]
     if quotes:
-        parts += ["## Quotes", "\n\n".join(f'> "{q.strip(chr(34))}"' for q in quotes if q)]
+        parts += ["## Quotes", "\n\n".join(f'> "{q}"' for q in quotes if q)]
     mentioned = [
         f"- {link.markdown()}" + (f" — {gate.inline(link.description, resolve, sources)}" if link.description else "")
         for link in links
