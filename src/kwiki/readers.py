@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Mapping
-
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, PyPdfError
+from typing import TYPE_CHECKING
 
 from kwiki.errors import KwikiError
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 PAGE_MARKER = "[page {number}]"  # opens every page's text, so the extractor sees (and claims can cite) the page
 
@@ -20,6 +21,9 @@ class UnreadableDocument(KwikiError):
 
 def pdf_text(data: bytes) -> str:
     """The text layer of a PDF, page by page, each page opened by its PAGE_MARKER line."""
+    from pypdf import PdfReader  # imported on first use: `kwiki --help` stays fast
+    from pypdf.errors import DependencyError, PyPdfError
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns about every repaired xref on stderr
     try:
         pages = _pages(PdfReader(io.BytesIO(data)))
