@@ -22,6 +22,7 @@ from kwiki.project import Paths
 
 TRAILER = "Kwiki-Commit"  # value "ingest" on kwiki's commits, "undo" on the commits that revert them
 UNDO_DIR = "undo"  # .kwiki/undo/: state and base texts from before the last committed run, for `kwiki undo`
+NEXT_DIR = "undo-next"  # the same, taken before a run; it becomes undo/ only once that run made a commit
 LISTED = 40  # paths per section of a commit message
 
 
@@ -93,14 +94,18 @@ def commit_ingest(paths: Paths, run: Callable[[], IngestReport]) -> tuple[Ingest
     """Run an ingest and commit what it changed under wiki/ (None: nothing changed, no commit)."""
     repo = open_repo(paths.root)
     before = snapshot(paths.wiki)
-    _save_state(paths)
-    report = run()
-    files = [repo.rel(paths.wiki / p) for p in changed(before, snapshot(paths.wiki))]
-    commit = _commit(repo, files, ingest_message(report)) if files else None
-    if commit is None:
-        shutil.rmtree(paths.state_dir / UNDO_DIR, ignore_errors=True)
-    else:
-        vault.write_text(paths.state_dir, f"{UNDO_DIR}/commit", commit.sha + "\n")
+    staged, kept = paths.state_dir / NEXT_DIR, paths.state_dir / UNDO_DIR
+    _save_state(paths, staged)
+    try:
+        report = run()
+        files = [repo.rel(paths.wiki / p) for p in changed(before, snapshot(paths.wiki))]
+        commit = _commit(repo, files, ingest_message(report)) if files else None
+        if commit is not None:  # the earlier commit's saved state is only replaced by a newer commit's
+            vault.write_text(paths.state_dir, f"{NEXT_DIR}/commit", commit.sha + "\n")
+            shutil.rmtree(kept, ignore_errors=True)
+            staged.rename(kept)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     return report, commit
 
 
@@ -149,9 +154,8 @@ def _section(title: str, items: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _save_state(paths: Paths) -> None:
+def _save_state(paths: Paths, folder: Path) -> None:
     """Copy state.sqlite (sqlite's backup API: consistent) and base/ (hard links: vault replaces, never edits)."""
-    folder = paths.state_dir / UNDO_DIR
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "base").mkdir(parents=True)
     _copy_db(paths.state_db, folder / "state.sqlite")

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from ingest.test_extractive import LUHMANN, MYTHS
 from kwiki.cli import app
+from kwiki.config import load_config
+from kwiki.errors import ConfigError
 from kwiki.gitops import GitError, commit_ingest, snapshot, undo
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.llm.extractive import ExtractiveLLM
@@ -70,12 +72,13 @@ def test_commit_holds_only_what_the_run_changed_under_wiki(repo: Paths) -> None:
     assert "Pages created:" in message and message.rstrip().endswith("Kwiki-Commit: ingest")
 
 
-def test_nothing_changed_makes_no_commit(repo: Paths) -> None:
+def test_nothing_changed_makes_no_commit_and_keeps_the_last_one_undoable(repo: Paths) -> None:
     add_raw(repo, "luhmann.md", LUHMANN)
     commit_ingest(repo, lambda: run(repo))
     head = git(repo.root, "rev-parse", "HEAD")
     _, again = commit_ingest(repo, lambda: run(repo))
     assert again is None and git(repo.root, "rev-parse", "HEAD") == head
+    assert undo(repo).files  # a run without a commit keeps what undo needs for the last one
 
 
 def test_undo_restores_the_previous_tree_and_a_reingest_restores_the_pages(repo: Paths) -> None:
@@ -130,3 +133,16 @@ def test_commit_key_in_kwiki_toml_and_no_repository_message(tmp_path: Path) -> N
     result = CliRunner().invoke(app, ["--project", str(root), "ingest"])
     assert result.exit_code == 1 and "is not inside a git repository" in result.output
     assert not (root / "wiki" / "index.md").exists()  # refused before doing any work
+
+
+def test_commit_setting_reads_true_and_false_and_refuses_other_values() -> None:
+    assert load_config(None, {}, {"KWIKI_COMMIT": "true"}).commit is True
+    assert load_config(None, {}, {"KWIKI_COMMIT": "0"}).commit is False
+    with pytest.raises(ConfigError, match="KWIKI_COMMIT must be true or false"):
+        load_config(None, {}, {"KWIKI_COMMIT": "maybe"})
+
+
+def test_undo_outside_a_repository_says_so(tmp_path: Path) -> None:
+    (tmp_path / "kwiki.toml").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, ["--project", str(tmp_path), "undo"])
+    assert result.exit_code == 1 and "is not inside a git repository" in result.output
