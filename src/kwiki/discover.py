@@ -113,7 +113,8 @@ def _skip_reason(path: Path, rel: str, root: Path, max_bytes: int) -> str:
         return "symlinked folder (kwiki does not follow folder links)"
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
-        return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads .md .markdown .txt .html .htm .pdf)"
+        kinds = ".md .markdown .txt .html .htm .pdf .docx .epub"
+        return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads {kinds})"
     size = path.stat().st_size
     if size > max_bytes:
         mb = size / 1_000_000

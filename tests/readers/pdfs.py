@@ -1,8 +1,9 @@
-"""Small PDFs built by the tests: a text layer in Helvetica, a scan-like page without text, an encrypted file."""
+"""Small documents built by the tests: PDFs (text layer, scan-like, encrypted), a .docx and an .epub."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
@@ -45,4 +46,43 @@ def scanned_pdf() -> bytes:
     writer.add_blank_page(width=612, height=792)
     out = io.BytesIO()
     writer.write(out)
+    return out.getvalue()
+
+
+DOCX_BODY = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{}</w:body></w:document>'
+
+
+def docx(paragraphs: list[tuple[str, str]]) -> bytes:
+    """A minimal .docx: (style, text) paragraphs in word/document.xml ("" = body text)."""
+    body = "".join(
+        "<w:p>" + (f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else "")
+        + f"<w:r><w:t>{text}</w:t></w:r></w:p>"
+        for style, text in paragraphs
+    )
+    return _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": DOCX_BODY.format(body)})
+
+
+def epub(chapters: list[str], *, drm: bool = False) -> bytes:
+    """A minimal .epub: container.xml → OEBPS/content.opf, whose spine lists the chapters in reverse file order."""
+    names = [f"ch{i}.xhtml" for i in range(len(chapters))]
+    manifest = "".join(f'<item id="c{i}" href="{n}" media-type="application/xhtml+xml"/>' for i, n in enumerate(names))
+    spine = "".join(f'<itemref idref="c{i}"/>' for i in range(len(names)))
+    files = {
+        "mimetype": "application/epub+zip",
+        "META-INF/container.xml": '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+        '<rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>',
+        "OEBPS/content.opf": f'<package xmlns="http://www.idpf.org/2007/opf"><manifest>{manifest}</manifest>'
+        f"<spine>{spine}</spine></package>",
+        **{f"OEBPS/{n}": f"<html><body>{c}</body></html>" for n, c in zip(names, chapters, strict=True)},
+    }
+    if drm:
+        files["META-INF/encryption.xml"] = "<encryption/>"
+    return _zip(files)
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
     return out.getvalue()
