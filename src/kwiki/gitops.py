@@ -117,7 +117,7 @@ def _commit(repo: Repo, files: list[str], message: str) -> Commit | None:
     repo.git("add", "-A", "--", *present)
     if _has_head(repo) and not repo.nul_list("diff", "--cached", "--name-only", "-z", "HEAD", "--", *present):
         return None
-    repo.git("commit", "-q", "--no-gpg-sign", "-F", "-", "--", *present, stdin=message)
+    repo.git("commit", "-q", "-F", "-", "--", *present, stdin=message)
     sha = repo.git("rev-parse", "HEAD").strip()
     return Commit(sha, message.split("\n", 1)[0], tuple(present))
 
@@ -193,7 +193,7 @@ def undo(paths: Paths) -> Commit:
             repo.git("rm", "-q", "--", *added)
         subject = f"kwiki undo: revert {head.sha[:12]} ({head.subject})"
         message = f"{subject}\n\nThis reverts commit {head.sha}.\n\n{TRAILER}: undo\n"
-        repo.git("commit", "-q", "--no-gpg-sign", "-F", "-", "--", *files, stdin=message)
+        repo.git("commit", "-q", "-F", "-", "--", *files, stdin=message)
         _restore_state(paths)
     return Commit(repo.git("rev-parse", "HEAD").strip(), subject, head.files)
 

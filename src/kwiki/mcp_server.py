@@ -56,8 +56,16 @@ class Wiki:
         refresh_index(self.paths)
         hits = search(self.paths, require_question(query), limit)
         results = [
-            {"page": h.name, "title": h.title, "type": h.type, "path": f"wiki/{h.page}", "score": round(h.score, 3),
-             "snippet": h.snippet, "sentences": list(h.sentences), "linked_from": h.via}
+            {
+                "page": h.name,
+                "title": h.title,
+                "type": h.type,
+                "path": f"wiki/{h.page}",
+                "score": round(h.score, 3),
+                "snippet": h.snippet,
+                "sentences": list(h.sentences),
+                "linked_from": h.via,
+            }
             for h in hits
         ]
         return {"query": query, "results": results}
@@ -191,8 +199,10 @@ def _read_tools(server: MCPServer[Any], wiki: Wiki) -> None:
     def read_page(name: Name) -> dict[str, Any]:
         return wiki.read(name)
 
-    @server.tool(description="Answer a question from the wiki with the model kwiki is configured with; every "
-                 "citation is checked to be a page the model was given. Fails clearly when no model is configured.")
+    @server.tool(
+        description="Answer a question from the wiki with the model kwiki is configured with; every "
+        "citation is checked to be a page the model was given. Fails clearly when no model is configured."
+    )
     @_tool
     def ask_wiki(question: Query, limit: Limit = DEFAULT_LIMIT) -> dict[str, Any]:
         return wiki.ask(question, limit)
@@ -222,8 +232,12 @@ def _page_resources(server: MCPServer[Any], wiki: Wiki) -> None:
         uri = PAGE_URI + urllib.parse.quote(rel)
         server.add_resource(FunctionResource.from_function(read, uri, name=rel, mime_type="text/markdown"))
 
-    @server.resource(PAGE_URI + "{+name}", name="page", mime_type="text/markdown",
-                     description="A wiki page by path or basename (pages added after the server started too).")
+    @server.resource(
+        PAGE_URI + "{+name}",
+        name="page",
+        mime_type="text/markdown",
+        description="A wiki page by path or basename (pages added after the server started too).",
+    )
     def page(name: str) -> str:
         return _page_text(wiki, name)
 

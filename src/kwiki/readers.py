@@ -91,8 +91,9 @@ def epub_text(data: bytes) -> str:
     with _zip(data, ".epub") as archive:
         if "META-INF/encryption.xml" in archive.namelist():
             raise UnreadableDocument("DRM-protected or encrypted .epub")
-        chapters = [to_plain_text(_member(archive, rel, ".epub").decode("utf-8", "replace"), ".html")
-                    for rel in _spine(archive)]
+        chapters = [
+            to_plain_text(_member(archive, rel, ".epub").decode("utf-8", "replace"), ".html") for rel in _spine(archive)
+        ]
     text = "\n\n".join(c.strip() for c in chapters if c.strip())
     if not text:
         raise UnreadableDocument(".epub without text")

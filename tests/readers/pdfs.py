@@ -55,7 +55,8 @@ DOCX_BODY = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessi
 def docx(paragraphs: list[tuple[str, str]]) -> bytes:
     """A minimal .docx: (style, text) paragraphs in word/document.xml ("" = body text)."""
     body = "".join(
-        "<w:p>" + (f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else "")
+        "<w:p>"
+        + (f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else "")
         + f"<w:r><w:t>{text}</w:t></w:r></w:p>"
         for style, text in paragraphs
     )

@@ -22,8 +22,10 @@ from kwiki.state import State
 from .pdfs import scanned_pdf, text_pdf
 
 PAGE_ONE = ["Inside Luhmann's slip-box", "", "Niklas Luhmann kept a Zettelkasten for four decades in Bielefeld."]
-PAGE_TWO = ["Niklas Luhmann called the Zettelkasten his partner in communication.",
-            "The Zettelkasten grew by links between notes."]
+PAGE_TWO = [
+    "Niklas Luhmann called the Zettelkasten his partner in communication.",
+    "The Zettelkasten grew by links between notes.",
+]
 
 
 @pytest.fixture
@@ -91,8 +93,15 @@ def test_a_quote_not_in_the_pdf_text_is_dropped_and_the_page_marker_reaches_the_
     def extract(request: Request) -> dict[str, Any]:
         seen.append(unfence(request.user, SOURCE)[0])
         claims = [{"subject": "Zettelkasten", "statement": s, "quote": s} for s in (PAGE_TWO[1], "Invented.")]
-        return {"title": "Luhmann", "date": "", "language": "en", "summary": "On page 2.", "tags": [],
-                "claims": claims, "mentions": []}
+        return {
+            "title": "Luhmann",
+            "date": "",
+            "language": "en",
+            "summary": "On page 2.",
+            "tags": [],
+            "claims": claims,
+            "mentions": [],
+        }
 
     report = run(project, scripted_llm(extract=extract))
     assert report.ingested == ["luhmann.pdf"] and report.dropped_quotes == 1
