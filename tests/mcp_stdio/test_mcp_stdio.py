@@ -97,3 +97,21 @@ def test_allow_ingest_offers_an_ingest_tool_that_compiles_new_sources(compiled: 
     assert not seen["ingest"].is_error, text(seen["ingest"])
     assert seen["ingest"].structured_content["ingested"] == ["2025/myths.md"]
     assert (compiled.wiki / "sources/five-myths-about-the-zettelkasten.md").is_file()
+
+
+def test_ask_with_a_model_keeps_only_citations_of_pages_it_was_given(compiled: Paths, tmp_path: Path) -> None:
+    (compiled.root / "replies").mkdir()
+    reply = "Luhmann kept a slip-box for decades [[inside-luhmann-slip-box]]; see also [[made-up-page]].\n"
+    (compiled.root / "replies" / "query.md").write_text(reply, encoding="utf-8")
+    compiled.config.write_text('provider = "fake"\nfake_replies = "replies"\n', encoding="utf-8")
+    seen: dict[str, Any] = {}
+
+    async def script(session: ClientSession) -> None:
+        await session.initialize()
+        seen["ask"] = await session.call_tool("ask_wiki", {"question": "Where did Luhmann keep his slip-box?"})
+
+    drive(compiled, tmp_path / "stderr.txt", script)
+    assert not seen["ask"].is_error, text(seen["ask"])
+    result = seen["ask"].structured_content
+    assert [c["page"] for c in result["citations"]] == ["inside-luhmann-slip-box"]
+    assert result["removed_citations"] == ["made-up-page"]
