@@ -26,6 +26,7 @@ from pydantic import Field
 from kwiki import __version__
 from kwiki.config import Config
 from kwiki.errors import KwikiError, UsageError
+from kwiki.gitops import commit_ingest
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.links import VaultIndex
 from kwiki.lint import LintOptions, run_lint
@@ -117,9 +118,13 @@ class Wiki:
             today=dt.date.today().isoformat(),
             provider=self.config.provider,
         )
-        report = ingest(self.paths, self._llm(), options)
+        llm = self._llm()
+        if self.config.commit:  # `commit = true` in kwiki.toml holds for agents' runs too
+            report, commit = commit_ingest(self.paths, lambda: ingest(self.paths, llm, options))
+        else:
+            report, commit = ingest(self.paths, llm, options), None
         refresh_index(self.paths)
-        return summary(report)
+        return {**summary(report), "commit": commit.sha if commit else None}
 
     def _llm(self) -> Any:
         from kwiki.llm.provider import build_llm

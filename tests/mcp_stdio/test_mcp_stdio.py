@@ -96,6 +96,7 @@ def test_allow_ingest_offers_an_ingest_tool_that_compiles_new_sources(compiled: 
     assert seen["tools"] == READ_TOOLS | {"ingest_sources"}
     assert not seen["ingest"].is_error, text(seen["ingest"])
     assert seen["ingest"].structured_content["ingested"] == ["2025/myths.md"]
+    assert seen["ingest"].structured_content["commit"] is None  # commit = true in kwiki.toml would commit
     assert (compiled.wiki / "sources/five-myths-about-the-zettelkasten.md").is_file()
 
 
