@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -146,3 +147,13 @@ def test_undo_outside_a_repository_says_so(tmp_path: Path) -> None:
     (tmp_path / "kwiki.toml").write_text("", encoding="utf-8")
     result = CliRunner().invoke(app, ["--project", str(tmp_path), "undo"])
     assert result.exit_code == 1 and "is not inside a git repository" in result.output
+
+
+def test_ingest_commit_json_keeps_stdout_json_and_says_the_commit_on_stderr(repo: Paths) -> None:
+    add_raw(repo, "luhmann.md", LUHMANN)
+    result = CliRunner().invoke(app, ["--project", str(repo.root), "ingest", "--commit", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["sources"]["ingested"] == 1
+    assert "git: committed" in result.stderr
+    again = CliRunner().invoke(app, ["--project", str(repo.root), "ingest", "--commit"])
+    assert "git: nothing changed under wiki/, no commit" in again.stderr
