@@ -30,6 +30,7 @@ from kwiki.gitops import commit_ingest
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.links import VaultIndex
 from kwiki.lint import LintOptions, run_lint
+from kwiki.llm.base import LLM
 from kwiki.markdown import split_frontmatter
 from kwiki.project import Paths
 from kwiki.query import DEFAULT_LIMIT, answer, require_question
@@ -126,7 +127,7 @@ class Wiki:
         refresh_index(self.paths)
         return {**summary(report), "commit": commit.sha if commit else None}
 
-    def _llm(self) -> Any:
+    def _llm(self) -> LLM:
         from kwiki.llm.provider import build_llm
         from kwiki.llm.wrappers import Meter
 
