@@ -47,6 +47,7 @@ class Config:
     max_retries: int = 2
     deadline: float = 3600.0
     fake_replies: Path | None = None
+    commit: bool = False  # `kwiki ingest` commits what it changed under wiki/ (gitops.py)
     source_images: bool = False  # images a source itself holds stay images; else they become links
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
@@ -79,6 +80,7 @@ KEYS: Mapping[str, _Key] = {
     "max_retries": _Key(int, "a whole number ≥ 0", "2", minimum=0),
     "deadline": _Key(float, "a number of seconds > 0", "3600", positive=True),
     "fake_replies": _Key(Path, "a folder path", '"tests/replies"', pattern=r".+"),
+    "commit": _Key(bool, "true or false", "true"),
     "source_images": _Key(bool, "true or false", "true"),
 }
 
