@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -148,7 +149,8 @@ def test_stored_notes_are_bounded_when_read_back() -> None:
     """A note stored before the caps (a 20,000-word alias) must not cost every later run again."""
     huge = " ".join(f"w{i}" for i in range(20_000))
     note = _note(tags=("t" * 300,), mentions=(Mention("Cursor", "entity", (huge,), huge, True),))
-    back = SourceNote.from_json(note.to_json())
+    stored = {k: v for k, v in json.loads(note.to_json()).items() if k != "gate"}  # as an older kwiki stored it
+    back = SourceNote.from_json(json.dumps(stored))
     assert back.tags == () and back.mentions[0].aliases == () and len(back.to_json()) < 2_000
 
 

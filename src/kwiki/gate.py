@@ -16,6 +16,7 @@ from functools import lru_cache
 from kwiki.markdown import Link, replace_wikilinks
 
 Resolver = Callable[[str], str | None]  # link target → the basename it opens now, or None (no such page)
+VERSION = 1  # of these rules: a note stored under another version is gated again when read back
 
 MAX_TITLE = 120
 MAX_NAME = 100  # a mention's name, a claim's subject

@@ -94,13 +94,14 @@ class SourceNote:
     mentions: tuple[Mention, ...]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        """The note as stored, marked with the gate's version (every note kwiki stores has been through it)."""
+        return json.dumps({**asdict(self), "gate": gate.VERSION}, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> SourceNote:
-        """A stored note, bounded again: one stored before the caps existed must not poison every later run."""
+        """A stored note; one stored before these caps existed is bounded again, so it cannot poison later runs."""
         data = json.loads(text)
-        return bounded(cls(
+        note = cls(
             path=data["path"],
             title=data["title"],
             date=data["date"],
@@ -112,7 +113,8 @@ class SourceNote:
                 Mention(m["name"], m["kind"], tuple(m["aliases"]), m["description"], m["central"])
                 for m in data["mentions"]
             ),
-        ))
+        )
+        return note if data.get("gate") == gate.VERSION else bounded(note)
 
 
 def mentions_from_data(items: list[dict[str, Any]]) -> tuple[Mention, ...]:
