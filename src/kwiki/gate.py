@@ -42,6 +42,8 @@ _LINE_LEAD = re.compile(r"^(?:[\s#>=|]|[-*+](?=\s|$))+")  # what would make a li
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
 _RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_PLAIN_LINE = re.compile(r"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~]*(?: [^<>\[\]()!%|/:\s`~]+)*")
+_PLAIN_PROSE = re.compile(r"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~]*")
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -116,6 +118,8 @@ def display_text(text: str) -> str:
 
 def line(text: str, limit: int = MAX_LINE) -> str:
     """A model string as one plain line: links become their text; no URL, image, HTML, callout or markup lead."""
+    if len(text) <= limit and _PLAIN_LINE.fullmatch(text) and "  " not in text:
+        return text  # most names and titles: nothing to neutralize
     text = strip_html(text[: limit * 4 + 200])
     text = _WIKILINK.sub(lambda m: _shown(m.group(1)), text)
     text = strip_foreign_urls(text, ()).replace("(link removed)", "")
@@ -223,6 +227,8 @@ def prose(
     `resolve` None leaves wikilinks as written and `sources` None leaves URLs (a note read back from state, before
     pages are known): rendering checks both.
     """
+    if len(text) <= limit and _PLAIN_PROSE.fullmatch(text):
+        return text.strip()  # most claims and descriptions: no markup, link or URL to check
     text = _neutral_markup(strip_html(text[: limit * 2 + 1000]))
     lines = [_neutral_line(x) for x in text.split("\n") if not _RULE.match(x)]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
