@@ -181,3 +181,9 @@ def test_contradiction_text_is_gated_when_found_and_when_rendered() -> None:
                                  "[[src-a]] vs [[Ghost]] <b>bold</b>", "", "open", "")
     callout = render_callout(record)
     assert "[[src-a]] vs Ghost bold" in callout and "<b>" not in register_text([record])
+
+
+def test_url_filter_alone_still_drops_html_images() -> None:
+    """Query answers use the URL filter directly: an `<img>` must not survive it."""
+    text = gate.strip_foreign_urls("a <img src=https://exfil.example/x.png> b\n<IMG SRC=y\nnext", [])
+    assert "<img" not in text.lower() and "next" in text

@@ -36,6 +36,7 @@ _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _MD_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
+_HTML_IMG = re.compile(r"<img\b[^>\n]*>?", re.IGNORECASE)
 _HTML_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _CALLOUT = re.compile(r"\[![^\]\n]*\][+-]?")
 _LINE_LEAD = re.compile(r"^(?:[\s#>=|]|[-*+](?=\s|$))+")  # what would make a line a heading, quote or list item
@@ -71,6 +72,7 @@ def strip_foreign_urls(markdown: str, allowed_texts: Iterable[str], images: bool
     Obsidian fetches remote images when it renders a page, so an image URL invented by a model (or planted in a
     source aimed at the model, a tracking pixel) is an exfiltration channel. `images` keeps source-held images.
     """
+    markdown = _HTML_IMG.sub("", markdown)
     if "://" not in markdown and "](" not in markdown:
         return markdown
     allowed = frozenset().union(*(_urls_in(text) for text in allowed_texts))
