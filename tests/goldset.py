@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kwiki.ingest import IngestOptions, ingest
-from kwiki.llm.extractive import ExtractiveLLM
 from kwiki.markdown import parse_page
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 from kwiki.resolve import normalize_name
 

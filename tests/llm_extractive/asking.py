@@ -6,7 +6,7 @@ from typing import Any
 
 from kwiki.llm.base import Reply, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 
 
 def ask(name: str, payload: dict[str, Any], source: str | None = None) -> Reply:

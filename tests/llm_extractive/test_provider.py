@@ -11,7 +11,7 @@ import pytest
 from kwiki.errors import ProviderError
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 from llm_extractive.asking import extract
 from llm_extractive.texts import SLIP_BOX
 

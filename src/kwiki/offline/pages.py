@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS
-from kwiki.llm.extractive_text import WORD, contradiction
+from kwiki.offline.lexicon import ALL_STOPWORDS
+from kwiki.offline.text import WORD, contradiction
 
 MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3

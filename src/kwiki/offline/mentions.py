@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
-from kwiki.llm.extractive_names import (
+from kwiki.offline.lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
+from kwiki.offline.names import (
     ACRONYM,
     CONNECTORS,
     Candidate,
@@ -17,7 +17,7 @@ from kwiki.llm.extractive_names import (
     merge_person_names,
     merge_plurals,
 )
-from kwiki.llm.extractive_text import WORD, Document
+from kwiki.offline.text import WORD, Document
 
 MAX_MENTIONS = 15
 DETERMINERS = word_set(

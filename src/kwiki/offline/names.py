@@ -6,8 +6,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, word_set
-from kwiki.llm.extractive_text import WORD, Sentence
+from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
+from kwiki.offline.text import WORD, Sentence
 
 ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,5}s?")
 CONNECTORS = word_set("of von van der de du da di del la")

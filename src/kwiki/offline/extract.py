@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from kwiki.llm.extractive_lexicon import GENERIC, detect_language, stopwords_for, word_set
-from kwiki.llm.extractive_mentions import Mention, find_mentions
-from kwiki.llm.extractive_text import WORD, Document, Sentence, find_date, injected, parse
+from kwiki.offline.lexicon import GENERIC, detect_language, stopwords_for, word_set
+from kwiki.offline.mentions import Mention, find_mentions
+from kwiki.offline.text import WORD, Document, Sentence, find_date, injected, parse
 
 MIN_CLAIMS, MAX_CLAIMS = 6, 12
 COVERED_MENTIONS = 6

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, word_set
-from kwiki.llm.extractive_text import WORD, contradiction, parse
+from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
+from kwiki.offline.text import WORD, contradiction, parse
 
 NO_ANSWER = "The wiki has no page that answers this."
 MAX_PAGES = 6

@@ -1,11 +1,4 @@
-"""The offline provider: answers every kwiki request from the text itself — no model, deterministic, stdlib only.
-
-Everything it says is copied from its input: quotes and statements are sentences of the source, summaries are
-its most central sentences, pages are lists of the given claims. Modules: `extractive_text` (source → sentences
-with exact spans), `extractive_lexicon` (word lists), `extractive_mentions` and `extractive_names` (names and
-terms), `extractive_extract` ("extract", "summarize"), `extractive_pages` ("write-page", "overview"),
-`extractive_answers` ("query", "compare").
-"""
+"""ExtractiveLLM: the offline engine behind kwiki.llm.base.LLM — each request kind to its extractive reply."""
 
 from __future__ import annotations
 
@@ -16,9 +9,9 @@ from typing import Any
 from kwiki.errors import ProviderError
 from kwiki.llm.base import Reply, Request, Usage
 from kwiki.llm.blocks import SOURCE, unfence, unfence_json
-from kwiki.llm.extractive_answers import answer, compare
-from kwiki.llm.extractive_extract import extract, summarize
-from kwiki.llm.extractive_pages import overview, write_page
+from kwiki.offline.answers import answer, compare
+from kwiki.offline.extract import extract, summarize
+from kwiki.offline.pages import overview, write_page
 
 
 def _extract(user: str) -> dict[str, Any]:
