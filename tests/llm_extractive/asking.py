@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kwiki.llm.base import Reply, Request
@@ -9,7 +10,7 @@ from kwiki.llm.blocks import SOURCE, fence, fence_json
 from kwiki.offline import ExtractiveLLM
 
 
-def ask(name: str, payload: dict[str, Any], source: str | None = None) -> Reply:
+def ask(name: str, payload: Mapping[str, Any], source: str | None = None) -> Reply:
     user = "Payload:\n\n" + fence_json(payload)
     if source is not None:
         user += "\n\nSource:\n\n" + fence(SOURCE, source)

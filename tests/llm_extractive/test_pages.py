@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kwiki.payloads import OverviewPage, PageClaim, WritePagePayload
 from llm_extractive.asking import ask
 
 
-def _claim(statement: str, source: str, date: str, quote: str | None = None) -> dict[str, str]:
+def _claim(statement: str, source: str, date: str, quote: str | None = None) -> PageClaim:
     return {"statement": statement, "quote": statement if quote is None else quote, "source_page": source,
             "source_title": source.title(), "date": date}
 
 
 def _page(**overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
+    payload: WritePagePayload = {
         "title": "Zettelkasten",
         "type": "concept",
         "aliases": ["slip-box"],
@@ -28,9 +29,10 @@ def _page(**overrides: Any) -> dict[str, Any]:
             _claim("Many tools copy the Zettelkasten, the favourite example of Niklas Luhmann's method.",
                    "pkm-glossary", "2026-02-24", quote=""),
         ],
+        "descriptions": [],
         "neighbours": [{"page": "niklas-luhmann", "title": "Niklas Luhmann"}],
     }
-    return payload | overrides
+    return {**payload, **overrides}
 
 
 def _links(body: str) -> set[str]:
@@ -83,7 +85,7 @@ def test_write_page_without_claims_still_names_the_page() -> None:
     assert ask("write-page", _page(claims=[], neighbours=[])).text == "**Zettelkasten**\n"
 
 
-def _pages() -> list[dict[str, Any]]:
+def _pages() -> list[OverviewPage]:
     return [
         {"page": "zettelkasten", "title": "Zettelkasten", "type": "concept",
          "summary": "A slip-box of linked notes.", "source_count": 5},

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from kwiki.offline.lexicon import ALL_STOPWORDS
 from kwiki.offline.text import WORD, contradiction
+from kwiki.payloads import OverviewPage, OverviewPayload, PageDescription, WritePagePayload
 
 MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3
@@ -30,18 +30,18 @@ class _Claim:
     date: str
 
 
-def write_page(payload: dict[str, Any]) -> str:
+def write_page(payload: WritePagePayload) -> str:
     """Opening definition, one cited bullet per statement, contradictions, then a few verbatim quotes."""
-    title = str(payload.get("title", ""))
-    names = [title, *(str(a) for a in payload.get("aliases", []))]
+    title = payload["title"]
+    names = [title, *payload["aliases"]]
     claims = _claims(payload)
-    opening, cite = _opening(names, claims, payload.get("descriptions", []))
+    opening, cite = _opening(names, claims, payload["descriptions"])
     quoted = _best_quotes([c for c in claims if _norm(c.statement) != _norm(opening)], names, len(claims) // 3)
     # a claim whose statement is its own quote is shown once: as the opening, a quote, or a bullet
     shown = {_norm(opening)} | {_norm(c.statement) for c in quoted if _norm(c.statement) == _norm(c.quote)}
     bullets = _bullets([c for c in claims if _norm(c.statement) not in shown])
-    old = _kept_from(str(payload.get("current_body", "")), {c.source for c in claims}, bullets)
-    neighbours = [(str(n.get("page", "")), str(n.get("title", ""))) for n in payload.get("neighbours", [])]
+    old = _kept_from(payload["current_body"], {c.source for c in claims}, bullets)
+    neighbours = [(n["page"], n["title"]) for n in payload["neighbours"]]
     linked = {title.casefold()}
     head = f"**{title}** — {_link(opening, neighbours, linked)}{cite}" if opening else f"**{title}**"
     lines = [_link(b, neighbours, linked) for b in bullets] + old["bullets"]
@@ -51,51 +51,51 @@ def write_page(payload: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
 
 
-def overview(payload: dict[str, Any]) -> str:
+def overview(payload: OverviewPayload) -> str:
     """The most-cited knowledge pages, grouped by type, each with its one-line summary."""
-    pages = [p for p in payload.get("pages", []) if p.get("type") in KNOWLEDGE_TYPES]
-    ranked = sorted(pages, key=lambda p: (-int(p.get("source_count", 0)), str(p.get("title", ""))))
+    pages = [p for p in payload["pages"] if p["type"] in KNOWLEDGE_TYPES]
+    ranked = sorted(pages, key=lambda p: (-p["source_count"], p["title"]))
     per_type: Counter[str] = Counter()
-    top: list[dict[str, Any]] = []
+    top: list[OverviewPage] = []
     for page in ranked:
         per_type[page["type"]] += 1
         if per_type[page["type"]] <= PER_TYPE and len(top) < MAX_OVERVIEW:
             top.append(page)
     if not top:
         return "The wiki has no concept, entity or method pages yet.\n"
-    count = int(payload.get("source_count", 0))
+    count = payload["source_count"]
     parts = [f"This wiki compiles {count} source{'s' if count != 1 else ''}. Its most-cited pages:"]
     for kind in KNOWLEDGE_TYPES:
-        group = [p for p in top if p.get("type") == kind]
+        group = [p for p in top if p["type"] == kind]
         if group:
             parts.append(f"**{_PLURALS[kind]}**\n" + "\n".join(_overview_line(p) for p in group))
     return "\n\n".join(parts) + "\n"
 
 
-def _overview_line(page: dict[str, Any]) -> str:
-    summary = " ".join(str(page.get("summary", "")).split())
-    n = int(page.get("source_count", 0))
+def _overview_line(page: OverviewPage) -> str:
+    summary = " ".join(page["summary"].split())
+    n = page["source_count"]
     cited = f" ({n} source{'s' if n != 1 else ''})"
-    return f"- [[{page.get('page', '')}|{page.get('title', '')}]]{' — ' + summary if summary else ''}{cited}"
+    return f"- [[{page['page']}|{page['title']}]]{' — ' + summary if summary else ''}{cited}"
 
 
-def _claims(payload: dict[str, Any]) -> list[_Claim]:
+def _claims(payload: WritePagePayload) -> list[_Claim]:
     claims = [
         _Claim(
-            " ".join(str(c.get("statement", "")).split()),
-            " ".join(str(c.get("quote", "")).split()),
-            str(c.get("source_page", "")),
-            str(c.get("date", "")),
+            " ".join(c["statement"].split()),
+            " ".join(c["quote"].split()),
+            c["source_page"],
+            c["date"],
         )
-        for c in payload.get("claims", [])
+        for c in payload["claims"]
     ]
     return sorted((c for c in claims if c.statement and c.source), key=lambda c: (c.date, c.source))
 
 
-def _opening(names: list[str], claims: list[_Claim], descriptions: list[Any]) -> tuple[str, str]:
+def _opening(names: list[str], claims: list[_Claim], descriptions: list[PageDescription]) -> tuple[str, str]:
     """(statement, citation) of the claim or description that best says what the page's subject is."""
     candidates = [(c.statement, c.source) for c in claims]
-    candidates += [(" ".join(str(d.get("text", "")).split()), str(d.get("source_page", ""))) for d in descriptions]
+    candidates += [(" ".join(d["text"].split()), d["source_page"]) for d in descriptions]
     candidates = [(text, source) for text, source in candidates if text]
     if not candidates:
         return "", ""
