@@ -17,6 +17,7 @@ from kwiki.offline.names import (
     merge_person_names,
     merge_plurals,
 )
+from kwiki.offline.terms import CODE_NAME, TOO_BROAD, anchored, name_shaped, ordinary, term_words
 from kwiki.offline.text import WORD, Document
 
 MAX_MENTIONS = 15
@@ -44,6 +45,9 @@ _MARKED = re.compile(r"\*\*([^*\n]{2,40})\*\*|__([^_\n]{2,40})__|[\"“„]([^\"
 _SPEAKER_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*):[ \t]", re.MULTILINE)
 _PREVIOUS = re.compile(r"([\w'’]+)\s+$")
 _NEXT = re.compile(r"\s+(\w+)")
+_OPENER = re.compile(r"([a-z][a-z0-9]{3,}) (?:is|was|provides|offers|implements|tracks|generates|builds|introduces)\b")
+_VERB = re.compile(r"is|was|are|has|can|provides|offers|implements|tracks|generates|builds|introduces|defines")
+_ACRONYM_TERM = re.compile(r"(?<![\w'’-])([A-Z]{2,5}) ([a-z][a-z-]{2,})(?![\w'’-])")
 
 
 @dataclass(frozen=True)
@@ -73,14 +77,18 @@ class _Seen(NamedTuple):
     at_start: bool
     determined: bool
     method: bool
+    evident: bool = False  # a term by its shape or place even if seen once (see kwiki.offline.terms)
 
 
 def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]) -> list[Mention]:
     lower = Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences)))
     scan = _Scan(lower, stop, stop | GENERIC | NOT_TERMS)
+    scan.title_words = set(WORD.findall(title.casefold()))
+    scan.german = language == "de"
     scan.labels = {m.casefold().replace(".", "") for m in _SPEAKER_LINE.findall(doc.source)}
     for index, sentence in enumerate(doc.sentences):
         scan.names(sentence.text, index)
+        scan.code_names(sentence.text, index)
         if language != "de":  # German capitalizes its nouns: its terms show up as names
             scan.terms(sentence.text, index)
     scan.place_openers()
@@ -112,6 +120,8 @@ class _Scan:
     labels: set[str] = field(default_factory=set)  # who speaks in a transcript: "farid", "dr amara okonkwo"
     openers: list[_Seen] = field(default_factory=list)  # names opening a sentence, placed once all are seen
     surnames: set[str] = field(default_factory=set)  # last words of capitalized multiword names
+    title_words: set[str] = field(default_factory=set)
+    german: bool = False  # German capitalizes every noun: a capitalized word alone says nothing
 
     def add(self, seen: _Seen) -> None:
         self.seen.setdefault(seen.form.casefold(), []).append(seen)
@@ -134,9 +144,28 @@ class _Scan:
                     words = words[1:]
                 near = after in METHOD_WORDS and n == len(pieces) and not run.group().endswith(("'s", "’s"))
                 if 0 < len(words) <= 4:
-                    seen = _Seen(" ".join(words), index, at_start, determined, near)
+                    evident = len(words) == 1 and self._evident_word(words[0], at_start, bool(_VERB.fullmatch(after)))
+                    seen = _Seen(" ".join(words), index, at_start, determined, near, evident)
                     self.openers.append(seen) if at_start and len(words) > 1 else self.add(seen)
                 at_start, determined = False, True  # later pieces follow a possessive
+
+    def _evident_word(self, word: str, at_start: bool, opens_clause: bool) -> bool:
+        """A capitalized word seen once is a name mid-sentence, or opening one when shaped like a name or named
+        by the title ("Micrograd implements …" under "Micrograd: …")."""
+        if ordinary(word) or (self.german and not name_shaped(word)):
+            return False
+        return not at_start or name_shaped(word) or (word.casefold() in self.title_words and opens_clause)
+
+    def code_names(self, text: str, index: int) -> None:
+        """ "nanoGPT", "llm.c"; and a lowercase word opening a sentence as its subject ("nanochat provides …")."""
+        for match in CODE_NAME.finditer(text):
+            self.add(_Seen(match.group(), index, False, False, False, True))
+        opener = _OPENER.match(text)
+        if opener and not ordinary(opener.group(1)) and not CODE_NAME.fullmatch(opener.group(1)):
+            self.add(_Seen(opener.group(1), index, False, False, False, True))
+        for match in _ACRONYM_TERM.finditer(text):
+            evident = anchored(text, match.start(), match.end()) and term_words([match.group(2)])
+            self.add(_Seen(match.group(), index, False, False, False, evident))
 
     def place_openers(self) -> None:
         """ "Defends Tiago Forte …" opens a sentence: the name is "Tiago Forte" when the text has that name
@@ -152,10 +181,12 @@ class _Scan:
         if text[:1].isupper() and self.lower[text.split(" ", 1)[0].lower()]:
             text = text[0].lower() + text[1:]  # "Spaced repetition is …"
         bad, add = self.bad, self.seen.setdefault
-        for a, b in _PAIRS.findall(text):
+        for match in _PAIRS.finditer(text):
+            a, b = match.groups()
             if a not in bad and b not in bad and not a.endswith("ly") and not b.endswith(("ly", "ed")):
                 form = f"{a} {b}"
-                add(form, []).append(_Seen(form, index, False, False, False))
+                evident = anchored(text, match.start(), match.end(2)) and term_words([a, b])
+                add(form, []).append(_Seen(form, index, False, False, False, evident))
         for a, b, c in _TRIPLES.findall(text):
             if (
                 a not in bad
@@ -172,7 +203,7 @@ class _Scan:
         """A one-off word or term is never a mention; a speaker's label ("Farid:"), or part of one, is no topic."""
         if key in self.labels or (" " not in key and any(key in label.split() for label in self.labels)):
             return False
-        return len(occurrences) > 1 or (" " in key and not occurrences[0].form.islower())
+        return len(occurrences) > 1 or occurrences[0].evident or (" " in key and not occurrences[0].form.islower())
 
 
 def _pieces(words: list[str]) -> list[list[str]]:
@@ -209,7 +240,8 @@ def _trim(words: list[str]) -> list[str]:
 
 def _candidate(doc: Document, occurrences: list[_Seen]) -> Candidate:
     sentences = sorted({o.sentence for o in occurrences})
-    kind = "phrase" if occurrences[0].form.islower() else "name"
+    form = occurrences[0].form
+    kind = "phrase" if form.islower() and " " in form else "name"  # a lowercase single word is a code name
     method = sum(o.method for o in occurrences)
     if kind == "phrase":
         form = occurrences[0].form
@@ -223,6 +255,7 @@ def _candidate(doc: Document, occurrences: list[_Seen]) -> Candidate:
         sum(o.at_start for o in occurrences),
         sum(o.determined for o in occurrences),
         method,
+        evident=sum(o.evident for o in occurrences),
     )
 
 
@@ -230,12 +263,16 @@ def _accept(key: str, c: Candidate, scan: _Scan, language: str) -> bool:
     words, lower = key.split(), scan.lower
     if key in NOT_NAMES or key in ALL_STOPWORDS or (c.kind == "name" and any(w in NOT_NAMES for w in words)):
         return False
+    if key in TOO_BROAD:
+        return False
     if not _TWO_LETTERS.search(key):
         return False
     if c.kind == "phrase":  # twice is enough: a chance pair ("value came") rarely recurs in another source
-        return len(c.sentences) >= 2
+        return len(c.sentences) >= 2 or c.evident > 0
     if len(words) > 1:
-        return c.count >= 2 or _name_like(words, lower, language, scan.seen)
+        return c.count >= 2 or c.evident > 0 or _name_like(words, lower, language, scan.seen)
+    if c.evident and (c.name.islower() or not lower[key]):  # a code name, or a name never written lowercase
+        return True
     acronym = ACRONYM.fullmatch(c.name) is not None
     minimum = 3 if language == "de" and not acronym else 2
     ordinary = not acronym and lower[key] * 2 >= c.count

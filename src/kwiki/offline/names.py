@@ -29,6 +29,7 @@ class Candidate:
     at_start: int = 0  # occurrences as a sentence's first word
     determined: int = 0  # occurrences after an article or possessive: a common noun, not a name
     method_near: int = 0
+    evident: int = 0  # occurrences that are a term by shape or place (kwiki.offline.terms)
     aliases: list[str] = field(default_factory=list)
 
     @property
@@ -41,6 +42,7 @@ class Candidate:
         self.count += other.count
         self.determined += other.determined
         self.method_near += other.method_near
+        self.evident += other.evident
         known = {self.name.casefold(), *(a.casefold() for a in self.aliases)}
         for name in (alias, *other.aliases):
             if name and name.casefold() not in known:

@@ -1,0 +1,70 @@
+"""Evidence that a name or phrase seen only once is a term: its shape, its place, the words around it.
+
+A once-seen candidate is only a mention (never a page by itself: a page needs a second source or the title);
+these tests keep chance word pairs ("approach leverages", "novel approach") and ordinary words out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kwiki.offline.lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
+
+# Words too broad to be a page of their own, however often they occur.
+TOO_BROAD = word_set("ai ais")
+# Evaluative and ordinary adjectives: a phrase they open is a description ("novel approach"), not a term.
+ADJECTIVES = word_set(
+    """novel current traditional significant specific various key core major minimal full efficient effective
+    robust powerful higher lower single multiple different similar previous original entire overall real direct
+    final initial common general basic advanced modern future past recent latest top average typical standard
+    explicit implicit local global personal public private fast slow strong weak clear complex simple small
+    large huge massive tiny vast excessive fundamental critical crucial primary secondary potential possible
+    practical actual free high low new old good bad better best worse worst true false certain particular
+    whole own same other such several many few more most less least extra further additional separate
+    distinct unique rapid quick detailed comprehensive valuable useful helpful profound emerging consistent
+    poor rich wide broad narrow long short"""
+)
+# Verbs that open a chance pair ("generate coherent", "mitigate hallucinations").
+_VERB_ENDINGS = ("ate", "ize", "ise", "ify", "ing")
+_ING_NOUNS = word_set("learning training engineering computing prompting programming processing modeling")
+# What stands before a noun phrase: articles, possessives, prepositions (not "that", "and": a clause may follow).
+_ANCHORS = word_set(
+    """the a an this these those its their his her our your of in for with via on to by from like as into over
+    through across about at under between among including such using than"""
+)
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]{2}")  # PyTorch, GitHub, microGPT, GoogLeNet
+_DIGIT = re.compile(r"\d")
+# nanoGPT, microGPT, llm.c, llama2.c: lowercase code names, marked by an inner capital or a file extension
+CODE_NAME = re.compile(r"(?<![\w'’./-])[a-z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*|\.[a-z]{1,2})(?![\w'’/-]|\.\w)")
+_NEXT_WORD = re.compile(r"\s*([\w'’-]+|[^\w\s]|$)")
+_PREVIOUS_WORD = re.compile(r"([\w'’-]+)?[\s\"'“‘(]*$")
+
+
+def name_shaped(word: str) -> bool:
+    """A word only a name is written like: an inner capital, a digit, or all capitals ("PyTorch", "GPT-2")."""
+    return bool(_INNER_CAPITAL.search(word) or _DIGIT.search(word) or (word.isupper() and len(word) >= 2))
+
+
+def ordinary(word: str) -> bool:
+    key = word.casefold()
+    return key in ALL_STOPWORDS or key in GENERIC or key in NOT_NAMES or key in NOT_TERMS or key in TOO_BROAD
+
+
+def anchored(text: str, start: int, end: int) -> bool:
+    """The phrase at text[start:end] stands as a noun phrase: after an article or a preposition, and before a
+    function word, punctuation or the sentence's end."""
+    before = _PREVIOUS_WORD.search(text, 0, start)
+    previous = before.group(1) if before else None
+    if previous is None or previous.lower() not in _ANCHORS:
+        return False
+    after = _NEXT_WORD.match(text, end)
+    following = after.group(1) if after else ""
+    return not following or not following[0].isalnum() or following.lower() in ALL_STOPWORDS
+
+
+def term_words(words: list[str]) -> bool:
+    """Lowercase words that can make a term: no adjective or verb opening it, no adverb or participle ending it."""
+    first, last = words[0], words[-1]
+    if any(ordinary(w) for w in words) or first in ADJECTIVES or first.endswith(_VERB_ENDINGS):
+        return False
+    return not last.endswith(("ly", "ed", "ing")) or last in _ING_NOUNS
