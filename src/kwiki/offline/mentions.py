@@ -41,7 +41,12 @@ _PAIRS = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD})(?![\w'’
 _TRIPLES = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD}) ({_TERM_WORD})(?![\w'’-]))")
 _LOWER_WORD = re.compile(rf"(?<![\w'’.-])[{_LO}][\w'’-]*")
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
-_MARKED = re.compile(r"\*\*([^*\n]{2,40})\*\*|__([^_\n]{2,40})__|[\"“„]([^\"“”\n]{2,30})[\"”“]")
+_Q = "\"'“”‘’*_"
+_NAMED = re.compile(
+    rf"\b(?:called|named|the term|coined|dubbed|known as)\s+(?:it\s+)?(?:the\s+|an?\s+)?[{_Q}]*([\w-]+)", re.I
+)
+_GLOSSARY = re.compile(r"^\*\*([\w-]+)\.\*\*", re.MULTILINE)
+_DEFINED = re.compile(rf"(?:The |An? )?[{_Q}]*([\w-]+)[{_Q}]* (?:is|are|was|refers to|means) (?:an?|the)\b")
 _SPEAKER_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*):[ \t]", re.MULTILINE)
 _PREVIOUS = re.compile(r"([\w'’]+)\s+$")
 _NEXT = re.compile(r"\s+(\w+)")
@@ -78,6 +83,7 @@ class _Seen(NamedTuple):
     determined: bool
     method: bool
     evident: bool = False  # a term by its shape or place even if seen once (see kwiki.offline.terms)
+    quoted: bool = False  # in quotes or parentheses: often a word given as an example ("Memory", not …)
 
 
 def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]) -> list[Mention]:
@@ -93,7 +99,6 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
             scan.terms(sentence.text, index)
     scan.place_openers()
     scan.surnames = {k.rsplit(" ", 1)[1] for k, seen in scan.seen.items() if " " in k and not seen[0].form.islower()}
-    marked = {"".join(groups).lower() for groups in _MARKED.findall(doc.source)}
     kept = {}
     for key, occurrences in scan.seen.items():
         if scan.countable(key, occurrences):
@@ -104,7 +109,7 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
     merge_person_names(kept, scan.lower)
     merge_aliases(doc.sentences, kept)
     drop_parts(kept)
-    _add_topic_words(doc, title, marked, scan, kept)
+    _add_topic_words(doc, _named_words(doc), scan, kept)
     ranked = sorted(kept.values(), key=lambda c: (-_rank(c, title), c.name))[:MAX_MENTIONS]
     return [_mention(c, doc, title, scan.lower) for c in ranked]
 
@@ -144,8 +149,10 @@ class _Scan:
                     words = words[1:]
                 near = after in METHOD_WORDS and n == len(pieces) and not run.group().endswith(("'s", "’s"))
                 if 0 < len(words) <= 4:
-                    evident = len(words) == 1 and self._evident_word(words[0], at_start, bool(_VERB.fullmatch(after)))
-                    seen = _Seen(" ".join(words), index, at_start, determined, near, evident)
+                    quoted = run.start() > 0 and text[run.start() - 1] in _Q + "(" and n == 1
+                    verb = bool(_VERB.fullmatch(after))
+                    evident = len(words) == 1 and not quoted and self._evident_word(words[0], at_start, verb)
+                    seen = _Seen(" ".join(words), index, at_start, determined, near, evident, quoted)
                     self.openers.append(seen) if at_start and len(words) > 1 else self.add(seen)
                 at_start, determined = False, True  # later pieces follow a possessive
 
@@ -153,6 +160,8 @@ class _Scan:
         """A capitalized word seen once is a name mid-sentence, or opening one when shaped like a name or named
         by the title ("Micrograd implements …" under "Micrograd: …")."""
         if ordinary(word) or (self.german and not name_shaped(word)):
+            return False
+        if not name_shaped(word) and word.endswith(("ed", "ing", "ian")):  # "Captured", "Building", "Gaussian"
             return False
         return not at_start or name_shaped(word) or (word.casefold() in self.title_words and opens_clause)
 
@@ -256,6 +265,7 @@ def _candidate(doc: Document, occurrences: list[_Seen]) -> Candidate:
         sum(o.determined for o in occurrences),
         method,
         evident=sum(o.evident for o in occurrences),
+        quoted=sum(o.quoted for o in occurrences),
     )
 
 
@@ -274,6 +284,8 @@ def _accept(key: str, c: Candidate, scan: _Scan, language: str) -> bool:
     if c.evident and (c.name.islower() or not lower[key]):  # a code name, or a name never written lowercase
         return True
     acronym = ACRONYM.fullmatch(c.name) is not None
+    if not acronym and not name_shaped(c.name) and c.count - c.at_start - c.quoted < 1 and key not in scan.surnames:
+        return False  # only ever opening a sentence or quoted: "Create three folders", "Memory", not "Method"
     minimum = 3 if language == "de" and not acronym else 2
     ordinary = not acronym and lower[key] * 2 >= c.count
     # only ever opening sentences, a capitalized word is a name when it is also a full name's surname
@@ -291,26 +303,14 @@ def _name_like(words: list[str], lower: Counter[str], language: str, seen: dict[
     return all(not lower[w] for w in words)
 
 
-def _add_topic_words(doc: Document, title: str, marked: set[str], scan: _Scan, kept: dict[str, Candidate]) -> None:
-    """Single recurring words the text marks as terms — set in bold or quotes, or the title's singular nouns
-    ("memex", "hypertext") — are mentions too; ordinary words ("notes", "cards") are not."""
-    seen, lower, stop = scan.seen, scan.lower, scan.stop
-    # a plural in a title names a collection ("Counting the Cards"), a singular its subject ("the Memex")
-    marked = marked | {w for w in WORD.findall(title.lower()) if not w.endswith("s") or w.endswith("ss")}
-    in_terms = {w for key in kept for w in key.split()}
+def _add_topic_words(doc: Document, named: set[str], scan: _Scan, kept: dict[str, Candidate]) -> None:
+    """Single recurring words the text names or defines as terms ("Bush called the memex", "coined "hypertext"",
+    "**Transclusion.** …") are mentions too; ordinary words ("notes", "memory", "layer") never are alone."""
+    seen, lower = scan.seen, scan.lower
+    in_terms = {w for key, c in kept.items() if c.count > 1 for w in key.split()}
     lowered = [s.text.lower() for s in doc.sentences]
-    for word in sorted(marked):
-        if (
-            len(word) < 4
-            or " " in word
-            or word in stop
-            or word in GENERIC
-            or word in NOT_TERMS
-            or word in NOT_NAMES
-            or word in in_terms
-            or word in kept
-            or not WORD.fullmatch(word)
-        ):
+    for word in sorted(named):
+        if len(word) < 4 or word in in_terms or word in kept or ordinary(word) or not WORD.fullmatch(word):
             continue
         capitalized = [o.form for o in seen.get(word, ())]
         sentences = [i for i, text in enumerate(lowered) if word in text]
@@ -319,6 +319,12 @@ def _add_topic_words(doc: Document, title: str, marked: set[str], scan: _Scan, k
             form = capitalized[0] if len(capitalized) > lower[word] else word
             blocks = {doc.sentences[i].block for i in sentences}
             kept[word] = Candidate("phrase", Counter({form: count}), sentences, blocks, count)
+
+
+def _named_words(doc: Document) -> set[str]:
+    """Words the text names ("called the memex"), defines ("Hypertext is a …") or heads a glossary entry with."""
+    found = {m.lower() for m in _NAMED.findall(doc.source)} | {m.lower() for m in _GLOSSARY.findall(doc.source)}
+    return found | {m.group(1).lower() for s in doc.sentences if (m := _DEFINED.match(s.text))}
 
 
 def _rank(c: Candidate, title: str) -> float:
@@ -332,7 +338,10 @@ def _in(c: Candidate, text: str) -> bool:
 
 
 def _mention(c: Candidate, doc: Document, title: str, lower: Counter[str]) -> Mention:
-    central = _in(c, title) or c.count >= 3
+    # a title is Title Case: a plain word it shares with one mid-sentence mention ("Costly Write Endpoints") is no
+    # sign of the subject; the subject opening a sentence ("Jekyll generates …") or named twice is
+    plain_once = c.count == 1 and not c.at_start and " " not in c.name and not name_shaped(c.name)
+    central = (_in(c, title) and not (plain_once and not c.name.islower())) or c.count >= 3
     return Mention(c.name, _type(c, lower), tuple(c.aliases), _description(c, doc), central, tuple(c.sentences))
 
 

@@ -30,6 +30,7 @@ class Candidate:
     determined: int = 0  # occurrences after an article or possessive: a common noun, not a name
     method_near: int = 0
     evident: int = 0  # occurrences that are a term by shape or place (kwiki.offline.terms)
+    quoted: int = 0  # occurrences in quotes or parentheses
     aliases: list[str] = field(default_factory=list)
 
     @property
