@@ -21,6 +21,8 @@ from kwiki.offline.terms import CODE_NAME, TOO_BROAD, anchored, name_shaped, ord
 from kwiki.offline.text import WORD, Document
 
 MAX_MENTIONS = 15
+GLOSSARY_ENTRIES = 5  # bold lead-ins ("**Wiki.** A website …") that make a text a glossary, not a labelled list
+SHORT_TEXT = 25  # sentences: in a short text every term is said once; in a long one, a term that matters recurs
 DETERMINERS = word_set(
     """the a an this that these those its his her their our your my every each der die das den dem des ein eine
     einen einem einer eines jeder jede jedes jedem jeden kein keine diese dieser dieses diesem seine
@@ -46,7 +48,7 @@ _NAMED = re.compile(
     rf"\b(?:called|named|the term|coined|dubbed|known as)\s+(?:it\s+)?(?:the\s+|an?\s+)?[{_Q}]*([\w-]+)", re.I
 )
 _GLOSSARY = re.compile(r"^\*\*([\w-]+)\.\*\*", re.MULTILINE)
-_DEFINED = re.compile(rf"(?:The |An? )?[{_Q}]*([\w-]+)[{_Q}]* (?:is|are|was|refers to|means) (?:an?|the)\b")
+_DEFINED = re.compile(rf"[{_Q}]*([\w-]+)[{_Q}]* (?:is|refers to|means) (?:an?|the)\b")  # "Hypertext is a …"
 _SPEAKER_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*):[ \t]", re.MULTILINE)
 _PREVIOUS = re.compile(r"([\w'’]+)\s+$")
 _NEXT = re.compile(r"\s+(\w+)")
@@ -92,6 +94,7 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
     scan.title_words = set(WORD.findall(title.casefold()))
     scan.german = language == "de"
     scan.labels = {m.casefold().replace(".", "") for m in _SPEAKER_LINE.findall(doc.source)}
+    scan.short = len(doc.sentences) <= SHORT_TEXT
     for index, sentence in enumerate(doc.sentences):
         scan.names(sentence.text, index)
         scan.code_names(sentence.text, index)
@@ -106,6 +109,7 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
             if _accept(key, candidate, scan, language):
                 kept[key] = candidate
     merge_plurals(kept)
+    _drop_compound_parts(kept)
     merge_person_names(kept, scan.lower)
     merge_aliases(doc.sentences, kept)
     drop_parts(kept)
@@ -126,6 +130,7 @@ class _Scan:
     openers: list[_Seen] = field(default_factory=list)  # names opening a sentence, placed once all are seen
     surnames: set[str] = field(default_factory=set)  # last words of capitalized multiword names
     title_words: set[str] = field(default_factory=set)
+    short: bool = True  # once-seen phrases count as terms only in a short text
     german: bool = False  # German capitalizes every noun: a capitalized word alone says nothing
 
     def add(self, seen: _Seen) -> None:
@@ -163,7 +168,9 @@ class _Scan:
             return False
         if not name_shaped(word) and word.endswith(("ed", "ing", "ian")):  # "Captured", "Building", "Gaussian"
             return False
-        return not at_start or name_shaped(word) or (word.casefold() in self.title_words and opens_clause)
+        if name_shaped(word):
+            return True
+        return (not at_start and self.short) or (word.casefold() in self.title_words and opens_clause)
 
     def code_names(self, text: str, index: int) -> None:
         """ "nanoGPT", "llm.c"; and a lowercase word opening a sentence as its subject ("nanochat provides …")."""
@@ -194,7 +201,7 @@ class _Scan:
             a, b = match.groups()
             if a not in bad and b not in bad and not a.endswith("ly") and not b.endswith(("ly", "ed")):
                 form = f"{a} {b}"
-                evident = anchored(text, match.start(), match.end(2)) and term_words([a, b])
+                evident = self.short and anchored(text, match.start(), match.end(2)) and term_words([a, b])
                 add(form, []).append(_Seen(form, index, False, False, False, evident))
         for a, b, c in _TRIPLES.findall(text):
             if (
@@ -303,6 +310,14 @@ def _name_like(words: list[str], lower: Counter[str], language: str, seen: dict[
     return all(not lower[w] for w in words)
 
 
+def _drop_compound_parts(kept: dict[str, Candidate]) -> None:
+    """ "Kasten" and "Zettel" beside "Zettelkasten": the parts of a compound the text uses more are no names."""
+    singles = [k for k in kept if " " not in k and len(k) >= 8]
+    for part in [k for k in kept if " " not in k and len(k) >= 4]:
+        if any(whole != part and whole.endswith(part) and kept[whole].count >= kept[part].count for whole in singles):
+            del kept[part]
+
+
 def _add_topic_words(doc: Document, named: set[str], scan: _Scan, kept: dict[str, Candidate]) -> None:
     """Single recurring words the text names or defines as terms ("Bush called the memex", "coined "hypertext"",
     "**Transclusion.** …") are mentions too; ordinary words ("notes", "memory", "layer") never are alone."""
@@ -323,7 +338,9 @@ def _add_topic_words(doc: Document, named: set[str], scan: _Scan, kept: dict[str
 
 def _named_words(doc: Document) -> set[str]:
     """Words the text names ("called the memex"), defines ("Hypertext is a …") or heads a glossary entry with."""
-    found = {m.lower() for m in _NAMED.findall(doc.source)} | {m.lower() for m in _GLOSSARY.findall(doc.source)}
+    entries = _GLOSSARY.findall(doc.source)
+    found = {m.lower() for m in _NAMED.findall(doc.source)}
+    found |= {m.lower() for m in entries} if len(entries) >= GLOSSARY_ENTRIES else set()
     return found | {m.group(1).lower() for s in doc.sentences if (m := _DEFINED.match(s.text))}
 
 

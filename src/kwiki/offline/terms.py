@@ -11,7 +11,7 @@ import re
 from kwiki.offline.lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
 
 # Words too broad to be a page of their own, however often they occur.
-TOO_BROAD = word_set("ai ais")
+TOO_BROAD = word_set("ai ais url urls ui")
 # Evaluative and ordinary adjectives: a phrase they open is a description ("novel approach"), not a term.
 ADJECTIVES = word_set(
     """novel current traditional significant specific various key core major minimal full efficient effective
