@@ -34,9 +34,10 @@ _METHOD_ENDINGS = ("ing", "ization", "isation", "repetition", "method", "techniq
 _DEFINES = ("is", "are", "was", "were", "refers", "means", "ist", "sind", "war", "est", "es", "è", "é")
 
 _UP, _LO = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
-_NAME_WORD = rf"(?:[{_UP}]|[{_LO}]{{1,2}}[{_UP}])(?:[\w'’-]|\.(?=\w))*"
+_NAME_WORD = rf"(?:[{_UP}]|[{_LO}]{{1,2}}[{_UP}]|[{_LO}]-[{_UP}])(?:[\w'’-]|\.(?=\w))*"  # "PKM", "xAI", "t-SNE"
 _NAME_RUN = re.compile(
-    rf"(?<![\w'’.-]){_NAME_WORD}(?:(?: (?:{'|'.join(sorted(CONNECTORS))}))? {_NAME_WORD})*(?![\w'’-])"
+    rf"(?<![\w'’.-]){_NAME_WORD}(?:(?: (?:{'|'.join(sorted(CONNECTORS))}))? {_NAME_WORD})*"
+    r"(?: \d{1,2}(?:\.\d{1,2})?(?![\w.]))?(?![\w'’-])"  # "Llama 2", "Software 2.0"
 )
 _TERM_WORD = rf"[{_LO}][{_LO}'’-]{{2,}}"
 _PAIRS = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD})(?![\w'’-]))")
@@ -54,6 +55,7 @@ _PREVIOUS = re.compile(r"([\w'’]+)\s+$")
 _NEXT = re.compile(r"\s+(\w+)")
 _OPENER = re.compile(r"([a-z][a-z0-9]{3,}) (?:is|was|provides|offers|implements|tracks|generates|builds|introduces)\b")
 _VERB = re.compile(r"is|was|are|has|can|provides|offers|implements|tracks|generates|builds|introduces|defines")
+_SUBJECT = re.compile(r"are|is|have|has|can|were|was")
 _ACRONYM_TERM = re.compile(r"(?<![\w'’-])([A-Z]{2,5}) ([a-z][a-z-]{2,})(?![\w'’-])")
 
 
@@ -152,11 +154,13 @@ class _Scan:
             for n, words in enumerate(pieces, start=1):
                 if at_start and (self.lower[words[0].lower()] or words[0].lower() in GENERIC):
                     words = words[1:]
+                at_start = at_start and bool(words) and run.group().startswith(words[0])  # not "In Pong, …"
                 near = after in METHOD_WORDS and n == len(pieces) and not run.group().endswith(("'s", "’s"))
                 if 0 < len(words) <= 4:
                     quoted = run.start() > 0 and text[run.start() - 1] in _Q + "(" and n == 1
                     verb = bool(_VERB.fullmatch(after))
                     evident = len(words) == 1 and not quoted and self._evident_word(words[0], at_start, verb)
+                    evident = evident or (len(words) > 1 and name_shaped(words[-1]))  # "Software 2.0"
                     seen = _Seen(" ".join(words), index, at_start, determined, near, evident, quoted)
                     self.openers.append(seen) if at_start and len(words) > 1 else self.add(seen)
                 at_start, determined = False, True  # later pieces follow a possessive
@@ -194,8 +198,9 @@ class _Scan:
 
     def terms(self, text: str, index: int) -> None:
         """Lowercase two- and three-word terms ("spaced repetition"): adjacent content words, no stopwords."""
-        if text[:1].isupper() and self.lower[text.split(" ", 1)[0].lower()]:
-            text = text[0].lower() + text[1:]  # "Spaced repetition is …"
+        first = text.split(" ", 2)
+        if text[:1].isupper() and (self.lower[first[0].lower()] or (len(first) > 2 and _SUBJECT.fullmatch(first[2]))):
+            text = text[0].lower() + text[1:]  # "Spaced repetition is …", "Neural networks are …"
         bad, add = self.bad, self.seen.setdefault
         for match in _PAIRS.finditer(text):
             a, b = match.groups()
@@ -288,7 +293,7 @@ def _accept(key: str, c: Candidate, scan: _Scan, language: str) -> bool:
         return len(c.sentences) >= 2 or c.evident > 0
     if len(words) > 1:
         return c.count >= 2 or c.evident > 0 or _name_like(words, lower, language, scan.seen)
-    if c.evident and (c.name.islower() or not lower[key]):  # a code name, or a name never written lowercase
+    if c.evident and (c.name.islower() or not lower[key] or key in scan.title_words):  # a code name, or a name
         return True
     acronym = ACRONYM.fullmatch(c.name) is not None
     if not acronym and not name_shaped(c.name) and c.count - c.at_start - c.quoted < 1 and key not in scan.surnames:

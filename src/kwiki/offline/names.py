@@ -77,8 +77,8 @@ def drop_parts(kept: dict[str, Candidate]) -> None:
     """A term that (almost) only occurs inside a longer kept term is that term's part, not a page."""
     for key in sorted(kept, key=lambda k: (-len(k.split()), k)):
         words = key.split()
-        if key not in kept or len(words) == 1:
-            continue
+        if key not in kept or len(words) == 1 or kept[key].count < 2:
+            continue  # a once-seen term ("RAG systems") leaves its parts ("RAG") their own evidence
         for n in range(1, len(words)):
             for i in range(len(words) - n + 1):
                 part = " ".join(words[i : i + n])

@@ -26,6 +26,7 @@ ADJECTIVES = word_set(
 )
 # Verbs that open a chance pair ("generate coherent", "mitigate hallucinations").
 _VERB_ENDINGS = ("ate", "ize", "ise", "ify", "ing")
+_SUBJECT_VERBS = word_set("is are was were has have can")
 _ING_NOUNS = word_set("learning training engineering computing prompting programming processing modeling")
 # What stands before a noun phrase: articles, possessives, prepositions (not "that", "and": a clause may follow).
 _ANCHORS = word_set(
@@ -55,10 +56,12 @@ def anchored(text: str, start: int, end: int) -> bool:
     function word, punctuation or the sentence's end."""
     before = _PREVIOUS_WORD.search(text, 0, start)
     previous = before.group(1) if before else None
-    if previous is None or previous.lower() not in _ANCHORS:
-        return False
     after = _NEXT_WORD.match(text, end)
     following = after.group(1) if after else ""
+    if previous is None:  # opening the sentence as its subject: "Neural networks are …"
+        return following.lower() in _SUBJECT_VERBS
+    if not (previous.lower() in _ANCHORS or previous.lower() in ADJECTIVES or "-" in previous):
+        return False  # "the forward pass", "a novel fragment alignment", "end-to-end deep learning"
     return not following or not following[0].isalnum() or following.lower() in ALL_STOPWORDS
 
 
