@@ -16,12 +16,14 @@ from kwiki.offline.names import (
     merge_aliases,
     merge_person_names,
     merge_plurals,
+    merge_translations,
 )
-from kwiki.offline.terms import CODE_NAME, TOO_BROAD, anchored, name_shaped, ordinary, term_words
+from kwiki.offline.terms import CODE_NAME, TOO_BROAD, anchored, name_shaped, ordinary, term_words, variant_names
 from kwiki.offline.text import WORD, Document
 
 MAX_MENTIONS = 15
 GLOSSARY_ENTRIES = 5  # bold lead-ins ("**Wiki.** A website …") that make a text a glossary, not a labelled list
+LONE_WORD = 6  # letters: short common words ("head", "layer") are the most often named in passing
 SHORT_TEXT = 25  # sentences: in a short text every term is said once; in a long one, a term that matters recurs
 DETERMINERS = word_set(
     """the a an this that these those its his her their our your my every each der die das den dem des ein eine
@@ -94,6 +96,7 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
     lower = Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences)))
     scan = _Scan(lower, stop, stop | GENERIC | NOT_TERMS)
     scan.title_words = set(WORD.findall(title.casefold()))
+    scan.title_text = " ".join(WORD.findall(title.casefold()))
     scan.german = language == "de"
     scan.labels = {m.casefold().replace(".", "") for m in _SPEAKER_LINE.findall(doc.source)}
     scan.short = len(doc.sentences) <= SHORT_TEXT
@@ -114,6 +117,7 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
     _drop_compound_parts(kept)
     merge_person_names(kept, scan.lower)
     merge_aliases(doc.sentences, kept)
+    merge_translations(doc.source, kept)
     drop_parts(kept)
     _add_topic_words(doc, _named_words(doc), scan, kept)
     ranked = sorted(kept.values(), key=lambda c: (-_rank(c, title), c.name))[:MAX_MENTIONS]
@@ -132,6 +136,7 @@ class _Scan:
     openers: list[_Seen] = field(default_factory=list)  # names opening a sentence, placed once all are seen
     surnames: set[str] = field(default_factory=set)  # last words of capitalized multiword names
     title_words: set[str] = field(default_factory=set)
+    title_text: str = ""
     short: bool = True  # once-seen phrases count as terms only in a short text
     german: bool = False  # German capitalizes every noun: a capitalized word alone says nothing
 
@@ -183,8 +188,9 @@ class _Scan:
         opener = _OPENER.match(text)
         if opener and not ordinary(opener.group(1)) and not CODE_NAME.fullmatch(opener.group(1)):
             self.add(_Seen(opener.group(1), index, False, False, False, True))
-        for match in _ACRONYM_TERM.finditer(text):
-            evident = anchored(text, match.start(), match.end()) and term_words([match.group(2)])
+        for match in _ACRONYM_TERM.finditer(text):  # "AI agents": a term once seen only when the title names it
+            named = match.group().casefold() in self.title_text
+            evident = named and anchored(text, match.start(), match.end()) and term_words([match.group(2)])
             self.add(_Seen(match.group(), index, False, False, False, evident))
 
     def place_openers(self) -> None:
@@ -364,7 +370,10 @@ def _mention(c: Candidate, doc: Document, title: str, lower: Counter[str]) -> Me
     # sign of the subject; the subject opening a sentence ("Jekyll generates …") or named twice is
     plain_once = c.count == 1 and not c.at_start and " " not in c.name and not name_shaped(c.name)
     central = (_in(c, title) and not (plain_once and not c.name.islower())) or c.count >= 3
-    return Mention(c.name, _type(c, lower), tuple(c.aliases), _description(c, doc), central, tuple(c.sentences))
+    if c.kind == "phrase" and " " not in c.name:  # a short lone word ("head") is the subject only by the title
+        central = _in(c, title) or (c.count >= 3 and len(c.name) >= LONE_WORD)
+    aliases = (*c.aliases, *(v for v in variant_names(c.name, doc.source) if v not in c.aliases))
+    return Mention(c.name, _type(c, lower), aliases, _description(c, doc), central, tuple(c.sentences))
 
 
 def _type(c: Candidate, lower: Counter[str]) -> str:

@@ -11,9 +11,18 @@ from kwiki.offline.text import WORD, Sentence
 
 ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,5}s?")
 CONNECTORS = word_set("of von van der de du da di del la")
+_QUOTES = " \"'“”‘’*_"
 _PAREN = re.compile(r"\(([^()]{1,60})\)")
 # "a slip-box, or Zettelkasten," / "Zettelkasten (also known as slip-box)": the name after is another name
-_OTHER_NAME = re.compile(r"(?:, or|\b(?:also known as|also called|aka|a\.k\.a\.)) ([^,.;:()]{2,40}?)(?=[,.;:)]|$)")
+_OTHER_NAME = re.compile(
+    r"(?:, or|\b(?:also known as|also called|also written|aka|a\.k\.a\.)) ([^,.;:()]{2,40}?)(?=[,.;:)]|$)"
+)
+# a glossary entry that translates its term: "**Slip-box.** English for *Zettelkasten*"
+_TRANSLATION = re.compile(
+    r"^\*\*([^*.\n]{2,40})\.\*\*\s+(?:English|German|French|Latin|Greek|Italian|Spanish|Dutch) for "
+    r"[*_\"“„]*([^*_\"“”;,.\n]{2,40})",
+    re.MULTILINE,
+)
 _NOT_ALIAS = re.compile(r"^(?:e\.g|i\.e|see|cf|for|and|or|also|like|such|via|from|in|on|at|ca)\b|\d", re.I)
 
 
@@ -97,7 +106,13 @@ def merge_aliases(sentences: tuple[Sentence, ...], kept: dict[str, Candidate]) -
         if ", or " in text or " a" in text:
             for match in _OTHER_NAME.finditer(text):
                 before = " ".join(WORD.findall(text[max(0, match.start() - 60) : match.start()])[-3:])
-                _alias_pair(kept, _edge(before, last=True), _edge(match.group(1), last=False), flip=True)
+                _alias_pair(kept, _edge(before, last=True), _edge(match.group(1).strip(_QUOTES), last=False), flip=True)
+
+
+def merge_translations(source: str, kept: dict[str, Candidate]) -> None:
+    """A term and the translation a glossary gives for it are one mention."""
+    for term, translation in _TRANSLATION.findall(source):
+        _alias_pair(kept, term.strip(), translation.strip(), flip=True)
 
 
 def _paren_pair(before: str, inside: str) -> tuple[str, str]:

@@ -71,3 +71,26 @@ def term_words(words: list[str]) -> bool:
     if any(ordinary(w) for w in words) or first in ADJECTIVES or first.endswith(_VERB_ENDINGS):
         return False
     return not last.endswith(("ly", "ed", "ing")) or last in _ING_NOUNS
+
+
+_PLURAL_ACRONYM = re.compile(r"[A-Z]{2,}s")
+_HEAD_NOUNS = word_set("cell cells architecture model models system systems engine framework library")
+_SHORT_FORMS = {"nets": "networks", "net": "network", "convnets": "convolutional networks"}
+
+
+def variant_names(name: str, text: str) -> list[str]:
+    """Other spellings that name the same thing, for the cross-source merge: "neural nets" ~ "neural networks";
+    "LLM wikis" ~ "LLM wiki" when the text also writes the singular (a plural rule would break "analysis")."""
+    *head, last = name.split(" ")
+    out = []
+    if last.lower() in _SHORT_FORMS:
+        out.append(" ".join([*head, _SHORT_FORMS[last.lower()]]))
+    if last.endswith("is") and len(last) > 4 and re.search(rf"\b{re.escape(last[:-1])}\b", text, re.IGNORECASE):
+        out.append(" ".join([*head, last[:-1]]))
+    if _PLURAL_ACRONYM.fullmatch(last):  # "GPUs" ~ "GPU" (a plural rule would break "virus")
+        out.append(" ".join([*head, last[:-1]]))
+    if len(head) == 1 and last.lower() in _HEAD_NOUNS and (name_shaped(head[0]) or head[0][:1].isupper()):
+        out.append(head[0])  # "LSTM cell" ~ "LSTM", "Transformer architecture" ~ "Transformer"
+    if " " in name and name.islower() and (found := re.search(rf"\b([A-Z][A-Za-z]+)-{re.escape(name)}\b", text)):
+        out.append(f"{found.group(1)} {last}")  # "compiled wiki" where the text says "LLM-compiled wiki"
+    return out
