@@ -3,7 +3,7 @@ reads them share these, so a renamed field is a type error on both sides."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class SummarizePayload(TypedDict):
@@ -50,6 +50,7 @@ class OverviewPage(TypedDict):
     type: str
     summary: str
     source_count: int
+    related: NotRequired[list[str]]  # slugs of the other overview pages mostly the same sources cite; absent if none
 
 
 class OverviewPayload(TypedDict):

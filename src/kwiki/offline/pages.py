@@ -1,21 +1,16 @@
-"""The "write-page" and "overview" bodies without a model: sourced statements, verbatim quotes, callouts."""
+"""The "write-page" body without a model: sourced statements, verbatim quotes, callouts."""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from kwiki.offline.lexicon import ALL_STOPWORDS
 from kwiki.offline.text import WORD, contradiction
-from kwiki.payloads import OverviewPage, OverviewPayload, PageDescription, WritePagePayload
+from kwiki.payloads import PageDescription, WritePagePayload
 
 MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3
-MAX_OVERVIEW = 12
-KNOWLEDGE_TYPES = ("concept", "entity", "method")
-_PLURALS = {"concept": "Concepts", "entity": "Entities", "method": "Methods"}
-PER_TYPE = 6  # so a wiki of many people still shows its concepts
 _DEFINING = ("is", "are", "was", "were", "refers", "means", "describes", "ist", "sind", "war", "est", "es", "è")
 _TOKEN = re.compile(r"\w+")
 _ARTICLES = ("a", "an", "the", "one", "ein", "eine", "der", "die", "das", "un", "une", "una", "el", "la", "il")
@@ -49,34 +44,6 @@ def write_page(payload: WritePagePayload) -> str:
     parts = [head, *old["text"], "\n".join(lines), *_callouts(claims), *old["callouts"]]
     parts += ["## Quotes", *quotes] if quotes else []
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
-
-
-def overview(payload: OverviewPayload) -> str:
-    """The most-cited knowledge pages, grouped by type, each with its one-line summary."""
-    pages = [p for p in payload["pages"] if p["type"] in KNOWLEDGE_TYPES]
-    ranked = sorted(pages, key=lambda p: (-p["source_count"], p["title"]))
-    per_type: Counter[str] = Counter()
-    top: list[OverviewPage] = []
-    for page in ranked:
-        per_type[page["type"]] += 1
-        if per_type[page["type"]] <= PER_TYPE and len(top) < MAX_OVERVIEW:
-            top.append(page)
-    if not top:
-        return "The wiki has no concept, entity or method pages yet.\n"
-    count = payload["source_count"]
-    parts = [f"This wiki compiles {count} source{'s' if count != 1 else ''}. Its most-cited pages:"]
-    for kind in KNOWLEDGE_TYPES:
-        group = [p for p in top if p["type"] == kind]
-        if group:
-            parts.append(f"**{_PLURALS[kind]}**\n" + "\n".join(_overview_line(p) for p in group))
-    return "\n\n".join(parts) + "\n"
-
-
-def _overview_line(page: OverviewPage) -> str:
-    summary = " ".join(page["summary"].split())
-    n = page["source_count"]
-    cited = f" ({n} source{'s' if n != 1 else ''})"
-    return f"- [[{page['page']}|{page['title']}]]{' — ' + summary if summary else ''}{cited}"
 
 
 def _claims(payload: WritePagePayload) -> list[_Claim]:

@@ -11,7 +11,8 @@ from kwiki.llm.base import Reply, Request, Usage
 from kwiki.llm.blocks import SOURCE, unfence, unfence_json
 from kwiki.offline.answers import answer, compare
 from kwiki.offline.extract import extract, summarize
-from kwiki.offline.pages import overview, write_page
+from kwiki.offline.overview import overview
+from kwiki.offline.pages import write_page
 from kwiki.payloads import ComparePayload, OverviewPayload, QueryPayload, SummarizePayload, WritePagePayload
 
 
