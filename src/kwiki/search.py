@@ -19,9 +19,14 @@ LINK_WEIGHT = 0.3  # share of a seed's score a linked page receives
 SEEDS_PER_HIT = 3
 MAX_TERMS = 32
 SENTENCES_PER_HIT = 3
+SNIPPET_CHARS = 220
 WORD = re.compile(r"[^\W_]+")
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 NOT_PROSE = ("#", "---", "|", "```", "~~~")
+_LEAD = re.compile(r"^\*\*[^*]+\*\* — ")  # a knowledge page's opening "**Title** — "
+_CITATION = re.compile(r"(?:\s*—)?(?:\s*\[\[[^\]|]+\]\])+\s*$|^—\s+.*$")  # " — [[source]]", "— [[a|A]]"
+_LINK = re.compile(r"\[\[([^\]|#]+)(?:#[^\]|]*)?(?:\|([^\]]+))?\]\]")
+_WORD_OR_GAP = re.compile(r"[^\W_]+|[\W_]+")
 
 # Words that say how a question is asked, not what it is about (en, de, fr, es); used only to build queries.
 _STOPWORD_TEXT = """
@@ -88,7 +93,6 @@ class _Scored:
     title: str
     type: str
     score: float
-    snippet: str
     via: str | None = None
 
 
@@ -104,22 +108,24 @@ def search(paths: Paths, question: str, limit: int) -> list[Hit]:
         seeds = _match(db, fts_query(terms), limit * SEEDS_PER_HIT, _folded_words(question))
         ranked = _expand(db, seeds, limit)[:limit]
         bodies = _bodies(db, [item.id for item in ranked])
-    return [_hit(item, bodies[item.id], terms) for item in ranked]
+    top = max((item.score for item in ranked), default=0.0) or 1.0  # one 0–1 scale, whatever the wiki's size
+    return [_hit(item, bodies[item.id], terms, top) for item in ranked]
 
 
 def _match(db: sqlite3.Connection, expression: str, count: int, question: str) -> list[_Scored]:
-    """Seeds by bm25; a page whose title or alias the question names outranks every page it does not name."""
+    """Seeds by bm25; a page whose title or alias the question names outranks every page it does not name, and a
+    page the question names exactly ("what is micrograd" → Micrograd) every page it names in part."""
     rows = db.execute(
-        "SELECT p.id, p.path, p.title, p.type, rank, snippet(fts, -1, '**', '**', '…', 16), fts.aliases "
+        "SELECT p.id, p.path, p.title, p.type, rank, fts.aliases "
         "FROM fts JOIN pages p ON p.id = fts.rowid WHERE fts MATCH ? ORDER BY rank LIMIT ?",
         (expression, count),
     ).fetchall()
     scores = [-row[4] * _boost(row[3]) for row in rows]
     lift = max(scores, default=0.0) + 1.0
-    named = [_named(question, row[2], row[6]) for row in rows]
+    named = [_named(question, row[2], row[5]) for row in rows]
     return [
-        _Scored(row[0], row[1], row[2], row[3], score + lift * is_named, _flat(row[5]))
-        for row, score, is_named in zip(rows, scores, named, strict=True)
+        _Scored(row[0], row[1], row[2], row[3], score + lift * level)
+        for row, score, level in zip(rows, scores, named, strict=True)
     ]
 
 
@@ -128,17 +134,15 @@ def _folded_words(text: str) -> str:
     return " " + " ".join(fold(word) for word in WORD.findall(text)) + " "
 
 
-def _named(question: str, title: str, aliases: str) -> bool:
+def _named(question: str, title: str, aliases: str) -> int:
+    """2 when the question's content words are exactly a name of the page, 1 when they contain one, else 0."""
+    asked = [w for w in question.split() if w not in STOPWORDS]
+    level = 0
     for name in [title, *aliases.split("\n")]:
         words = _folded_words(name)
         if words.strip() and not set(words.split()) <= STOPWORDS and words in question:
-            return True
-    return False
-
-
-def _flat(snippet: str) -> str:
-    """The snippet on one line, without heading marks."""
-    return " ".join(word for word in snippet.split() if word.strip("#"))
+            level = max(level, 2 if [w for w in words.split() if w not in STOPWORDS] == asked else 1)
+    return level
 
 
 def _boost(page_type: str) -> float:
@@ -159,7 +163,7 @@ def _expand(db: sqlite3.Connection, seeds: list[_Scored], limit: int) -> list[_S
     ).fetchall()
     for src, page_id, path, title, page_type in rows:
         bonus = LINK_WEIGHT * top[src].score
-        current = scored.get(page_id) or _Scored(page_id, path, title, page_type, 0.0, "", top[src].page)
+        current = scored.get(page_id) or _Scored(page_id, path, title, page_type, 0.0, top[src].page)
         scored[page_id] = replace(current, score=current.score + bonus)
     return sorted(scored.values(), key=lambda s: (-s.score, s.type not in KNOWLEDGE_TYPES, s.page))
 
@@ -169,19 +173,27 @@ def _bodies(db: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     return dict(db.execute(f"SELECT rowid, body FROM fts WHERE rowid IN ({marks})", ids).fetchall())
 
 
-def _hit(item: _Scored, body: str, terms: tuple[str, ...]) -> Hit:
+def _hit(item: _Scored, body: str, terms: tuple[str, ...], top: float) -> Hit:
     sentences = matching_sentences(body, terms)
-    snippet = item.snippet or _lead(body)
-    return Hit(item.page, item.title, item.type, round(item.score, 4), snippet, sentences, body, item.via)
+    lead = sentences[0] if sentences else next(_prose_sentences(body), "")
+    snippet = highlight(lead if len(lead) <= SNIPPET_CHARS else lead[: SNIPPET_CHARS - 1].rstrip() + "…", terms)
+    return Hit(item.page, item.title, item.type, round(item.score / top, 4), snippet, sentences, body, item.via)
 
 
-def _lead(body: str) -> str:
-    """The first line of prose, for pages reached through a link rather than a match."""
-    for line in body.splitlines():
-        text = line.strip()
-        if text and not text.startswith(("#", "---")):
-            return text if len(text) <= 200 else text[:199].rstrip() + "…"
-    return ""
+def highlight(text: str, terms: tuple[str, ...]) -> str:
+    """The words of `text` that match a term in bold, each once: "**Andrej Karpathy**", never nested."""
+    folded = [fold(term) for term in terms if len(term) > 1]
+    marked = _WORD_OR_GAP.sub(lambda m: _bold(m.group(), folded), text.replace("**", ""))
+    return marked.replace("** **", " ")
+
+
+def _bold(word: str, folded: list[str]) -> str:
+    w = fold(word)
+    return f"**{word}**" if WORD.fullmatch(word) and any(_matches(w, t) for t in folded) else word
+
+
+def _matches(word: str, term: str) -> bool:
+    return word == term or (len(term) >= 4 and word.startswith(term))
 
 
 def fold(word: str) -> str:
@@ -191,27 +203,38 @@ def fold(word: str) -> str:
 
 
 def matching_sentences(body: str, terms: tuple[str, ...], limit: int = SENTENCES_PER_HIT) -> tuple[str, ...]:
-    """The sentences that share most words with the question (a word matches a term it starts with)."""
+    """The sentences that share most words with the question (a word matches a term it starts with), each once."""
     folded = [fold(term) for term in terms]
     scored: list[tuple[int, int, str]] = []
+    seen: set[str] = set()
     for position, sentence in enumerate(_prose_sentences(body)):
         words = {fold(word) for word in WORD.findall(sentence)}
-        count = sum(any(w == t or (len(t) >= 4 and w.startswith(t)) for w in words) for t in folded)
-        if count:
+        count = sum(any(_matches(w, t) for w in words) for t in folded)
+        if count and (key := " ".join(sorted(words))) not in seen:
+            seen.add(key)
             scored.append((-count, position, sentence))
     best = sorted(scored)[:limit]
     return tuple(text for _, _, text in sorted(best, key=lambda item: item[1]))
 
 
 def _prose_sentences(body: str) -> Iterator[str]:
-    """Sentences of the body's paragraphs, list items and quotes; headings and tables are not prose."""
+    """Sentences of the body's paragraphs, list items and quotes, as read: links as their text, no citations.
+    Headings, tables, callouts (`> [!info] Source`) and lines that are only links are not prose."""
     paragraph: list[str] = []
+    in_callout = False
     for line in [*body.splitlines(), ""]:
         text = line.strip()
+        in_callout = text.startswith("> [!") or (in_callout and text.startswith(">"))
         item = text.startswith(("- ", "* ", "+ "))
-        if paragraph and (item or not text or text.startswith(NOT_PROSE)):
-            yield from SENTENCE_END.split(" ".join(paragraph))
+        if paragraph and (item or not text or in_callout or text.startswith(NOT_PROSE)):
+            yield from (s for s in SENTENCE_END.split(" ".join(paragraph)) if WORD.search(s))
             paragraph = []
-        text = text[2:] if item else text
-        if text and not text.startswith(NOT_PROSE):
-            paragraph.append(text.lstrip("> ").strip())
+        text = _readable(text[2:] if item else text.lstrip("> ").strip())
+        if text and not in_callout and not line.strip().startswith(NOT_PROSE):
+            paragraph.append(text)
+
+
+def _readable(text: str) -> str:
+    """A line as a reader sees it: "**Micrograd** — " leads, citations and bold gone, links as their text."""
+    text = _CITATION.sub("", _LEAD.sub("", text))
+    return _LINK.sub(lambda m: m.group(2) or m.group(1), text).replace("**", "").strip()

@@ -26,8 +26,11 @@ def answer(payload: QueryPayload) -> str:
             found.append((-best[0][0] * weight, order, page["page"], [t for _, t in best]))
     if not found:
         return NO_ANSWER + "\n"
-    lines = [f"- {text} [[{page}]]" for _, _, page, texts in sorted(found)[:MAX_PAGES] for text in texts]
-    return "\n".join(lines) + "\n"
+    lines: dict[str, str] = {}  # each sentence once, cited by the page that matched it best
+    for _, _, name, texts in sorted(found)[:MAX_PAGES]:
+        for text in texts:
+            lines.setdefault(" ".join(text.casefold().split()), f"- {text} [[{name}]]")
+    return "\n".join(lines.values()) + "\n"
 
 
 def _best_sentences(text: str, question: set[str]) -> list[tuple[int, str]]:
