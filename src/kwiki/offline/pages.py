@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kwiki.offline.lexicon import ALL_STOPWORDS
+from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
 from kwiki.offline.text import WORD, contradiction
 from kwiki.payloads import PageDescription, WritePagePayload
 
 MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3
 _DEFINING = ("is", "are", "was", "were", "refers", "means", "describes", "ist", "sind", "war", "est", "es", "è")
+_OUT_OF_CONTEXT = word_set("it this that these those they he she its his her their such both")
 _TOKEN = re.compile(r"\w+")
 _ARTICLES = ("a", "an", "the", "one", "ein", "eine", "der", "die", "das", "un", "une", "una", "el", "la", "il")
 _LINK = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
@@ -71,17 +72,23 @@ def _opening(names: list[str], claims: list[_Claim], descriptions: list[PageDesc
 
 
 def _defines_score(text: str, names: list[str]) -> float:
-    words = [w.casefold() for w in WORD.findall(text)]
-    score = 0.0
+    """Highest for "X is a …" opening the sentence; a sentence opening with "It"/"This" needs what came before."""
+    words = [_base(w.casefold()) for w in WORD.findall(text)]
+    score, dangling = 0.0, 1.5 * bool(words and words[0] in _OUT_OF_CONTEXT)
     for name in (n for n in names if n):
-        name_words = [w.casefold() for w in WORD.findall(name)]
+        name_words = [_base(w.casefold()) for w in WORD.findall(name)]
         at = _find(words, name_words)
         if at >= 0:
             after = words[at + len(name_words) : at + len(name_words) + 4]
             verb = next((i for i, w in enumerate(after[:2]) if w in _DEFINING), -1)  # "X is", "X (Y) is"
             article = verb >= 0 and verb + 1 < len(after) and after[verb + 1] in _ARTICLES  # "was a sociologist"
             score = max(score, 1 + (at <= 2) + 2 * (verb >= 0) + article)
-    return score - len(words) / 200
+    return score - dangling - len(words) / 200
+
+
+def _base(word: str) -> str:
+    """Without a plural "s" ("LSTMs" names the LSTM page too)."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 and not word.endswith("ss") else word
 
 
 def _find(words: list[str], name: list[str]) -> int:
@@ -157,7 +164,8 @@ def _link(text: str, neighbours: list[tuple[str, str]], linked: set[str]) -> str
         return text
     for page, title in neighbours:
         if page and len(title) >= 3 and title.casefold() not in linked:
-            match = re.search(rf"(?<![\w\[|]){re.escape(title)}(?![\w\]])", statement, re.IGNORECASE)
+            # a whole name only: "GPT" is not linked inside "GPT-2", nor "llm" inside "llm.c"
+            match = re.search(rf"(?<![\w\[|.-]){re.escape(title)}(?![\w\]]|[-.]\w)", statement, re.IGNORECASE)
             if match:
                 statement = f"{statement[: match.start()]}[[{page}|{match.group()}]]{statement[match.end() :]}"
                 linked.add(title.casefold())
