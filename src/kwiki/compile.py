@@ -13,7 +13,7 @@ from pathlib import Path
 from kwiki import contradictions as contra
 from kwiki.discover import read_source
 from kwiki.errors import KwikiError
-from kwiki.index import LogEntry, PageMeta, append_log, index_changes, scan_pages
+from kwiki.index import LogEntry, append_log, index_changes, scan_pages
 from kwiki.journal import ChangeSet
 from kwiki.knowledge import (
     PagePlan,
@@ -32,7 +32,7 @@ from kwiki.markdown import split_frontmatter
 from kwiki.merge import merge_page
 from kwiki.notes import SourceNote
 from kwiki.pages import LinkTo, clean_tags, render, source_body, source_frontmatter
-from kwiki.payloads import OverviewPage, OverviewPayload
+from kwiki.payloads import OverviewPayload, overview_page
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
@@ -40,8 +40,6 @@ from kwiki.slugs import RESERVED, slugify, unique_slug
 from kwiki.state import ContradictionRecord, PageRecord, State
 
 OVERVIEW_PAGES = 12  # the overview's digest: small and fixed, so its prompt is the same size for any wiki
-OVERVIEW_RELATED = 3
-RELATED = 0.25  # share of their sources two overview pages have in common (Jaccard) to be related
 Progress = Callable[[str, str, int, int], None]
 Draft = tuple[str, list[contra.Finding]]  # checked body, contradictions the draft reported
 
@@ -322,7 +320,7 @@ class Compiler:
         pages = [p for p in scan_pages(self.paths.wiki, files) if p.type in ("concept", "entity", "method")]
         top = sorted(pages, key=lambda p: (-p.source_count, p.title.casefold()))[:OVERVIEW_PAGES]
         payload: OverviewPayload = {
-            "pages": [_overview_page(p, top) for p in top],
+            "pages": [overview_page(p, top) for p in top],
             "source_count": len(self.notes),
         }
         # rewritten when the wiki changed materially: other leading pages, or the page count moved by ~20%
@@ -376,26 +374,6 @@ def _links_by_source(clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> d
 
 def _stem(rel: str) -> str:
     return Path(rel).stem
-
-
-def _overview_page(p: PageMeta, top: Sequence[PageMeta]) -> OverviewPage:
-    page: OverviewPage = {
-        "page": p.slug, "title": p.title, "type": p.type, "summary": p.summary, "source_count": p.source_count
-    }
-    if related := _related(p, top):
-        page["related"] = related
-    return page
-
-
-def _related(page: PageMeta, top: Sequence[PageMeta]) -> list[str]:
-    """Slugs of the other overview pages that mostly the same sources cite: the overview's themes."""
-    mine = set(page.sources)
-    related = [
-        other.slug
-        for other in top
-        if other is not page and mine and len(mine & set(other.sources)) >= RELATED * len(mine | set(other.sources))
-    ]
-    return related[:OVERVIEW_RELATED]
 
 
 def _hash(*parts: object) -> str:

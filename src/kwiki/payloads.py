@@ -1,9 +1,15 @@
 """The JSON payloads kwiki fences into its prompts, typed: the code that builds them and the offline engine that
-reads them share these, so a renamed field is a type error on both sides."""
+reads them share these, so a renamed field is a type error on both sides. Also what fills the overview's pages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NotRequired, TypedDict
+
+from kwiki.index import PageMeta
+
+OVERVIEW_RELATED = 3
+RELATED = 0.25  # share of their sources two overview pages have in common (Jaccard) to be related
 
 
 class SummarizePayload(TypedDict):
@@ -92,3 +98,23 @@ class ComparePayload(TypedDict):
 
     a: CompareSide
     b: CompareSide
+
+
+def overview_page(p: PageMeta, top: Sequence[PageMeta]) -> OverviewPage:
+    page: OverviewPage = {
+        "page": p.slug, "title": p.title, "type": p.type, "summary": p.summary, "source_count": p.source_count
+    }
+    if related := related_pages(p, top):
+        page["related"] = related
+    return page
+
+
+def related_pages(page: PageMeta, top: Sequence[PageMeta]) -> list[str]:
+    """Slugs of the other overview pages that mostly the same sources cite: the overview's themes."""
+    mine = set(page.sources)
+    related = [
+        other.slug
+        for other in top
+        if other is not page and mine and len(mine & set(other.sources)) >= RELATED * len(mine | set(other.sources))
+    ]
+    return related[:OVERVIEW_RELATED]

@@ -12,17 +12,28 @@ from kwiki.offline.names import (
     ACRONYM,
     CONNECTORS,
     Candidate,
+    describe,
     drop_parts,
     merge_aliases,
     merge_person_names,
     merge_plurals,
     merge_translations,
 )
-from kwiki.offline.terms import CODE_NAME, TOO_BROAD, anchored, name_shaped, ordinary, term_words, variant_names
+from kwiki.offline.terms import (
+    CODE_NAME,
+    QUOTES,
+    TOO_BROAD,
+    anchored,
+    drop_compound_parts,
+    name_shaped,
+    named_words,
+    ordinary,
+    term_words,
+    variant_names,
+)
 from kwiki.offline.text import WORD, Document
 
 MAX_MENTIONS = 15
-GLOSSARY_ENTRIES = 5  # bold lead-ins ("**Wiki.** A website …") that make a text a glossary, not a labelled list
 LONE_WORD = 6  # letters: short common words ("head", "layer") are the most often named in passing
 SHORT_TEXT = 25  # sentences: in a short text every term is said once; in a long one, a term that matters recurs
 DETERMINERS = word_set(
@@ -33,7 +44,6 @@ DETERMINERS = word_set(
 )
 METHOD_WORDS = ("method", "technique", "practice", "approach", "methode", "technik", "verfahren")
 _METHOD_ENDINGS = ("ing", "ization", "isation", "repetition", "method", "technique", "methode", "technik")
-_DEFINES = ("is", "are", "was", "were", "refers", "means", "ist", "sind", "war", "est", "es", "è", "é")
 
 _UP, _LO = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
 _NAME_WORD = rf"(?:[{_UP}]|[{_LO}]{{1,2}}[{_UP}]|[{_LO}]-[{_UP}])(?:[\w'’-]|\.(?=\w))*"  # "PKM", "xAI", "t-SNE"
@@ -46,12 +56,6 @@ _PAIRS = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD})(?![\w'’
 _TRIPLES = re.compile(rf"(?<![\w'’.-])({_TERM_WORD}) (?=({_TERM_WORD}) ({_TERM_WORD})(?![\w'’-]))")
 _LOWER_WORD = re.compile(rf"(?<![\w'’.-])[{_LO}][\w'’-]*")
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
-_Q = "\"'“”‘’*_"
-_NAMED = re.compile(
-    rf"\b(?:called|named|the term|coined|dubbed|known as)\s+(?:it\s+)?(?:the\s+|an?\s+)?[{_Q}]*([\w-]+)", re.I
-)
-_GLOSSARY = re.compile(r"^\*\*([\w-]+)\.\*\*", re.MULTILINE)
-_DEFINED = re.compile(rf"[{_Q}]*([\w-]+)[{_Q}]* (?:is|refers to|means) (?:an?|the)\b")  # "Hypertext is a …"
 _SPEAKER_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?((?:[A-Z][\w.’'-]*[ \t]){0,3}[A-Z][\w.’'-]*):[ \t]", re.MULTILINE)
 _PREVIOUS = re.compile(r"([\w'’]+)\s+$")
 _NEXT = re.compile(r"\s+(\w+)")
@@ -93,6 +97,25 @@ class _Seen(NamedTuple):
 
 
 def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]) -> list[Mention]:
+    scan = _scan(doc, language, title, stop)
+    kept = {}
+    for key, occurrences in scan.seen.items():
+        if scan.countable(key, occurrences):
+            candidate = _candidate(doc, occurrences)
+            if _accept(key, candidate, scan, language):
+                kept[key] = candidate
+    merge_plurals(kept)
+    drop_compound_parts(kept)
+    merge_person_names(kept, scan.lower)
+    merge_aliases(doc.sentences, kept)
+    merge_translations(doc.source, kept)
+    drop_parts(kept)
+    _add_topic_words(doc, named_words(doc.source, doc.sentences), scan, kept)
+    ranked = sorted(kept.values(), key=lambda c: (-_rank(c, title), c.name))[:MAX_MENTIONS]
+    return [_mention(c, doc, title, scan.lower) for c in ranked]
+
+
+def _scan(doc: Document, language: str, title: str, stop: frozenset[str]) -> _Scan:
     lower = Counter(_LOWER_WORD.findall("\n".join(s.text for s in doc.sentences)))
     scan = _Scan(lower, stop, stop | GENERIC | NOT_TERMS)
     scan.title_words = set(WORD.findall(title.casefold()))
@@ -107,21 +130,7 @@ def find_mentions(doc: Document, language: str, title: str, stop: frozenset[str]
             scan.terms(sentence.text, index)
     scan.place_openers()
     scan.surnames = {k.rsplit(" ", 1)[1] for k, seen in scan.seen.items() if " " in k and not seen[0].form.islower()}
-    kept = {}
-    for key, occurrences in scan.seen.items():
-        if scan.countable(key, occurrences):
-            candidate = _candidate(doc, occurrences)
-            if _accept(key, candidate, scan, language):
-                kept[key] = candidate
-    merge_plurals(kept)
-    _drop_compound_parts(kept)
-    merge_person_names(kept, scan.lower)
-    merge_aliases(doc.sentences, kept)
-    merge_translations(doc.source, kept)
-    drop_parts(kept)
-    _add_topic_words(doc, _named_words(doc), scan, kept)
-    ranked = sorted(kept.values(), key=lambda c: (-_rank(c, title), c.name))[:MAX_MENTIONS]
-    return [_mention(c, doc, title, scan.lower) for c in ranked]
+    return scan
 
 
 @dataclass
@@ -162,7 +171,7 @@ class _Scan:
                 at_start = at_start and bool(words) and run.group().startswith(words[0])  # not "In Pong, …"
                 near = after in METHOD_WORDS and n == len(pieces) and not run.group().endswith(("'s", "’s"))
                 if 0 < len(words) <= 4:
-                    quoted = run.start() > 0 and text[run.start() - 1] in _Q + "(" and n == 1
+                    quoted = run.start() > 0 and text[run.start() - 1] in QUOTES + "(" and n == 1
                     verb = bool(_VERB.fullmatch(after))
                     evident = len(words) == 1 and not quoted and self._evident_word(words[0], at_start, verb)
                     evident = evident or (len(words) > 1 and name_shaped(words[-1]))  # "Software 2.0"
@@ -321,14 +330,6 @@ def _name_like(words: list[str], lower: Counter[str], language: str, seen: dict[
     return all(not lower[w] for w in words)
 
 
-def _drop_compound_parts(kept: dict[str, Candidate]) -> None:
-    """ "Kasten" and "Zettel" beside "Zettelkasten": the parts of a compound the text uses more are no names."""
-    singles = [k for k in kept if " " not in k and len(k) >= 8]
-    for part in [k for k in kept if " " not in k and len(k) >= 4]:
-        if any(whole != part and whole.endswith(part) and kept[whole].count >= kept[part].count for whole in singles):
-            del kept[part]
-
-
 def _add_topic_words(doc: Document, named: set[str], scan: _Scan, kept: dict[str, Candidate]) -> None:
     """Single recurring words the text names or defines as terms ("Bush called the memex", "coined "hypertext"",
     "**Transclusion.** …") are mentions too; ordinary words ("notes", "memory", "layer") never are alone."""
@@ -347,12 +348,7 @@ def _add_topic_words(doc: Document, named: set[str], scan: _Scan, kept: dict[str
             kept[word] = Candidate("phrase", Counter({form: count}), sentences, blocks, count)
 
 
-def _named_words(doc: Document) -> set[str]:
-    """Words the text names ("called the memex"), defines ("Hypertext is a …") or heads a glossary entry with."""
-    entries = _GLOSSARY.findall(doc.source)
-    found = {m.lower() for m in _NAMED.findall(doc.source)}
-    found |= {m.lower() for m in entries} if len(entries) >= GLOSSARY_ENTRIES else set()
-    return found | {m.group(1).lower() for s in doc.sentences if (m := _DEFINED.match(s.text))}
+
 
 
 def _rank(c: Candidate, title: str) -> float:
@@ -373,7 +369,7 @@ def _mention(c: Candidate, doc: Document, title: str, lower: Counter[str]) -> Me
     if c.kind == "phrase" and " " not in c.name:  # a short lone word ("head") is the subject only by the title
         central = _in(c, title) or (c.count >= 3 and len(c.name) >= LONE_WORD)
     aliases = (*c.aliases, *(v for v in variant_names(c.name, doc.source) if v not in c.aliases))
-    return Mention(c.name, _type(c, lower), aliases, _description(c, doc), central, tuple(c.sentences))
+    return Mention(c.name, _type(c, lower), aliases, describe(c, doc.sentences), central, tuple(c.sentences))
 
 
 def _type(c: Candidate, lower: Counter[str]) -> str:
@@ -385,22 +381,3 @@ def _type(c: Candidate, lower: Counter[str]) -> str:
     if any(ACRONYM.fullmatch(a) for a in c.aliases):  # a spelled-out acronym names a thing, rarely a person
         return "concept"
     return "concept" if len(words) > 1 and all(lower[w] or w in ALL_STOPWORDS for w in words) else "entity"
-
-
-def _description(c: Candidate, doc: Document) -> str:
-    """The first sentence defining the name ("X is …"), else the first complete one mentioning it."""
-    texts = [doc.sentences[i] for i in c.sentences]
-    complete = [s.text for s in texts if s.complete and len(s.text.split()) >= 5] or [s.text for s in texts]
-    names = [n.casefold() for n in (c.name, *c.aliases)]
-    return next((t for t in complete if _defines(t, names)), complete[0] if complete else "")
-
-
-def _defines(text: str, names: list[str]) -> bool:
-    """Whether the sentence opens with the name followed soon by "is/are/means …"."""
-    head = text[:160].casefold()
-    for name in names:
-        at = head.find(name)
-        if 0 <= at <= 12:
-            following = head[at + len(name) :].split()[:6]
-            return any(w.strip(",") in _DEFINES for w in following)
-    return False

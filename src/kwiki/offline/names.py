@@ -12,6 +12,7 @@ from kwiki.offline.text import WORD, Sentence
 ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,5}s?")
 CONNECTORS = word_set("of von van der de du da di del la")
 _QUOTES = " \"'“”‘’*_"
+_DEFINES = ("is", "are", "was", "were", "refers", "means", "ist", "sind", "war", "est", "es", "è", "é")
 _PAREN = re.compile(r"\(([^()]{1,60})\)")
 # "a slip-box, or Zettelkasten," / "Zettelkasten (also known as slip-box)": the name after is another name
 _OTHER_NAME = re.compile(
@@ -185,3 +186,22 @@ def _longest_suffix_key(kept: dict[str, Candidate], name: str) -> str | None:
         if (key := " ".join(words[-n:])) in kept:
             return key
     return None
+
+
+def describe(c: Candidate, sentences: tuple[Sentence, ...]) -> str:
+    """The first sentence defining the name ("X is …"), else the first complete one mentioning it."""
+    texts = [sentences[i] for i in c.sentences]
+    complete = [s.text for s in texts if s.complete and len(s.text.split()) >= 5] or [s.text for s in texts]
+    names = [n.casefold() for n in (c.name, *c.aliases)]
+    return next((t for t in complete if _defines(t, names)), complete[0] if complete else "")
+
+
+def _defines(text: str, names: list[str]) -> bool:
+    """Whether the sentence opens with the name followed soon by "is/are/means …"."""
+    head = text[:160].casefold()
+    for name in names:
+        at = head.find(name)
+        if 0 <= at <= 12:
+            following = head[at + len(name) :].split()[:6]
+            return any(w.strip(",") in _DEFINES for w in following)
+    return False

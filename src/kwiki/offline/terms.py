@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 from kwiki.offline.lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
+from kwiki.offline.names import Candidate
+from kwiki.offline.text import Sentence
 
 # Words too broad to be a page of their own, however often they occur.
 TOO_BROAD = word_set("ai ais url urls ui")
@@ -27,6 +29,13 @@ ADJECTIVES = word_set(
 # Verbs that open a chance pair ("generate coherent", "mitigate hallucinations").
 _VERB_ENDINGS = ("ate", "ize", "ise", "ify", "ing")
 _SUBJECT_VERBS = word_set("is are was were has have can")
+QUOTES = "\"'“”‘’*_"
+_NAMED = re.compile(
+    rf"\b(?:called|named|the term|coined|dubbed|known as)\s+(?:it\s+)?(?:the\s+|an?\s+)?[{QUOTES}]*([\w-]+)", re.I
+)
+_GLOSSARY = re.compile(r"^\*\*([\w-]+)\.\*\*", re.MULTILINE)
+_DEFINED = re.compile(rf"[{QUOTES}]*([\w-]+)[{QUOTES}]* (?:is|refers to|means) (?:an?|the)\b")  # "Hypertext is a …"
+GLOSSARY_ENTRIES = 5  # bold lead-ins ("**Wiki.** A website …") that make a text a glossary, not a labelled list
 _ING_NOUNS = word_set("learning training engineering computing prompting programming processing modeling")
 # What stands before a noun phrase: articles, possessives, prepositions (not "that", "and": a clause may follow).
 _ANCHORS = word_set(
@@ -94,3 +103,19 @@ def variant_names(name: str, text: str) -> list[str]:
     if " " in name and name.islower() and (found := re.search(rf"\b([A-Z][A-Za-z]+)-{re.escape(name)}\b", text)):
         out.append(f"{found.group(1)} {last}")  # "compiled wiki" where the text says "LLM-compiled wiki"
     return out
+
+
+def named_words(source: str, sentences: tuple[Sentence, ...]) -> set[str]:
+    """Words the text names ("called the memex"), defines ("Hypertext is a …") or heads a glossary entry with."""
+    entries = _GLOSSARY.findall(source)
+    found = {m.lower() for m in _NAMED.findall(source)}
+    found |= {m.lower() for m in entries} if len(entries) >= GLOSSARY_ENTRIES else set()
+    return found | {m.group(1).lower() for s in sentences if (m := _DEFINED.match(s.text))}
+
+
+def drop_compound_parts(kept: dict[str, Candidate]) -> None:
+    """ "Kasten" and "Zettel" beside "Zettelkasten": the parts of a compound the text uses more are no names."""
+    singles = [k for k in kept if " " not in k and len(k) >= 8]
+    for part in [k for k in kept if " " not in k and len(k) >= 4]:
+        if any(whole != part and whole.endswith(part) and kept[whole].count >= kept[part].count for whole in singles):
+            del kept[part]
