@@ -172,14 +172,13 @@ class _Scan:
                 near = after in METHOD_WORDS and n == len(pieces) and not run.group().endswith(("'s", "’s"))
                 if 0 < len(words) <= 4:
                     quoted = run.start() > 0 and text[run.start() - 1] in QUOTES + "(" and n == 1
-                    verb = bool(_VERB.fullmatch(after))
-                    evident = len(words) == 1 and not quoted and self._evident_word(words[0], at_start, verb)
+                    evident = len(words) == 1 and not quoted and self._evident_word(words[0], at_start, after)
                     evident = evident or (len(words) > 1 and name_shaped(words[-1]))  # "Software 2.0"
                     seen = _Seen(" ".join(words), index, at_start, determined, near, evident, quoted)
                     self.openers.append(seen) if at_start and len(words) > 1 else self.add(seen)
                 at_start, determined = False, True  # later pieces follow a possessive
 
-    def _evident_word(self, word: str, at_start: bool, opens_clause: bool) -> bool:
+    def _evident_word(self, word: str, at_start: bool, after: str) -> bool:
         """A capitalized word seen once is a name mid-sentence, or opening one when shaped like a name or named
         by the title ("Micrograd implements …" under "Micrograd: …")."""
         if ordinary(word) or (self.german and not name_shaped(word)):
@@ -188,7 +187,7 @@ class _Scan:
             return False
         if name_shaped(word):
             return True
-        return (not at_start and self.short) or (word.casefold() in self.title_words and opens_clause)
+        return (not at_start and self.short) or (word.casefold() in self.title_words and bool(_VERB.fullmatch(after)))
 
     def code_names(self, text: str, index: int) -> None:
         """ "nanoGPT", "llm.c"; and a lowercase word opening a sentence as its subject ("nanochat provides …")."""

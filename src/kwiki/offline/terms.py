@@ -7,6 +7,7 @@ these tests keep chance word pairs ("approach leverages", "novel approach") and 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kwiki.offline.lexicon import ALL_STOPWORDS, GENERIC, NOT_NAMES, NOT_TERMS, word_set
 from kwiki.offline.names import Candidate
@@ -50,11 +51,13 @@ _NEXT_WORD = re.compile(r"\s*([\w'’-]+|[^\w\s]|$)")
 _PREVIOUS_WORD = re.compile(r"([\w'’-]+)?[\s\"'“‘(]*$")
 
 
+@lru_cache(maxsize=8192)  # pure, and asked for every capitalized word of every sentence
 def name_shaped(word: str) -> bool:
     """A word only a name is written like: an inner capital, a digit, or all capitals ("PyTorch", "GPT-2")."""
     return bool(_INNER_CAPITAL.search(word) or _DIGIT.search(word) or (word.isupper() and len(word) >= 2))
 
 
+@lru_cache(maxsize=8192)
 def ordinary(word: str) -> bool:
     key = word.casefold()
     return key in ALL_STOPWORDS or key in GENERIC or key in NOT_NAMES or key in NOT_TERMS or key in TOO_BROAD
@@ -63,7 +66,7 @@ def ordinary(word: str) -> bool:
 def anchored(text: str, start: int, end: int) -> bool:
     """The phrase at text[start:end] stands as a noun phrase: after an article or a preposition, and before a
     function word, punctuation or the sentence's end."""
-    before = _PREVIOUS_WORD.search(text, 0, start)
+    before = _PREVIOUS_WORD.search(text, max(0, start - 40), start)
     previous = before.group(1) if before else None
     after = _NEXT_WORD.match(text, end)
     following = after.group(1) if after else ""
