@@ -14,6 +14,7 @@ from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targ
 from kwiki.errors import KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.index import LogEntry
+from kwiki.journal import RETRY_PAGES  # set when a page failed: the next run compiles even if no source changed
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
@@ -24,7 +25,6 @@ from kwiki.sanitize import one_line
 from kwiki.state import SourceRecord, State
 
 Progress = Callable[[str, str, int, int], None]  # (phase, item, done, total)
-RETRY_PAGES = "retry_pages"  # set when a page draft failed: the next run compiles even if no source changed
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class IngestReport:
     page_plan: list[PagePlan] = field(default_factory=list)
     dropped_quotes: int = 0
     recovered: bool = False
+    recovery_notes: list[str] = field(default_factory=list)  # pages merged, kept or not written; a journal set aside
     seconds: float = 0.0
 
 
@@ -68,7 +69,8 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
     if options.plan_only:
         return _plan_only(paths, llm, options, report, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
-        report.recovered = journal.recover(paths, state)
+        recovery = journal.recover(paths, state)
+        report.recovered, report.recovery_notes = recovery.replayed, list(recovery.notes)
         known = {r.path: r for r in state.sources()}
         key = compile_key(options.provider, llm.model, paths.schema)
         targets = resolve_targets(paths.raw, list(options.targets))
