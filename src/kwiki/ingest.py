@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kwiki import journal
 from kwiki.compile import Compiler, CompileResult
-from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets
+from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets, shown_name
 from kwiki.errors import KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.index import LogEntry
@@ -153,7 +153,7 @@ def _run(
                     options.today,
                     "ingest",
                     extraction.note.title,
-                    (f"- source: `raw/{pending.path}` ({pending.reason})", f"- page: `{page}`"),
+                    (f"- source: `raw/{shown_name(pending.path)}` ({pending.reason})", f"- page: `{page}`"),
                 )
             )
         else:
@@ -163,12 +163,13 @@ def _run(
                 LogEntry(
                     options.today,
                     "ingest",
-                    pending.path,
+                    shown_name(pending.path),
                     (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run"),
                 )
             )
     for path in plan.deleted:
-        entries.append(LogEntry(options.today, "delete", deleted_titles[path], (f"- source removed: `raw/{path}`",)))
+        removed = (f"- source removed: `raw/{shown_name(path)}`",)
+        entries.append(LogEntry(options.today, "delete", deleted_titles[path], removed))
     changes.deleted_sources.extend(plan.deleted)
     changes.meta[RETRY_PAGES] = "1" if result.page_failures else "0"
     changes.files.update(compiler.finish(llm, result, entries))
