@@ -166,6 +166,8 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
         merged = merge_page(old_base.read_text(encoding="utf-8") if old_base.is_file() else None, disk, base)
         vault.write_text(paths.wiki, rel, merged.text, durable=False)
         vault.write_text(paths.base_dir, rel, base, durable=False)
+        if not merged.human_edited:  # an old journal (no hashes) and a page as kwiki left it: routine
+            return ""
         outcome = "with a `kwiki update` callout" if merged.conflicts else "merged with kwiki's update"
         return f"kept your edit of wiki/{rel} made after the interrupted run ({outcome})"
     if now != _sha(text):

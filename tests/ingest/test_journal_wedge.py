@@ -119,3 +119,12 @@ def test_a_deletion_replayed_after_a_hand_edit_keeps_the_page(project: Paths) ->
     report = run(project, scripted_llm())
     assert "Mine." in wiki_pages(project)[PAGE]
     assert any(PAGE in note and "kept" in note for note in report.recovery_notes)
+
+
+def test_an_old_journal_without_hashes_replays_unedited_pages_without_notes(project: Paths) -> None:
+    _ingested(project)
+    update = _kwiki_update((project.wiki / PAGE).read_text(encoding="utf-8"))
+    _old_journal(project, {PAGE: update})
+    report = run(project, scripted_llm())
+    assert report.recovered and not report.recovery_notes
+    assert "## Related\n\n[[alpha-note|Alpha note]]" in (project.wiki / PAGE).read_text(encoding="utf-8")
