@@ -143,3 +143,9 @@ def test_a_lock_held_by_a_killed_process_is_free_again(fake_cli: Paths) -> None:
     time.sleep(0.05)
     assert _cli(fake_cli, "doctor", "--fix").exit_code == 0
     assert _cli(fake_cli, "ingest").exit_code == 0
+
+
+def test_a_project_never_ingested_is_healthy(project: Paths) -> None:
+    result = _cli(project, "doctor", "--fix")
+    assert result.exit_code == 0 and "healthy" in result.stdout
+    assert not project.state_dir.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -9,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from kwiki.cli import app
 from kwiki.discover import discover, shown_name
 from kwiki.ingest import IngestReport
 from kwiki.project import Paths
@@ -127,3 +130,25 @@ def test_a_name_that_is_not_utf8_is_skipped_with_a_reason(project: Paths, raw_gu
     report = run(project, scripted_llm())
     assert report.ingested == ["ok.md"]
     assert [(s.shown, "UTF-8" in s.reason) for s in report.skipped] == [("caf\\xe9.md", True)]
+
+
+def test_the_ingest_command_exits_0_and_prints_odd_names_escaped(
+    project: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None
+) -> None:
+    replies = tmp_path / "replies"
+    replies.mkdir()
+    (replies / "extract.json").write_text(json.dumps({
+        "title": "Static", "date": "", "language": "en", "summary": "S.", "tags": [], "claims": [], "mentions": []}),
+        encoding="utf-8")
+    (replies / "overview.md").write_text("Overview.", encoding="utf-8")
+    monkeypatch.setenv("KWIKI_PROVIDER", "fake")
+    monkeypatch.setenv("KWIKI_FAKE_REPLIES", str(replies))
+    write_raw(project, {"ok.md": source_text("Fine")})
+    os.symlink("loop\n.md", project.raw / "loop\n.md")
+    os.symlink("gone.md", project.raw / "evil\u202e.md")
+    os.mkfifo(project.raw / "pipe.md")
+    result = CliRunner().invoke(app, ["--project", str(project.root), "ingest"])
+    assert result.exit_code == 0, result.output
+    assert "skipped loop\\n.md: symlink loop" in result.stderr
+    assert "skipped evil\\u202e.md: dangling symlink" in result.stderr and "\u202e" not in result.stderr
+    assert "skipped pipe.md: named pipe (FIFO), not a regular file" in result.stderr
