@@ -15,7 +15,10 @@ from typer.testing import CliRunner
 from kwiki.cli import app
 from kwiki.discover import discover, shown_name
 from kwiki.ingest import IngestReport
+from kwiki.lint.model import LintOptions, LintReport
+from kwiki.lint.run import run_lint
 from kwiki.project import Paths
+from kwiki.state import State
 
 from .conftest import RawGuard, log_entries, run, scripted_llm, source_text, wiki_pages, write_raw
 
@@ -152,3 +155,28 @@ def test_the_ingest_command_exits_0_and_prints_odd_names_escaped(
     assert "skipped loop\\n.md: symlink loop" in result.stderr
     assert "skipped evil\\u202e.md: dangling symlink" in result.stderr and "\u202e" not in result.stderr
     assert "skipped pipe.md: named pipe (FIFO), not a regular file" in result.stderr
+
+
+def test_lint_does_not_block_on_a_source_replaced_by_a_fifo_or_a_loop(project: Paths, raw_guard: RawGuard) -> None:
+    write_raw(project, {"a.md": source_text("Alpha"), "b.md": source_text("Beta")})
+    run(project, scripted_llm())
+    (project.raw / "a.md").unlink()
+    os.mkfifo(project.raw / "a.md")
+    (project.raw / "b.md").unlink()
+    os.symlink("b.md", project.raw / "b.md")
+    raw_guard.freeze(project)
+    def lint() -> LintReport:
+        with State.open(project.state_db) as state:
+            return run_lint(project, state, LintOptions(today="2026-04-18"))
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(lint)
+    try:
+        report = future.result(timeout=BOUND)
+    except TimeoutError:
+        os.close(os.open(project.raw / "a.md", os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("lint blocked on a FIFO in raw/")
+    finally:
+        pool.shutdown(wait=False)
+    stale = [f for f in report.findings if f.id == "stale-page"]
+    assert {f.path for f in stale} == {"wiki/sources/alpha.md", "wiki/sources/beta.md"}, report.findings
