@@ -107,10 +107,10 @@ def set_aside(paths: Paths, why: str) -> str:
 
 def _check_entry(paths: Paths, rel: str, text: str | None, base: str | None) -> None:
     check_name(rel)
-    target = vault.safe_target(paths.wiki, rel)
-    vault.safe_target(paths.base_dir, rel)
-    if target.is_dir():
-        raise KwikiError(f"cannot write wiki/{rel}: a folder has that name", "rename or move the folder")
+    target, base_target = vault.safe_target(paths.wiki, rel), vault.safe_target(paths.base_dir, rel)
+    if target.is_dir() or base_target.is_dir():
+        where = target if target.is_dir() else base_target
+        raise KwikiError(f"cannot write {where}: a folder has that name", "rename or move the folder")
     for body in (text, base):
         size = len(body.encode("utf-8", errors="surrogatepass")) if body is not None else 0
         if size > MAX_FILE_BYTES:
