@@ -166,13 +166,14 @@ def _entries(raw: Path) -> set[str]:
 
 
 def _check(paths: Paths, report: IngestReport, frozen: dict[str, str]) -> None:
+    tree = paths.root.name
     accounted = set(report.ingested) | {f.path for f in report.failures} | {s.path for s in report.skipped}
-    assert accounted == _entries(paths.raw)
-    assert all(s.reason.strip() for s in report.skipped) and all(f.error.strip() for f in report.failures)
+    assert accounted == _entries(paths.raw), tree
+    assert all(s.reason.strip() for s in report.skipped) and all(f.error.strip() for f in report.failures), tree
     stems = [Path(rel).stem.casefold() for rel in wiki_pages(paths)]
-    assert len(stems) == len(set(stems)), "duplicate basename"
-    assert tree_digest(paths.raw) == frozen
-    assert not (paths.state_dir / "journal.json").exists()
+    assert len(stems) == len(set(stems)), f"{tree}: duplicate basename"
+    assert tree_digest(paths.raw) == frozen, f"{tree}: raw/ changed"
+    assert not (paths.state_dir / "journal.json").exists(), tree
 
 
 COVERED = ("symlink loop", "dangling symlink", "named pipe", "outside raw/", "symlinked folder", "binary file",
