@@ -97,7 +97,10 @@ def recover(paths: Paths, state: State) -> Recovery:
 
 def set_aside(paths: Paths, why: str) -> str:
     """Rename an unreadable journal out of the way; its run's work is redone by the next ingest, from cache."""
-    aside = BROKEN + time.strftime("%Y%m%d-%H%M%S")
+    aside, n = BROKEN + time.strftime("%Y%m%d-%H%M%S"), 1
+    while (paths.state_dir / aside).exists():  # never replace one set aside earlier in the same second
+        n += 1
+        aside = f"{BROKEN}{time.strftime('%Y%m%d-%H%M%S')}-{n}"
     os.replace(vault.safe_target(paths.state_dir, JOURNAL), vault.safe_target(paths.state_dir, aside))
     return (
         f"set aside the interrupted run's journal: {why}; it is now .kwiki/{aside} "

@@ -128,3 +128,12 @@ def test_an_old_journal_without_hashes_replays_unedited_pages_without_notes(proj
     report = run(project, scripted_llm())
     assert report.recovered and not report.recovery_notes
     assert "## Related\n\n[[alpha-note|Alpha note]]" in (project.wiki / PAGE).read_text(encoding="utf-8")
+
+
+def test_two_journals_set_aside_in_the_same_second_are_both_kept(project: Paths) -> None:
+    project.state_dir.mkdir()
+    for text in ("{first", "{second"):
+        (project.state_dir / "journal.json").write_text(text, encoding="utf-8")
+        journal.set_aside(project, "test")
+    kept = sorted(p.read_text(encoding="utf-8") for p in project.state_dir.glob("journal.json.broken-*"))
+    assert kept == ["{first", "{second"]
