@@ -164,20 +164,25 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
         vault.remove(paths.wiki, rel)
         return ""
     if edited and now is not None:
-        old_base = paths.base_dir / rel
-        disk = (paths.wiki / rel).read_text(encoding="utf-8")
-        merged = merge_page(old_base.read_text(encoding="utf-8") if old_base.is_file() else None, disk, base)
-        vault.write_text(paths.wiki, rel, merged.text, durable=False)
-        vault.write_text(paths.base_dir, rel, base, durable=False)
-        if not merged.human_edited:  # an old journal (no hashes) and a page as kwiki left it: routine
-            return ""
-        outcome = "with a `kwiki update` callout" if merged.conflicts else "merged with kwiki's update"
-        return f"kept your edit of wiki/{rel} made after the interrupted run ({outcome})"
+        return _merge_edit(paths, rel, base)
     if now != _sha(text):
         vault.write_text(paths.wiki, rel, text, durable=False)
     if _digest(paths.base_dir / rel) != _sha(base):
         vault.write_text(paths.base_dir, rel, base, durable=False)
     return ""
+
+
+def _merge_edit(paths: Paths, rel: str, base: str) -> str:
+    """The page changed since it was journaled: merge it with kwiki's update as for any human edit (DESIGN §5)."""
+    old_base = paths.base_dir / rel
+    disk = (paths.wiki / rel).read_text(encoding="utf-8")
+    merged = merge_page(old_base.read_text(encoding="utf-8") if old_base.is_file() else None, disk, base)
+    vault.write_text(paths.wiki, rel, merged.text, durable=False)
+    vault.write_text(paths.base_dir, rel, base, durable=False)
+    if not merged.human_edited:  # an old journal (no hashes) and a page as kwiki left it: routine
+        return ""
+    outcome = "with a `kwiki update` callout" if merged.conflicts else "merged with kwiki's update"
+    return f"kept your edit of wiki/{rel} made after the interrupted run ({outcome})"
 
 
 def _commit(changes: ChangeSet, state: State) -> None:
