@@ -71,13 +71,13 @@ def _inspect(paths: Paths, busy: bool) -> list[Finding]:
 def _repair(paths: Paths, finding: Finding) -> Finding:
     if finding.ok:
         return finding
-    repairs: dict[str, Callable[[Paths], None]] = {
+    repairs: dict[str, Callable[[Paths], str]] = {
         "journal": _repair_journal,
         "state": _set_aside_state,
         "temp-files": _clean_temp_files,
     }
-    repairs[finding.check](paths)
-    return _fixed(finding)
+    done = repairs[finding.check](paths)
+    return Finding(finding.check, False, finding.message, f"{finding.fix}{done}", fixed=True)
 
 
 def _fixed(finding: Finding) -> Finding:
@@ -144,12 +144,12 @@ def _unreadable(file: Path) -> str:
     return ""
 
 
-def _repair_journal(paths: Paths) -> None:
+def _repair_journal(paths: Paths) -> str:
     if _unreadable(paths.state_dir / journal.JOURNAL):
-        journal.set_aside(paths, "kwiki doctor found it unreadable")
-        return
+        return f" (now .kwiki/{journal.set_aside(paths)})"
     with State.open(paths.state_db) as state:
-        journal.recover(paths, state)
+        notes = journal.recover(paths, state).notes
+    return "".join(f"; {note}" for note in notes)
 
 
 # --- the state file -----------------------------------------------------------------------------------------
@@ -180,12 +180,13 @@ def _state_problem(db: Path) -> str:
     return f"tables missing: {', '.join(sorted(missing))}" if missing else ""
 
 
-def _set_aside_state(paths: Paths) -> None:
+def _set_aside_state(paths: Paths) -> str:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in ("", "-wal", "-shm"):
         part = paths.state_db.with_name(paths.state_db.name + suffix)
         if part.exists():
             os.replace(part, paths.state_db.with_name(f"{paths.state_db.name}.broken-{stamp}{suffix}"))
+    return f" (now .kwiki/{paths.state_db.name}.broken-{stamp})"
 
 
 # --- temp files ---------------------------------------------------------------------------------------------
@@ -198,8 +199,6 @@ def _temp_files(paths: Paths, busy: bool) -> Finding:
     return Finding("temp-files", False, f"{count} temp files left by a killed run", "delete them")
 
 
-def _clean_temp_files(paths: Paths) -> None:
-    for root in (paths.wiki, paths.state_dir):
-        if root.is_dir():
-            clean_temp_files(root)
-
+def _clean_temp_files(paths: Paths) -> str:
+    removed = sum(clean_temp_files(root) for root in (paths.wiki, paths.state_dir) if root.is_dir())
+    return f" ({removed} deleted)"

@@ -91,21 +91,23 @@ def recover(paths: Paths, state: State) -> Recovery:
         data = json.loads(journal.read_bytes().decode("utf-8"))
         changes, before = _decode(data), _before(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        return Recovery(False, (set_aside(paths, f"it cannot be read ({type(err).__name__})"),))
+        aside = set_aside(paths)
+        note = (
+            f"set aside the interrupted run's journal: it cannot be read ({type(err).__name__}); it is now "
+            f".kwiki/{aside} (this run redoes its work; delete the file when you like)"
+        )
+        return Recovery(False, (note,))
     return Recovery(True, tuple(_apply(paths, changes, before, state)))
 
 
-def set_aside(paths: Paths, why: str) -> str:
-    """Rename an unreadable journal out of the way; its run's work is redone by the next ingest, from cache."""
+def set_aside(paths: Paths) -> str:
+    """Rename an unreadable journal out of the way (its run's work is redone by the next ingest, from cache)."""
     aside, n = BROKEN + time.strftime("%Y%m%d-%H%M%S"), 1
     while (paths.state_dir / aside).exists():  # never replace one set aside earlier in the same second
         n += 1
         aside = f"{BROKEN}{time.strftime('%Y%m%d-%H%M%S')}-{n}"
     os.replace(vault.safe_target(paths.state_dir, JOURNAL), vault.safe_target(paths.state_dir, aside))
-    return (
-        f"set aside the interrupted run's journal: {why}; it is now .kwiki/{aside} "
-        "(its work is redone by this run; delete the file when you like)"
-    )
+    return aside
 
 
 def _check_entry(paths: Paths, rel: str, text: str | None, base: str | None) -> None:

@@ -134,6 +134,6 @@ def test_two_journals_set_aside_in_the_same_second_are_both_kept(project: Paths)
     project.state_dir.mkdir()
     for text in ("{first", "{second"):
         (project.state_dir / "journal.json").write_text(text, encoding="utf-8")
-        journal.set_aside(project, "test")
+        journal.set_aside(project)
     kept = sorted(p.read_text(encoding="utf-8") for p in project.state_dir.glob("journal.json.broken-*"))
     assert kept == ["{first", "{second"]
