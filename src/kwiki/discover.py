@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from kwiki.errors import KwikiError, UsageError
+from kwiki.readers import READERS, UnreadableDocument
 from kwiki.state import SourceRecord
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
@@ -181,8 +182,9 @@ def _kind_reason(path: Path, info: os.stat_result, max_bytes: int) -> str:
         if test(info.st_mode):
             return f"{kind}, not a regular file"
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
-        return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads .md .markdown .txt .html .htm)"
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
+        kinds = ".md .markdown .txt .html .htm .pdf .docx .epub"
+        return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads {kinds})"
     if info.st_size > max_bytes:
         mb = info.st_size / 1_000_000
         return f"too large ({mb:.1f} MB > {max_bytes / 1_000_000:g} MB); raise max_source_mb in kwiki.toml"
@@ -196,6 +198,12 @@ def _inspect(path: Path, suffix: str) -> tuple[str, str]:
     except KwikiError as err:
         return err.message, ""
     sha = hashlib.sha256(data).hexdigest()
+    if suffix in READERS:
+        try:
+            READERS[suffix](data)
+        except UnreadableDocument as err:
+            return err.message, sha
+        return "", sha
     text, reason = decode(data)
     if reason:
         return reason, sha
@@ -239,7 +247,10 @@ def decode(data: bytes) -> tuple[str, str]:
 def read_source(raw: Path, rel: str) -> str:
     """The source's text, HTML reduced to its readable text; raw/ is opened read-only."""
     path = raw / rel
-    text, reason = decode(read_bytes(path))
+    data = read_bytes(path)
+    if path.suffix.lower() in READERS:
+        return READERS[path.suffix.lower()](data)
+    text, reason = decode(data)
     if reason:
         raise KwikiError(f"raw/{shown_name(rel)}: {reason}", "it changed since kwiki looked; run the command again")
     return to_plain_text(text, path.suffix.lower())
