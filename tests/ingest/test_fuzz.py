@@ -41,7 +41,7 @@ ALPHABETS = (
 )
 _WIDE = (b"\xff\xfe", b"\xfe\xff")  # how UTF-16 and UTF-32 files start (little-endian here)
 ENCODINGS = ("utf-8", "utf-8", "utf-8", "utf-8-sig", "utf-16", "utf-32", "latin-1", "binary", "empty")
-SUFFIXES = (".md", ".md", ".md", ".txt", ".markdown", ".html", ".MD", ".png", "")
+SUFFIXES = (".md", ".md", ".md", ".md", ".txt", ".markdown", ".html", ".MD", ".png", "", ".pdf", ".docx", ".epub")
 
 
 def _name(rng: random.Random, longest: int) -> str:
@@ -177,7 +177,8 @@ def _check(paths: Paths, report: IngestReport, frozen: dict[str, str]) -> None:
 
 
 COVERED = ("symlink loop", "dangling symlink", "named pipe", "outside raw/", "symlinked folder", "binary file",
-           "not valid UTF-8", "empty", "unsupported file type", "file name is not valid UTF-8")
+           "not valid UTF-8", "empty", "unsupported file type", "file name is not valid UTF-8", "broken PDF",
+           "not a zip archive")
 
 
 def test_random_trees_and_replies_never_crash_hang_or_duplicate(tmp_path: Path) -> None:
@@ -204,4 +205,4 @@ def test_random_trees_and_replies_never_crash_hang_or_duplicate(tmp_path: Path) 
             assert not again.recovered and set(again.ingested) <= {f.path for f in report.failures}
     missing = [kind for kind in COVERED if not any(kind in reason for reason in reasons)]
     assert not missing, f"the seed no longer produces: {missing}"
-    assert outcomes["ingested"] > TREES and outcomes["failed"] > 0 and outcomes["wide"] > 0, outcomes
+    assert outcomes["ingested"] > TREES // 2 and outcomes["failed"] > 0 and outcomes["wide"] > 0, outcomes
