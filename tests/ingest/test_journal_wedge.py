@@ -4,6 +4,7 @@ skipped on replay, an unreadable journal is set aside, and a page edited after a
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,24 @@ def test_two_journals_set_aside_in_the_same_second_are_both_kept(project: Paths)
         journal.set_aside(project)
     kept = sorted(p.read_text(encoding="utf-8") for p in project.state_dir.glob("journal.json.broken-*"))
     assert kept == ["{first", "{second"]
+
+
+def test_a_target_outside_wiki_is_refused_before_anything_is_journaled(project: Paths) -> None:
+    _ingested(project)
+    with State.open(project.state_db) as state, pytest.raises(KwikiError, match="refusing"):
+        journal.apply(project, ChangeSet(files={"../outside.md": "x"}), state)
+    assert not (project.state_dir / "journal.json").exists() and not (project.root / "outside.md").exists()
+
+
+def test_a_symlinked_wiki_folder_fails_the_run_cleanly_and_removing_it_recovers(
+    project: Paths, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    project.wiki.joinpath("sources").symlink_to(elsewhere)
+    write_raw(project, {"a.md": source_text("Alpha note")})
+    with pytest.raises(KwikiError, match="symlink"):
+        run(project, scripted_llm())
+    assert not (project.state_dir / "journal.json").exists() and not list(elsewhere.iterdir())
+    project.wiki.joinpath("sources").unlink()
+    assert run(project, scripted_llm()).ingested == ["a.md"]
