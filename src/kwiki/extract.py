@@ -10,6 +10,7 @@ from kwiki.gate import normalize_ws, quote_occurs
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
 from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, bounded, mentions_from_data
+from kwiki.payloads import SummarizePayload
 from kwiki.prompts import load_prompt
 
 CHUNK_CHARS = 24_000  # ~6k tokens: fits every supported model with room for the schema and the reply
@@ -61,7 +62,7 @@ def extract_request(rel: str, chunk: str, index: int, total: int, schema_doc: st
 
 def summarize_request(rel: str, title: str, summaries: list[str]) -> Request:
     system, user = load_prompt("summarize").render(
-        payload=fence_json({"path": rel, "title": title, "summaries": summaries})
+        payload=fence_json(SummarizePayload(path=rel, title=title, summaries=summaries))
     )
     return Request("summarize", system, user, SUMMARIZE_SCHEMA, max_tokens=1024)
 

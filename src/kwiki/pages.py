@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kwiki import gate
+from kwiki.discover import shown_name
 from kwiki.markdown import dump_page, find_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
 
@@ -59,14 +60,14 @@ def source_body(
     """Summary, key claims, verified quotes, and what it mentions (linked where a page exists)."""
     resolve, sources = slugs_of(lookup), [source_text]
     summary = gate.prose(note.summary, resolve, sources, images=images) or "_No summary._"
-    meta = " · ".join(x for x in (f"`raw/{note.path}`", gate.date(note.date), gate.language(note.language)) if x)
-    parts = [f"# {gate.title(note.title)}", f"> [!info] Source\n> {meta}", "## Summary", summary]
-    claims = [gate.inline(c.statement, resolve, sources, gate.MAX_STATEMENT, images) for c in note.claims]
-    if any(claims):
-        parts += ["## Key claims", "\n".join(f"- {c}" for c in claims if c)]
-    quotes = [gate.inline(c.quote, resolve, sources, gate.MAX_QUOTE) for c in note.claims if c.quote]
+    shown = (f"`raw/{shown_name(note.path)}`", gate.date(note.date), gate.language(note.language))
+    parts = [f"# {gate.title(note.title)}", f"> [!info] Source\n> {' · '.join(x for x in shown if x)}"]
+    parts += ["## Summary", summary]
+    claims, quotes = _said_once(note, summary, resolve, sources, images)
+    if claims:
+        parts += ["## Key claims", "\n".join(claims)]
     if quotes:
-        parts += ["## Quotes", "\n\n".join(f'> "{q}"' for q in quotes if q)]
+        parts += ["## Quotes", "\n\n".join(quotes)]
     mentioned = [
         f"- {link.markdown()}" + (f" — {gate.inline(link.description, resolve, sources)}" if link.description else "")
         for link in links
@@ -76,6 +77,21 @@ def source_body(
         parts += ["## Mentions", "\n".join(mentioned)]
     parts += list(callouts)
     return "\n\n".join(parts)
+
+
+def _said_once(
+    note: SourceNote, summary: str, resolve: gate.Resolver, sources: Sequence[str], images: bool
+) -> tuple[list[str], list[str]]:
+    """Key claims and quotes, each sentence shown once: a claim the summary says, or a quote a claim says, is not
+    repeated (a short source's one sentence would otherwise appear under three headings)."""
+    said: list[str] = []
+    for claim in note.claims:
+        statement = gate.inline(claim.statement, resolve, sources, gate.MAX_STATEMENT, images)
+        if statement and statement not in said and statement not in summary:
+            said.append(statement)
+    shown = (gate.inline(c.quote, resolve, sources, gate.MAX_QUOTE) for c in note.claims if c.quote)
+    quotes = dict.fromkeys(q for q in shown if q and q not in said and q not in summary)
+    return [f"- {s}" for s in said], [f'> "{q}"' for q in quotes]
 
 
 def source_frontmatter(note: SourceNote) -> dict[str, object]:

@@ -1,53 +1,49 @@
-"""Page names: junk titles never name a page, and a page keeps its name when a later extraction retitles it."""
+"""Page names stay within the file system's limits, whatever the script or length of a title."""
 
 from __future__ import annotations
 
-from kwiki.llm.base import Request
 from kwiki.project import Paths
+from kwiki.slugs import MAX_NAME_BYTES, slugify, unique_slug
+from kwiki.vault import TEMP_SUFFIX
 
 from .conftest import RawGuard, run, scripted_llm, source_text, wiki_pages, write_raw
 
-MENTION = "LLM OS | concept | LLM operating system | central"
-CLAIM = "LLM OS | The LLM is the kernel of a new operating system."
+CHINESE_TITLE = "知识管理系统的设计原则与实践经验总结" * 5  # 90 characters, 270 bytes in UTF-8
 
 
-def _junk_title(request: Request) -> object:
-    for path, title in (("my_reading-notes.md", "it"), ("notes/passwd.md", "../../etc/passwd"), ("y.md", "yyyy")):
-        if f'"path": "{path}"' in request.user:
-            return {"title": title, "date": "2026-11-3", "language": "deedbababy_ru", "summary": "About it.",
-                    "tags": [], "claims": [], "mentions": []}
-    return None
-
-
-def test_a_junk_title_names_the_source_page_from_the_file(project: Paths, raw_guard: RawGuard) -> None:
-    write_raw(project, {name: source_text("Ignored") for name in ("my_reading-notes.md", "notes/passwd.md", "y.md")})
-    raw_guard.freeze(project)
-    run(project, scripted_llm(extract=_junk_title))
-    sources = sorted(rel for rel in wiki_pages(project) if rel.startswith("sources/"))
-    assert sources == ["sources/my-reading-notes.md", "sources/passwd.md", "sources/y-md.md"]
-    page = wiki_pages(project)["sources/my-reading-notes.md"]
-    assert "# my reading notes" in page and "2026-11-3" not in page and "deedbababy" not in page
-
-
-def test_a_source_page_keeps_its_name_when_retitled(project: Paths, raw_guard: RawGuard) -> None:
-    write_raw(project, {"a.md": source_text("First title", mentions=(MENTION,), claims=(CLAIM,))})
-    run(project, scripted_llm())
-    write_raw(project, {"a.md": source_text("Second title", mentions=(MENTION,), claims=(CLAIM,), extra="More.")})
-    raw_guard.freeze(project)
-    run(project, scripted_llm())
-    sources = [rel for rel in wiki_pages(project) if rel.startswith("sources/")]
-    assert sources == ["sources/first-title.md"]
-    assert "# Second title" in wiki_pages(project)["sources/first-title.md"]
-
-
-def test_a_knowledge_page_keeps_its_name_when_its_title_changes(project: Paths, raw_guard: RawGuard) -> None:
-    write_raw(project, {f"s{i}.md": source_text(f"Source {i}", mentions=(MENTION,), claims=(CLAIM,)) for i in (1, 2)})
-    run(project, scripted_llm())
-    assert "concepts/llm-os.md" in wiki_pages(project)
-    renamed = "LLM operating system | concept | LLM OS | central"
-    write_raw(project, {f"s{i}.md": source_text(f"Source {i}", mentions=(renamed,)) for i in (3, 4, 5)})
+def test_a_long_chinese_title_is_ingested_and_later_runs_still_work(project: Paths, raw_guard: RawGuard) -> None:
+    write_raw(project, {"long.md": source_text(CHINESE_TITLE[:88], claims=("知识 | 知识管理很重要。",))})
     raw_guard.freeze(project)
     report = run(project, scripted_llm())
-    concepts = [rel for rel in wiki_pages(project) if rel.startswith("concepts/")]
-    assert concepts == ["concepts/llm-os.md"] and not report.removed
-    assert "# LLM operating system" in wiki_pages(project)["concepts/llm-os.md"]
+    assert report.ingested == ["long.md"] and not report.failures
+    names = [rel.split("/")[-1] for rel in wiki_pages(project)]
+    assert all(len(name.encode()) <= MAX_NAME_BYTES for name in names)
+    assert not (project.state_dir / "journal.json").exists()
+    again = run(project, scripted_llm())
+    assert again.unchanged == 1 and not again.failures
+
+
+def test_slugs_fit_in_bytes_with_room_for_the_temp_suffix() -> None:
+    for title in (CHINESE_TITLE * 3, "😀" * 300, "ü" * 300, "ᄀ" * 300, "a" * 1000):
+        slug = slugify(title)
+        name = f".{slug}.md.abcdefgh{TEMP_SUFFIX}"
+        assert len(name.encode()) <= 255 - 20, title[:10]
+        assert slug.encode().decode() == slug  # never a cut through a code point
+
+
+def test_latin_titles_are_cut_between_words_not_inside_one() -> None:
+    title = "A framework for transparent and enhanced accountability in distributed autonomous agent systems today"
+    slug = slugify(title)
+    assert slug == "a-framework-for-transparent-and-enhanced-accountability-in-distributed"
+    assert title.casefold().replace(" ", "-").startswith(slug)
+
+
+def test_numbered_duplicates_stay_within_the_limits() -> None:
+    slug = slugify(CHINESE_TITLE * 3)
+    taken: set[str] = set()
+    made = []
+    for _ in range(12):
+        made.append(unique_slug(slug, taken))
+        taken.add(made[-1].casefold())
+    assert made[-1].endswith("-12") and len(set(made)) == 12
+    assert all(len(f"{name}.md".encode()) <= MAX_NAME_BYTES for name in made)

@@ -13,8 +13,8 @@ from kwiki.gate import normalize_ws
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm.base import Request
 from kwiki.llm.blocks import SOURCE, unfence
-from kwiki.llm.extractive import ExtractiveLLM
 from kwiki.markdown import parse_page
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 from kwiki.readers import UnreadableDocument, pdf_text
 from kwiki.state import State

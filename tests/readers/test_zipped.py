@@ -9,7 +9,7 @@ import pytest
 from kwiki.discover import discover
 from kwiki.gate import normalize_ws
 from kwiki.ingest import IngestOptions, ingest
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 from kwiki.readers import UnreadableDocument, docx_text, epub_text
 
