@@ -174,8 +174,8 @@ def _run(
         removed = (f"- source removed: `raw/{shown_name(path)}`",)
         entries.append(LogEntry(options.today, "delete", deleted_titles[path], removed))
     changes.deleted_sources.extend(plan.deleted)
-    changes.meta[RETRY_PAGES] = "1" if result.page_failures else "0"
     changes.files.update(compiler.finish(llm, result, entries))
+    changes.meta[RETRY_PAGES] = "1" if result.page_failures else "0"  # after finish: a failed overview counts
     journal.apply(paths, changes, state)
     ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
     report.page_failures = [Failure(page, error) for page, error in result.page_failures]
