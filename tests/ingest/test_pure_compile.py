@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from kwiki.project import Paths
 from kwiki.snapshot import WikiSnapshot, load_snapshot
 from kwiki.state import State
 
-from .conftest import TODAY, run, scripted_llm, source_text, write_raw
+from .conftest import TODAY, mtimes, run, scripted_llm, source_text, wiki_pages, write_raw
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kwiki"
 PAGE_BUILDERS = ("compile.py", "generated.py", "pages.py", "knowledge.py", "merge.py", "resolve.py", "notes.py")
@@ -24,11 +25,13 @@ FS_CALLS = {
     "resolve", "walk", "scandir", "listdir",
 }
 CORPUS = {
-    "a.md": source_text("Alpha talk", mentions=("LLM OS | concept | | central", "Andrej Karpathy | entity"),
+    "a.md": source_text("Alpha talk",
+                        mentions=("LLM OS | concept | | central", "Andrej Karpathy | entity", "RLVR | method"),
                         claims=("LLM OS | The LLM acts as the kernel of the system.",)),
-    "b.md": source_text("Beta post", mentions=("LLM OS | concept", "Andrej Karpathy | entity"),
+    "b.md": source_text("Beta post", mentions=("LLM OS | concept", "Andrej Karpathy | entity", "RLVR | method"),
                         claims=("LLM OS | Context windows resemble working memory.",)),
 }
+KNOWLEDGE_AND_SOURCES = ("sources", "concepts", "entities", "methods")
 FS_MODULES = {"os", "shutil", "sqlite3", "tempfile", "io", "glob", "kwiki.vault", "kwiki.discover", "kwiki.lock"}
 
 
@@ -84,5 +87,51 @@ def test_compiling_an_in_memory_snapshot_gives_the_run_that_ingest_applied(proje
     assert compiled.page_failures == () and not llm.requests
     # every page was rendered again, and each came out exactly as it is on disk: nothing to change
     rendered = {s.rel for s in compiled.staged if s.record is not None}
-    assert rendered == {rel for rel in snap.pages if rel.startswith(("sources/", "concepts/", "entities/"))}
+    assert rendered == {rel for rel in snap.pages if rel.split("/")[0] in KNOWLEDGE_AND_SOURCES}
     assert compiled.files() == {} and generated.files == {}
+
+
+def _as_an_older_kwiki_wrote_it(paths: Paths) -> set[str]:
+    """Pages and bases in another format (other heading, other separator), with that version's digests in state."""
+    old_format = set()
+    for root in (paths.wiki, paths.base_dir):
+        for file in root.rglob("*.md"):
+            text = file.read_text(encoding="utf-8")
+            older = text.replace("## Key claims", "## Claims").replace(" · [[", " • [[")
+            if older != text:
+                file.write_text(older, encoding="utf-8")
+                old_format.add(file.relative_to(root).as_posix())
+    with State.open(paths.state_db) as state, state.transaction():
+        for record in state.pages():
+            if record.kind == "source":
+                state.put_page(dataclasses.replace(record, input_hash="rendered-by-an-older-kwiki"))
+        state.put_meta("render_digest", "an-older-kwiki")
+    return old_format
+
+
+def test_a_new_page_format_reaches_every_page_without_a_model_call(project: Paths) -> None:
+    write_raw(project, CORPUS)
+    run(project, scripted_llm())
+    current = wiki_pages(project)
+    old_format = _as_an_older_kwiki_wrote_it(project)
+    assert {"sources/alpha-talk.md", "sources/beta-post.md", "entities/andrej-karpathy.md"} <= old_format
+    before = mtimes(project)
+
+    llm = scripted_llm()
+    report = run(project, llm)
+
+    assert llm.requests == []  # re-rendered from stored notes and bases
+    assert wiki_pages(project) == current
+    after = mtimes(project)
+    touched = {rel.removeprefix("wiki/").removeprefix(".kwiki/base/") for rel in after if after[rel] != before[rel]}
+    assert touched == old_format
+    assert sorted(report.updated) == sorted(old_format)
+
+
+def test_an_unchanged_page_format_does_not_trigger_a_run(project: Paths) -> None:
+    write_raw(project, CORPUS)
+    run(project, scripted_llm())
+    before = mtimes(project)
+    llm = scripted_llm()
+    run(project, llm)
+    assert llm.requests == [] and mtimes(project) == before
