@@ -29,6 +29,7 @@ from kwiki.notes import SourceNote
 from kwiki.plan import PendingSource, SourcePlan, compile_key, plan_sources
 from kwiki.project import Paths
 from kwiki.sanitize import one_line
+from kwiki.search import refresh_index
 from kwiki.snapshot import WikiSnapshot, load_snapshot
 from kwiki.state import SourceRecord, State
 from kwiki.vocabulary import render_digest
@@ -87,6 +88,8 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         if plan.pending or plan.deleted or _pages_due(state):
             run = _run(Run(snap, llm, options, key, found, plan), progress)
             journal.apply(paths, run.changes, state)
+        if run is not None or recovered:
+            refresh_index(paths)  # `kwiki query` stays fast: the search index follows the pages just written
     return _report(found, plan, run, recovered, time.monotonic() - started)
 
 

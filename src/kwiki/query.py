@@ -12,6 +12,7 @@ from kwiki.index import LogEntry, append_log, write_index
 from kwiki.links import VaultIndex
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
+from kwiki.lock import ProjectLock
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks, split_frontmatter
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
@@ -177,7 +178,12 @@ def check_citations(text: str, pages: list[ContextPage]) -> tuple[str, tuple[Con
 
 
 def save_answer(paths: Paths, result: Answer, today: dt.date) -> str:
-    """Write wiki/answers/<slug>.md, log it, refresh index.md; returns the wiki-relative path."""
+    """Write wiki/answers/<slug>.md, log it, refresh index.md, under the project lock; returns the path in wiki/."""
+    with ProjectLock(paths.state_dir, "query --save"):
+        return _file_answer(paths, result, today)
+
+
+def _file_answer(paths: Paths, result: Answer, today: dt.date) -> str:
     vault_index = VaultIndex.scan(paths.wiki)
     taken = {PurePosixPath(p).stem.casefold() for p in vault_index.paths}
     slug = unique_slug(slugify(result.question), taken)

@@ -124,7 +124,7 @@ def test_a_new_page_format_reaches_every_page_without_a_model_call(project: Path
     assert wiki_pages(project) == current
     after = mtimes(project)
     touched = {rel.removeprefix("wiki/").removeprefix(".kwiki/base/") for rel in after if after[rel] != before[rel]}
-    assert touched == old_format
+    assert touched - {".kwiki/search.sqlite"} == old_format  # the search index follows the pages
     assert sorted(report.updated) == sorted(old_format)
 
 

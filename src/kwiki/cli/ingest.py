@@ -15,7 +15,6 @@ from rich.table import Table
 from kwiki.cli.app import app
 from kwiki.cli.common import err, guarded, out, print_json, session
 from kwiki.ingest import IngestOptions, IngestReport, ingest
-from kwiki.search import refresh_index
 
 
 @app.command("ingest")
@@ -45,8 +44,6 @@ def ingest_command(
     llm = s.llm()
     with _progress(quiet=as_json or plan) as advance:
         report = ingest(s.paths, llm, options, advance)
-    if not plan:
-        refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
     usage = s.meter.snapshot()
     if as_json:
         print_json(plan_json(report) if plan else summary_json(report, usage))
@@ -88,6 +85,7 @@ def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, objec
             "created": len(report.created),
             "updated": len(report.updated),
             "deleted": len(report.removed),
+            "renamed": len(report.renamed),
             "conflicts": len(report.conflicts),
         },
         "llm": usage,
@@ -166,6 +164,7 @@ def _print_summary(report: IngestReport, usage: dict[str, int], wiki: Path) -> N
     )
     out.print(
         f"pages: {len(report.created)} created, {len(report.updated)} updated, {len(report.removed)} removed"
+        + (f", {len(report.renamed)} renamed" if report.renamed else "")
         + (f", {len(report.conflicts)} with kwiki update conflicts (see kwiki lint)" if report.conflicts else "")
     )
     out.print(
