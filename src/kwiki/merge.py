@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks
+from kwiki.vocabulary import UPDATE_CALLOUT
 
-CALLOUT_HEAD = "> [!note] kwiki update"
+CALLOUT_HEAD = UPDATE_CALLOUT
 CALLOUT_INTRO = "> kwiki would now write this section as:"
 LEAD_TITLE = "(lead)"
 

@@ -19,12 +19,13 @@ from kwiki.prompts import load_prompt
 from kwiki.sanitize import one_line, strip_foreign_urls
 from kwiki.search import WORD, Hit, refresh_index, search
 from kwiki.slugs import slugify, unique_slug
+from kwiki.vocabulary import FOLDERS, LOG
 
 DEFAULT_LIMIT = 8
 DEFAULT_BUDGET = 24_000  # characters of page text sent to the model
 MIN_EXCERPT = 500  # below this much room, a page's excerpt would be too thin to be worth sending
 ANSWER_TOKENS = 2048
-ANSWERS = "answers"
+ANSWERS = FOLDERS["answer"]
 GAP = "[…]"
 NO_PAGES = "No page in the wiki matches this question, so there is nothing to answer from."
 
@@ -228,7 +229,7 @@ def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:
 
 def append_query_log(paths: Paths, today: dt.date, question: str, slug: str) -> None:
     """Add a `query` entry to log.md; the file is read and written whole, atomically."""
-    log = paths.wiki / "log.md"
+    log = paths.wiki / LOG
     old = log.read_text(encoding="utf-8") if log.is_file() else None
     entry = LogEntry(today.isoformat(), "query", question, (f"- Answer: [[{slug}]]",))
-    vault.write_text(paths.wiki, "log.md", append_log(old, [entry]))
+    vault.write_text(paths.wiki, LOG, append_log(old, [entry]))
