@@ -1,4 +1,4 @@
-"""Hygiene: the package declares exactly the third-party distributions its source imports."""
+"""Hygiene: dependencies are the imports; the documents docstrings cite are in the repository."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ def test_every_import_is_declared_and_every_dependency_is_imported() -> None:
     dists = packages_distributions()
     imported = {dists[m][0].lower() for m in _imported_modules()}
     assert imported == _declared()
+
+
+def test_documents_cited_in_docstrings_exist() -> None:
+    cited = {
+        match
+        for file in (ROOT / "src" / "kwiki").rglob("*.py")
+        for match in re.findall(r"\b((?:docs/)?[\w-]+\.md) §", file.read_text(encoding="utf-8"))
+    }
+    assert cited and all((ROOT / name).is_file() for name in cited), cited
+    assert not [f for f in (ROOT / "src").rglob("*.py") if "DESIGN §" in f.read_text(encoding="utf-8")]
