@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from kwiki.vocabulary import FOLDERS, GENERATED
+
 MAX_SLUG = 80
 # basenames of kwiki's own files (index.md, log.md, index/concepts.md, …): a page with one would make links ambiguous
-RESERVED = frozenset(
-    {"index", "overview", "log", "contradictions", "concepts", "entities", "methods", "sources", "answers"}
-)
+RESERVED = frozenset({name.removesuffix(".md") for name in GENERATED} | set(FOLDERS.values()))
 WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
 )
