@@ -80,12 +80,13 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         return _plan_only(paths, llm, options, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
         recovered = journal.recover(paths, state)
-        snap = load_snapshot(paths, state)
-        key = compile_key(options.provider, llm.model, snap.schema)
-        found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), snap.sources, options.max_bytes)
-        plan = plan_sources(paths.raw, found, snap.sources, key)
+        known, schema = {r.path: r for r in state.sources()}, _schema(paths)
+        key = compile_key(options.provider, llm.model, schema)
+        found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
+        plan = plan_sources(paths.raw, found, known, key)
         run = None
-        if plan.pending or plan.deleted or _pages_due(state):
+        if plan.pending or plan.deleted or _pages_due(state):  # only then is the vault read
+            snap = load_snapshot(paths, state, known, schema)
             run = _run(Run(snap, llm, options, key, found, plan), progress)
             journal.apply(paths, run.changes, state)
         if run is not None or recovered:
@@ -151,8 +152,9 @@ def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, started: float) -
     """Read-only: no lock, no journal replay, and no state file is created when there is none."""
     state = State.open(paths.state_db) if paths.state_db.is_file() else None
     try:
-        snap = load_snapshot(paths, state) if state is not None else WikiSnapshot(pages={}, schema=_schema(paths))
-        key = compile_key(options.provider, llm.model, snap.schema)
+        known = {r.path: r for r in state.sources()} if state is not None else {}
+        snap = load_snapshot(paths, state, known, _schema(paths)) if state is not None else WikiSnapshot(pages={})
+        key = compile_key(options.provider, llm.model, _schema(paths))
         targets = resolve_targets(paths.raw, list(options.targets))
         found = discover(paths.raw, targets, snap.sources, options.max_bytes)
         plan = plan_sources(paths.raw, found, snap.sources, key)

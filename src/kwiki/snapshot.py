@@ -90,16 +90,23 @@ class WikiSnapshot:
         return found
 
 
-def load_snapshot(paths: Paths, state: State) -> WikiSnapshot:
-    """List the project's files and state; texts are read when compilation first needs them."""
+def load_snapshot(
+    paths: Paths, state: State, sources: Mapping[str, SourceRecord] | None = None, schema: str | None = None
+) -> WikiSnapshot:
+    """List the project's files and state; texts are read when compilation first needs them.
+
+    `sources` and `schema` are the source records and CLAUDE.md when the caller has read them already.
+    """
+    if schema is None:
+        schema = paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
     return WikiSnapshot(
         pages=LazyTexts(_files(paths.wiki, "*.md"), _reader(paths.wiki)),
         bases=LazyTexts(_files(paths.base_dir, "*"), _reader(paths.base_dir)),
         raw=LazyTexts(None, lambda rel: read_source(paths.raw, rel)),
         records={r.path: r for r in state.pages()},
-        sources={r.path: r for r in state.sources()},
+        sources=dict(sources) if sources is not None else {r.path: r for r in state.sources()},
         contradictions=tuple(state.contradictions()),
-        schema=paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else "",
+        schema=schema,
     )
 
 
