@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kwiki import journal
+from kwiki.bases import ensure_bases
 from kwiki.compile import Compiled, Compiler, Progress
 from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets
 from kwiki.errors import KwikiError
@@ -89,6 +90,7 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
             snap = load_snapshot(paths, state, known, schema)
             run = _run(Run(snap, llm, options, key, found, plan), progress)
             journal.apply(paths, run.changes, state)
+            ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
         if run is not None or recovered:
             refresh_index(paths)  # `kwiki query` stays fast: the search index follows the pages just written
     return _report(found, plan, run, recovered, time.monotonic() - started)
