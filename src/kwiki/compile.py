@@ -157,7 +157,7 @@ class Compiler:
 
     def plan(self) -> list[PagePlan]:
         previous = {r.path: r.input_hash for r in self.records.values()}
-        previous.update({new: self.records[old].input_hash for new, old in self.moves.items()})
+        previous.update({new: self.records[old].input_hash for new, old in self.moves.items() if old in self.records})
         return plan_pages(self.clusters, self.slugs, self.notes, previous)
 
     def compile(self, llm: LLM, concurrency: int, deleted: Iterable[str], progress: Progress | None) -> Compiled:
