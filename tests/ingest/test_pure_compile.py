@@ -18,7 +18,10 @@ from kwiki.state import State
 from .conftest import TODAY, mtimes, run, scripted_llm, source_text, wiki_pages, write_raw
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kwiki"
-PAGE_BUILDERS = ("compile.py", "generated.py", "pages.py", "knowledge.py", "merge.py", "resolve.py", "notes.py")
+PAGE_BUILDERS = (
+    "compile.py", "generated.py", "pages.py", "knowledge.py", "merge.py", "resolve.py", "notes.py", "contradictions.py",
+    "vocabulary.py",
+)
 FS_CALLS = {
     "open", "read_text", "read_bytes", "write_text", "write_bytes", "exists", "is_file", "is_dir", "is_symlink",
     "glob", "rglob", "iterdir", "stat", "lstat", "unlink", "mkdir", "rmdir", "rename", "replace", "touch",
