@@ -17,12 +17,12 @@ from pathlib import Path
 from kwiki import journal
 from kwiki.bases import ensure_bases
 from kwiki.compile import Compiled, Compiler, Progress
-from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets
+from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets, shown_name
 from kwiki.errors import KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.generated import Generated, generate
 from kwiki.index import LogEntry
-from kwiki.journal import ChangeSet
+from kwiki.journal import RETRY_PAGES, ChangeSet  # RETRY_PAGES: a page failed, the next run compiles
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
@@ -35,7 +35,6 @@ from kwiki.snapshot import WikiSnapshot, load_snapshot
 from kwiki.state import SourceRecord, State
 from kwiki.vocabulary import render_digest
 
-RETRY_PAGES = "retry_pages"  # set when a page draft failed: the next run compiles even if no source changed
 RENDERED_WITH = "render_digest"  # how pages were last rendered: a new page format re-renders every page
 
 
@@ -72,6 +71,7 @@ class IngestReport:
     page_plan: list[PagePlan] = field(default_factory=list)
     dropped_quotes: int = 0
     recovered: bool = False
+    recovery_notes: list[str] = field(default_factory=list)  # pages merged, kept or not written; a journal set aside
     seconds: float = 0.0
 
 
@@ -80,7 +80,7 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
     if options.plan_only:
         return _plan_only(paths, llm, options, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
-        recovered = journal.recover(paths, state)
+        recovery = journal.recover(paths, state)
         known, schema = {r.path: r for r in state.sources()}, _schema(paths)
         key = compile_key(options.provider, llm.model, schema)
         found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
@@ -91,9 +91,9 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
             run = _run(Run(snap, llm, options, key, found, plan), progress)
             journal.apply(paths, run.changes, state)
             ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
-        if run is not None or recovered:
+        if run is not None or recovery.replayed:
             refresh_index(paths)  # `kwiki query` stays fast: the search index follows the pages just written
-    return _report(found, plan, run, recovered, time.monotonic() - started)
+    return _report(found, plan, run, recovery, time.monotonic() - started)
 
 
 def _pages_due(state: State) -> bool:
@@ -123,14 +123,15 @@ class RunResult:
 
 
 def _report(
-    found: Discovery, plan: SourcePlan, run: RunResult | None, recovered: bool, seconds: float
+    found: Discovery, plan: SourcePlan, run: RunResult | None, recovery: journal.Recovery, seconds: float
 ) -> IngestReport:
     base = IngestReport(
         skipped=list(found.skipped),
         unchanged=len(plan.unchanged),
         pending=list(plan.pending),
         deleted=list(plan.deleted),
-        recovered=recovered,
+        recovered=recovery.replayed,
+        recovery_notes=list(recovery.notes),
         seconds=seconds,
     )
     if run is None:
@@ -164,7 +165,7 @@ def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, started: float) -
     finally:
         if state is not None:
             state.close()
-    report = _report(found, plan, None, False, time.monotonic() - started)
+    report = _report(found, plan, None, journal.Recovery(), time.monotonic() - started)
     return dataclasses.replace(report, page_plan=page_plan)
 
 
@@ -242,16 +243,16 @@ def _log_entries(
             if pending.reason == "new" and _already_on_disk(run.snap, page, staged.get(page)):
                 continue
             title = extractions[pending.path].note.title
-            lines = (f"- source: `raw/{pending.path}` ({pending.reason})", f"- page: `{page}`")
+            lines = (f"- source: `raw/{shown_name(pending.path)}` ({pending.reason})", f"- page: `{page}`")
             entries.append(LogEntry(today, "ingest", title, lines))
         else:
             lines = (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run")
-            entries.append(LogEntry(today, "ingest", pending.path, lines))
+            entries.append(LogEntry(today, "ingest", shown_name(pending.path), lines))
     for old, new in compiled.renamed:
         entries.append(LogEntry(today, "rename", new, (f"- page moved: `{old}` → `{new}`",)))
     titles = _titles(run.snap.sources, run.plan.deleted)
     for path in run.plan.deleted:
-        entries.append(LogEntry(today, "delete", titles[path], (f"- source removed: `raw/{path}`",)))
+        entries.append(LogEntry(today, "delete", titles[path], (f"- source removed: `raw/{shown_name(path)}`",)))
     return entries
 
 

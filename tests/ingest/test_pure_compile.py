@@ -35,7 +35,9 @@ CORPUS = {
                         claims=("LLM OS | Context windows resemble working memory.",)),
 }
 KNOWLEDGE_AND_SOURCES = ("sources", "concepts", "entities", "methods")
-FS_MODULES = {"os", "shutil", "sqlite3", "tempfile", "io", "glob", "kwiki.vault", "kwiki.discover", "kwiki.lock"}
+FS_MODULES = {"os", "shutil", "sqlite3", "tempfile", "io", "glob", "kwiki.vault", "kwiki.lock", "kwiki.search"}
+# our own functions that read or write files
+FS_FUNCTIONS = {"read_source", "discover", "load_snapshot", "load_vault", "scan_pages", "index_changes", "write_index"}
 
 
 def _filesystem_uses(module: Path) -> list[str]:
@@ -51,8 +53,9 @@ def _filesystem_uses(module: Path) -> list[str]:
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             found += [f"{module.name}:{node.lineno} import {n}" for n in names if n in FS_MODULES]
-            if isinstance(node, ast.ImportFrom) and node.module == "pathlib":
-                found += [f"{module.name}:{node.lineno} Path" for a in node.names if a.name == "Path"]
+            if isinstance(node, ast.ImportFrom):
+                banned = {"Path"} if node.module == "pathlib" else FS_FUNCTIONS
+                found += [f"{module.name}:{node.lineno} {a.name}" for a in node.names if a.name in banned]
     return found
 
 
