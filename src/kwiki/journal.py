@@ -175,7 +175,7 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
 
 
 def _merge_edit(paths: Paths, rel: str, base: str) -> str:
-    """The page changed since it was journaled: merge it with kwiki's update as for any human edit (docs/design.md §5)."""
+    """The page changed since it was journaled: merge it as any human edit (docs/design.md §5)."""
     old_base = paths.base_dir / rel
     disk = (paths.wiki / rel).read_text(encoding="utf-8")
     merged = merge_page(old_base.read_text(encoding="utf-8") if old_base.is_file() else None, disk, base)
