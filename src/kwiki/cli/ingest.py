@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kwiki.cli.app import app
+from kwiki.cli.batch import batch_json, plan_price, print_batch_summary, print_plan_price, run_batched
 from kwiki.cli.common import err, guarded, out, print_json, session
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.search import refresh_index
@@ -31,6 +32,9 @@ def ingest_command(
         typer.Option("--concurrency", "-c", min=1, max=64, help="Parallel LLM calls (default from kwiki.toml: 4)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Use the provider's batch API: half the price, results within 24 h.")
+    ] = False,
 ) -> None:
     """Ingest raw sources: source pages, knowledge pages, index, overview and log. Exit 1 if a source failed."""
     s = session(ctx)
@@ -42,18 +46,29 @@ def ingest_command(
         today=dt.date.today().isoformat(),
         provider=s.config.provider,
     )
-    llm = s.llm()
+    batched = batch or s.config.batch
     with _progress(quiet=as_json or plan) as advance:
-        report = ingest(s.paths, llm, options, advance)
+        if batched and not plan:
+            summary = run_batched(s, options, advance)
+            report = summary.report
+        else:
+            report = ingest(s.paths, s.llm(), options, advance)
     if not plan:
         refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
     usage = s.meter.snapshot()
     if as_json:
-        print_json(plan_json(report) if plan else summary_json(report, usage))
+        data = plan_json(report) if plan else summary_json(report, usage)
+        if batched:
+            data["batch"] = plan_price(report, s.config.model) if plan else batch_json(summary)
+        print_json(data)
     elif plan:
         _print_plan(report)
+        if batched:
+            print_plan_price(plan_price(report, s.config.model))
     else:
         _print_summary(report, usage, s.paths.wiki)
+        if batched:
+            print_batch_summary(summary)
     if (report.failures or report.page_failures) and not plan:
         raise typer.Exit(1)
 

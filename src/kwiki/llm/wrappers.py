@@ -78,10 +78,14 @@ class CachedLLM:
         if cached is not None:
             return cached
         reply = self._inner.complete(request)
-        entry = {"name": request.name, "model": self.model, "text": reply.text, "data": reply.data}
-        entry["usage"] = asdict(reply.usage)
-        vault.write_text(self._cache_dir, rel_path, json.dumps(entry, ensure_ascii=False))
+        store_reply(self._cache_dir, key, request.name, self.model, reply)
         return reply
+
+
+def store_reply(cache_dir: Path, key: str, name: str, model: str, reply: Reply) -> None:
+    """Write one reply under its cache key (CachedLLM.key); batch mode stores batch results this way."""
+    entry = {"name": name, "model": model, "text": reply.text, "data": reply.data, "usage": asdict(reply.usage)}
+    vault.write_text(cache_dir, f"{key[:2]}/{key}.json", json.dumps(entry, ensure_ascii=False))
 
 
 def _read_cached(path: Path) -> Reply | None:
