@@ -6,15 +6,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from kwiki.errors import ProviderError
 from kwiki.llm.base import LLM, Reply, Request
 
 
 class Deferred(Exception):
-    """A request went into the next batch instead of being sent: the run stops here and applies nothing.
+    """Stops a collecting round before anything is applied: its requests go into the next batch.
 
-    It is not a KwikiError on purpose, so the ingest code, which turns KwikiErrors into failed sources and
-    pages, lets it through and never reaches the point where the run is applied.
+    Not a KwikiError on purpose: the ingest code turns KwikiErrors into failed sources and pages, and lets
+    this through, so the round ends before the point where a run is applied.
     """
+
+
+class DeferredCall(ProviderError):
+    """One request of a parallel phase went into the next batch. A KwikiError, so the phase goes on and every
+    request of it is collected; the round's progress hook then stops the run with Deferred at the phase end."""
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,11 @@ class BatchRunner:
                 collector = self._collector(store)
                 cached = CachedLLM(collector, self._paths.cache_dir, self._provider)
                 try:
-                    report = ingest(self._paths, cached, options, progress)
+                    report = ingest(self._paths, cached, options, collector.progress(progress))
                 except Deferred:
+                    self._submit(store, collector.pending())
+                    continue
+                if collector.pending():  # deferred calls that ended as failures instead: the next round redoes them
                     self._submit(store, collector.pending())
                     continue
                 store.clear_collected(self._provider, self._model)

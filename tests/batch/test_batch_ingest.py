@@ -1,0 +1,186 @@
+"""`kwiki ingest --batch` against fakes of both batch APIs: rounds, polling, out-of-order results, fallbacks,
+expiry and an interrupted run whose next run collects the same batches instead of submitting them again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ingest.conftest import TODAY, RawGuard, source_text, wiki_pages, write_raw
+from kwiki.batch.api import BatchAPI
+from kwiki.batch.run import BatchRunner, BatchSummary, Polling, Waiting
+from kwiki.batch.store import in_flight_batches
+from kwiki.ingest import IngestOptions, ingest
+from kwiki.llm.anthropic_adapter import AnthropicBatches, AnthropicLLM
+from kwiki.llm.openai_adapter import OpenAIBatches, OpenAILLM
+from kwiki.llm.wrappers import Meter
+from kwiki.project import Paths
+
+from .fakes import AnthropicFake, BatchFake, OpenAIFake
+
+CORPUS = {
+    "karpathy.md": source_text(
+        "Karpathy on the LLM OS", date="2025-01-02", tags="ai",
+        mentions=("LLM OS | concept | LLM operating system | central", "Andrej Karpathy | entity"),
+        claims=("LLM OS | The LLM is the kernel process of a new operating system.",)),
+    "hackathon.md": source_text(
+        "Hackathon keynote", date="2025-03-04",
+        mentions=("llm-os | concept", "Andrej Karpathy | entity | Karpathy"),
+        claims=("llm-os | The context window works like working memory for the model.",)),
+    "notes.txt": source_text("Plain notes", mentions=("Slip box | method | | central",),
+                             claims=("Slip box | A slip box stores one idea per card.",)),
+}
+ROUNDS = 3  # extraction, page writes, overview
+
+
+def anthropic_api(fake: BatchFake) -> BatchAPI:
+    return AnthropicBatches(AnthropicLLM("claude-test", "key", max_retries=0, http_client=fake.client()))
+
+
+def openai_api(fake: BatchFake) -> BatchAPI:
+    return OpenAIBatches(OpenAILLM("gpt-test", "key", max_retries=0, http_client=fake.client()))
+
+
+SDKS: dict[str, tuple[Callable[..., BatchFake], Callable[[BatchFake], BatchAPI]]] = {
+    "anthropic": (AnthropicFake, anthropic_api),
+    "openai": (OpenAIFake, openai_api),
+}
+
+
+def new_project(root: Path, guard: RawGuard) -> Paths:
+    (root / "raw").mkdir(parents=True)
+    (root / "wiki").mkdir()
+    (root / "kwiki.toml").write_text("", encoding="utf-8")
+    paths = Paths(root)
+    write_raw(paths, CORPUS)
+    guard.freeze(paths)
+    return paths
+
+
+def options(provider: str) -> IngestOptions:
+    return IngestOptions(concurrency=2, today=TODAY, provider=provider)
+
+
+def batch_run(paths: Paths, provider: str, api: BatchAPI, sleep: Callable[[float], None] | None = None,
+              waits: list[Waiting] | None = None) -> BatchSummary:
+    polling = Polling(first=0.01, longest=0.02, sleep=sleep or (lambda seconds: None))
+    runner = BatchRunner(paths, api, provider, meter=Meter(), polling=polling,
+                         on_wait=waits.append if waits is not None else None)
+    return runner.ingest(options(provider))
+
+
+def direct_wiki(tmp_path: Path, guard: RawGuard, provider: str) -> dict[str, str]:
+    make_fake, make_api = SDKS[provider]
+    fake = make_fake()
+    paths = new_project(tmp_path / "direct", guard)
+    ingest(paths, make_api(fake).direct, options(provider))
+    return wiki_pages(paths)
+
+
+@pytest.mark.parametrize("provider", SDKS)
+def test_batch_ingest_builds_the_same_wiki_as_direct_calls(tmp_path: Path, raw_guard: RawGuard, provider: str) -> None:
+    make_fake, make_api = SDKS[provider]
+    fake = make_fake(polls=2)
+    paths = new_project(tmp_path / "batch", raw_guard)
+    waits: list[Waiting] = []
+    summary = batch_run(paths, provider, make_api(fake), waits=waits)
+    assert not summary.report.failures and not summary.report.page_failures
+    assert sorted(summary.report.ingested) == sorted(CORPUS)
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
+    assert fake.creates == ROUNDS and len(summary.submitted) == ROUNDS
+    assert fake.direct_calls == 0 and summary.direct == 0
+    assert summary.batched == sum(len(items) for items in fake.batches.values())
+    # every batch was polled until done: two "in progress" answers, then done
+    assert [w.status.done for w in waits] == [False, False, True] * ROUNDS
+    assert in_flight_batches(paths.state_db) == []
+
+
+@pytest.mark.parametrize("fate_of", ["errored", "expired", "invalid"])
+@pytest.mark.parametrize("provider", SDKS)
+def test_failed_batch_requests_fall_back_to_direct_calls(
+    tmp_path: Path, raw_guard: RawGuard, provider: str, fate_of: str
+) -> None:
+    make_fake, make_api = SDKS[provider]
+    bad: set[str] = set()
+
+    def fate(custom_id: str, kind: str) -> str:
+        if kind in ("extract", "write-page") and (not bad or custom_id in bad):  # one of each kind fails
+            if len(bad) < 2 and custom_id not in bad:
+                bad.add(custom_id)
+            if custom_id in bad:
+                return fate_of
+        return "succeeded"
+
+    fake = make_fake(fate=fate)
+    paths = new_project(tmp_path / "batch", raw_guard)
+    summary = batch_run(paths, provider, make_api(fake))
+    assert not summary.report.failures and not summary.report.page_failures
+    assert summary.direct == fake.direct_calls >= 1
+    assert len(summary.failed) == summary.direct
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
+
+
+def test_an_expired_openai_batch_keeps_what_finished_and_sends_the_rest_directly(
+    tmp_path: Path, raw_guard: RawGuard
+) -> None:
+    expired: set[str] = set()
+
+    def fate(custom_id: str, kind: str) -> str:
+        if kind == "extract" and (not expired or custom_id in expired):
+            expired.add(custom_id)
+            return "expired"
+        return "succeeded"
+
+    fake = OpenAIFake(fate=fate, status_when_done="expired")
+    paths = new_project(tmp_path / "batch", raw_guard)
+    summary = batch_run(paths, "openai", openai_api(fake))
+    assert summary.direct == fake.direct_calls == 1
+    assert summary.batched == sum(len(items) for items in fake.batches.values()) - 1
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, "openai")
+
+
+class Killed(BaseException):
+    """Stands in for the process being killed while it waits."""
+
+
+@pytest.mark.parametrize("provider", SDKS)
+def test_a_run_killed_after_submitting_is_collected_by_the_next_run_without_resubmitting(
+    tmp_path: Path, raw_guard: RawGuard, provider: str
+) -> None:
+    make_fake, make_api = SDKS[provider]
+    fake = make_fake(polls=1)
+    paths = new_project(tmp_path / "batch", raw_guard)
+
+    def kill(seconds: float) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        batch_run(paths, provider, make_api(fake), sleep=kill)
+    assert fake.creates == 1
+    [flight] = in_flight_batches(paths.state_db)
+    assert flight.requests == len(CORPUS) and flight.provider == provider
+    assert not (paths.wiki / "index.md").exists()  # nothing was applied
+
+    summary = batch_run(paths, provider, make_api(fake))  # a new process: new clients, same provider
+    assert summary.resumed == (flight.batch_id,)
+    assert fake.creates == ROUNDS  # the first batch was collected, not sent again
+    assert fake.direct_calls == 0
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
+    assert in_flight_batches(paths.state_db) == []
+
+
+@pytest.mark.parametrize("provider", SDKS)
+def test_a_second_batch_run_with_nothing_to_do_submits_nothing(
+    tmp_path: Path, raw_guard: RawGuard, provider: str
+) -> None:
+    make_fake, make_api = SDKS[provider]
+    fake = make_fake()
+    paths = new_project(tmp_path / "batch", raw_guard)
+    batch_run(paths, provider, make_api(fake))
+    before = wiki_pages(paths)
+    summary = batch_run(paths, provider, make_api(fake))
+    assert summary.submitted == () and fake.creates == ROUNDS
+    assert summary.report.unchanged == len(CORPUS)
+    assert wiki_pages(paths) == before
