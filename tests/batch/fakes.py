@@ -86,6 +86,8 @@ class BatchFake:
 class AnthropicFake(BatchFake):
     """POST/GET /v1/messages/batches[/{id}[/results]] and POST /v1/messages."""
 
+    base_url = "https://api.anthropic.com"  # where results_url points
+
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         path = request.url.path
         if request.method == "POST" and path == "/v1/messages":
@@ -97,7 +99,8 @@ class AnthropicFake(BatchFake):
         parts = path.removeprefix("/v1/messages/batches/").split("/")
         if parts[-1] == "results":
             lines = [json.dumps(self._result(cid, fate, body)) for cid, fate, body in self._outcomes(parts[0])]
-            return httpx2.Response(200, content="\n".join(lines).encode(), headers={"content-type": "application/binary"})
+            headers = {"content-type": "application/binary"}
+            return httpx2.Response(200, content="\n".join(lines).encode(), headers=headers)
         return httpx2.Response(200, json=self._batch(parts[0], ended=self._poll(parts[0])))
 
     def _kind(self, body: dict[str, Any]) -> str:
@@ -109,7 +112,7 @@ class AnthropicFake(BatchFake):
                   "canceled": 0, "expired": 0}
         for _, fate, _ in outcomes:
             counts["succeeded" if fate in ("succeeded", "invalid") else fate] += 1
-        results_url = f"https://api.anthropic.com/v1/messages/batches/{batch_id}/results" if ended else None
+        results_url = f"{self.base_url}/v1/messages/batches/{batch_id}/results" if ended else None
         return {"id": batch_id, "type": "message_batch", "processing_status": "ended" if ended else "in_progress",
                 "request_counts": counts, "created_at": "2026-12-01T00:00:00Z",
                 "expires_at": "2026-12-02T00:00:00Z", "ended_at": "2026-12-01T01:00:00Z" if ended else None,

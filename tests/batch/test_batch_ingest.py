@@ -94,6 +94,7 @@ def test_batch_ingest_builds_the_same_wiki_as_direct_calls(tmp_path: Path, raw_g
     assert summary.batched == sum(len(items) for items in fake.batches.values())
     # every batch was polled until done: two "in progress" answers, then done
     assert [w.status.done for w in waits] == [False, False, True] * ROUNDS
+    assert [w.next_poll for w in waits[:3]] == [0.01, pytest.approx(0.015), 0.0]  # backing off, then done
     assert in_flight_batches(paths.state_db) == []
 
 
