@@ -11,6 +11,7 @@ first collects the batches still in flight instead of submitting them again.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -96,6 +97,7 @@ class BatchRunner:
         self._log = CallLog(paths.calls_log)
         self._keys = CachedLLM(api.direct, paths.cache_dir, provider)
         self._tally = _Tally()
+        self._lock = threading.Lock()
 
     def ingest(self, options: IngestOptions, progress: Progress | None = None) -> BatchSummary:
         with BatchStore.open(self._paths.state_db) as store:
@@ -124,7 +126,8 @@ class BatchRunner:
 
     def _count_direct(self, reply: Reply) -> None:
         self._meter.add(reply)
-        self._tally.direct += 1
+        with self._lock:  # called from the ingest's worker threads
+            self._tally.direct += 1
 
     def _submit(self, store: BatchStore, pending: Sequence[tuple[str, Request]]) -> None:
         batch_ids = []

@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from kwiki.batch.run import BatchSummary
 from kwiki.cli.app import app
 from kwiki.cli.batch import batch_json, plan_price, print_batch_summary, print_plan_price, run_batched
 from kwiki.cli.common import err, guarded, out, print_json, session
@@ -47,6 +48,7 @@ def ingest_command(
         provider=s.config.provider,
     )
     batched = batch or s.config.batch
+    summary: BatchSummary | None = None
     with _progress(quiet=as_json or plan) as advance:
         if batched and not plan:
             summary = run_batched(s, options, advance)
@@ -59,7 +61,7 @@ def ingest_command(
     if as_json:
         data = plan_json(report) if plan else summary_json(report, usage)
         if batched:
-            data["batch"] = plan_price(report, s.config.model) if plan else batch_json(summary)
+            data["batch"] = plan_price(report, s.config.model) if summary is None else batch_json(summary)
         print_json(data)
     elif plan:
         _print_plan(report)
@@ -67,7 +69,7 @@ def ingest_command(
             print_plan_price(plan_price(report, s.config.model))
     else:
         _print_summary(report, usage, s.paths.wiki)
-        if batched:
+        if summary is not None:
             print_batch_summary(summary)
     if (report.failures or report.page_failures) and not plan:
         raise typer.Exit(1)
