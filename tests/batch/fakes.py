@@ -176,7 +176,7 @@ class OpenAIFake(BatchFake):
         return {"id": batch_id, "object": "batch", "endpoint": "/v1/chat/completions", "input_file_id": "file-in",
                 "completion_window": "24h", "created_at": 0,
                 "status": self.status_when_done if done else "in_progress", "request_counts": counts,
-                "output_file_id": f"out-{batch_id}" if done else None,
+                "output_file_id": f"out-{batch_id}" if done and self.status_when_done != "failed" else None,
                 "error_file_id": f"err-{batch_id}" if done and failed else None}
 
     def _file(self, file_id: str) -> str:

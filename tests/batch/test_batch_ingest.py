@@ -142,6 +142,15 @@ def test_an_expired_openai_batch_keeps_what_finished_and_sends_the_rest_directly
     assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, "openai")
 
 
+def test_a_failed_openai_batch_sends_all_its_requests_directly(tmp_path: Path, raw_guard: RawGuard) -> None:
+    fake = OpenAIFake(status_when_done="failed")  # e.g. the input file did not validate: no output file at all
+    paths = new_project(tmp_path / "batch", raw_guard)
+    summary = batch_run(paths, "openai", openai_api(fake))
+    assert summary.batched == 0 and summary.direct == fake.direct_calls > 0
+    assert not summary.report.failures and not summary.report.page_failures
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, "openai")
+
+
 class Killed(BaseException):
     """Stands in for the process being killed while it waits."""
 
