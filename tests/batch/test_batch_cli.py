@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from ingest.conftest import RawGuard, wiki_pages
+from kwiki.batch.store import in_flight_batches
 from kwiki.cli import app
 from kwiki.project import Paths
 
@@ -109,3 +110,31 @@ def test_status_lists_a_batch_in_flight(tmp_path: Path, raw_guard: RawGuard, ant
     assert "msgbatch_001 in flight: 3 requests to anthropic claude-test" in result.stdout
     report = json.loads(kwiki(paths, "status", "--json").stdout)
     assert [b["batch_id"] for b in report["batches_in_flight"]] == ["msgbatch_001"]
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_a_direct_ingest_uses_the_finished_batches_of_an_interrupted_batch_run(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch, finished: bool
+) -> None:
+    fake = AnthropicFake(polls=1 if finished else 99)
+    paths = new_project(tmp_path / "kb", raw_guard)
+
+    def kill(seconds: float) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        batch_run(paths, "anthropic", anthropic_api(fake), sleep=kill)  # polled once: still in progress
+    with HttpBridge(fake) as server:
+        fake.base_url = server.url
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        result = kwiki(paths, "ingest")
+    assert result.exit_code == 0, result.output
+    assert fake.creates == 1
+    if finished:  # the extractions came from the batch; only page writes and the overview were sent directly
+        assert "collected 1 finished batch(es)" in result.stderr
+        assert [b.batch_id for b in in_flight_batches(paths.state_db)] == []
+        assert fake.direct_calls == 4
+    else:
+        assert "1 still in flight" in result.stderr
+        assert [b.batch_id for b in in_flight_batches(paths.state_db)] == ["msgbatch_001"]
+        assert fake.direct_calls == 4 + len(CORPUS)

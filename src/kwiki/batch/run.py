@@ -118,6 +118,21 @@ class BatchRunner:
                 store.clear_collected(self._provider, self._model)
                 return self._summary(report)
 
+    def collect_finished(self) -> tuple[list[str], list[str]]:
+        """For a direct ingest: collect the batches in flight that are done, without waiting for the others.
+
+        Returns (collected, still in flight); the collected results are in the cache for the ingest to use."""
+        collected, waiting = [], []
+        with BatchStore.open(self._paths.state_db) as store:
+            for flight in store.in_flight(self._provider, self._model):
+                if not self._api.status(flight.batch_id).done:
+                    waiting.append(flight.batch_id)
+                    continue
+                self._collect(store, flight.batch_id)
+                collected.append(flight.batch_id)
+            store.clear_collected(self._provider, self._model)
+        return collected, waiting
+
     def _collector(self, store: BatchStore) -> CollectingLLM:
         # what already went into a batch of this run and still misses the cache failed there: send it directly
         direct_keys = store.failed(self._provider, self._model) | self._tally.keys

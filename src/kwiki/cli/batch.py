@@ -7,6 +7,7 @@ from collections.abc import Callable
 from kwiki.batch.client import batch_api
 from kwiki.batch.price import batch_price
 from kwiki.batch.run import BatchRunner, BatchSummary, Waiting
+from kwiki.batch.store import in_flight_batches
 from kwiki.cli.common import Session, err, out
 from kwiki.ingest import IngestOptions, IngestReport, Progress
 
@@ -18,6 +19,21 @@ def run_batched(s: Session, options: IngestOptions, advance: Advance | None) -> 
     runner = BatchRunner(s.paths, batch_api(s.config, s.env), s.config.provider, meter=s.meter, on_wait=_poll(advance))
     progress: Progress | None = advance
     return runner.ingest(options, progress)
+
+
+def collect_finished(s: Session) -> None:
+    """Before a direct ingest: results of batches an interrupted `--batch` run left in flight, if finished."""
+    mine = [
+        b for b in in_flight_batches(s.paths.state_db) if (b.provider, b.model) == (s.config.provider, s.config.model)
+    ]
+    if not mine:
+        return
+    runner = BatchRunner(s.paths, batch_api(s.config, s.env), s.config.provider, meter=s.meter)
+    collected, waiting = runner.collect_finished()
+    err.print(
+        f"collected {len(collected)} finished batch(es) of an earlier `--batch` run"
+        + (f"; {len(waiting)} still in flight (`kwiki ingest --batch` waits for them)" if waiting else "")
+    )
 
 
 def _poll(advance: Advance | None) -> Callable[[Waiting], None] | None:

@@ -14,7 +14,14 @@ from rich.table import Table
 
 from kwiki.batch.run import BatchSummary
 from kwiki.cli.app import app
-from kwiki.cli.batch import batch_json, plan_price, print_batch_summary, print_plan_price, run_batched
+from kwiki.cli.batch import (
+    batch_json,
+    collect_finished,
+    plan_price,
+    print_batch_summary,
+    print_plan_price,
+    run_batched,
+)
 from kwiki.cli.common import err, guarded, out, print_json, session
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.search import refresh_index
@@ -54,6 +61,8 @@ def ingest_command(
             summary = run_batched(s, options, advance)
             report = summary.report
         else:
+            if not plan:
+                collect_finished(s)
             report = ingest(s.paths, s.llm(), options, advance)
     if not plan:
         refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
