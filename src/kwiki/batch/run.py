@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
 from kwiki.batch.api import BatchAPI, BatchResult, BatchStatus, Deferred
-from kwiki.batch.collect import CollectingLLM
+from kwiki.batch.collect import CollectingLLM, Progress
 from kwiki.batch.store import BatchStore, Recorded
-from kwiki.ingest import IngestOptions, IngestReport, Progress, ingest
+from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.llm.base import Reply, Request
 from kwiki.llm.validate import parse_json_reply
 from kwiki.llm.wrappers import CachedLLM, CallLog, LoggedLLM, Meter, store_reply

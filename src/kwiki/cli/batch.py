@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kwiki.batch.client import batch_api
+from kwiki.batch.collect import Progress
 from kwiki.batch.price import batch_price
 from kwiki.batch.run import BatchRunner, BatchSummary, Waiting
 from kwiki.batch.store import in_flight_batches
 from kwiki.cli.common import Session, err, out
-from kwiki.ingest import IngestOptions, IngestReport, Progress
-
-Advance = Callable[[str, str, int, int], None]
+from kwiki.ingest import IngestOptions, IngestReport
 
 
-def run_batched(s: Session, options: IngestOptions, advance: Advance | None) -> BatchSummary:
+def run_batched(s: Session, options: IngestOptions, advance: Progress | None) -> BatchSummary:
     """The ingest in batch rounds; each poll moves a `batch` bar on stderr (nothing when `advance` is None)."""
     runner = BatchRunner(s.paths, batch_api(s.config, s.env), s.config.provider, meter=s.meter, on_wait=_poll(advance))
-    progress: Progress | None = advance
-    return runner.ingest(options, progress)
+    return runner.ingest(options, advance)
 
 
 def collect_finished(s: Session) -> None:
@@ -36,7 +34,7 @@ def collect_finished(s: Session) -> None:
     )
 
 
-def _poll(advance: Advance | None) -> Callable[[Waiting], None] | None:
+def _poll(advance: Progress | None) -> Callable[[Waiting], None] | None:
     if advance is None:
         return None
 
