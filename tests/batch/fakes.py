@@ -2,8 +2,8 @@
 
 Both answer every request (batched or direct) from one `brain`: the ingest tests' scripted model, which is told
 the request's kind from its payload. `fate(custom_id, kind)` decides what a batched request gets: "succeeded",
-"errored", "expired" or "invalid" (a reply that is not JSON). Results come back in reverse order, and a batch
-reports itself done after `polls` status requests.
+"errored", "expired", "invalid" (a reply that is not JSON) or "cut" (stopped at max_tokens). Results come back in
+reverse order, and a batch reports itself done after `polls` status requests.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class AnthropicFake(BatchFake):
         counts = {"processing": 0 if ended else len(self.batches[batch_id]), "succeeded": 0, "errored": 0,
                   "canceled": 0, "expired": 0}
         for _, fate, _ in outcomes:
-            counts["succeeded" if fate in ("succeeded", "invalid") else fate] += 1
+            counts["succeeded" if fate in ("succeeded", "invalid", "cut") else fate] += 1
         results_url = f"{self.base_url}/v1/messages/batches/{batch_id}/results" if ended else None
         return {"id": batch_id, "type": "message_batch", "processing_status": "ended" if ended else "in_progress",
                 "request_counts": counts, "created_at": "2026-12-01T00:00:00Z",
@@ -125,6 +125,8 @@ class AnthropicFake(BatchFake):
         if fate == "expired":
             return {"custom_id": custom_id, "result": {"type": "expired"}}
         message = self._message(body, text="not json" if fate == "invalid" else None)
+        if fate == "cut":
+            message = {**message, "stop_reason": "max_tokens"}
         return {"custom_id": custom_id, "result": {"type": "succeeded", "message": message}}
 
     def _message(self, body: dict[str, Any], text: str | None = None) -> dict[str, Any]:
@@ -195,6 +197,8 @@ class OpenAIFake(BatchFake):
             error = {"message": "The server had an error", "type": "server_error"}
             return {"response": {"status_code": 500, "request_id": "req", "body": {"error": error}}, "error": None}
         completion = self._completion(body, text="not json" if fate == "invalid" else None)
+        if fate == "cut":
+            completion["choices"][0]["finish_reason"] = "length"
         return {"response": {"status_code": 200, "request_id": "req", "body": completion}, "error": None}
 
     def _completion(self, body: dict[str, Any], text: str | None = None) -> dict[str, Any]:

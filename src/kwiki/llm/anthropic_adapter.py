@@ -157,6 +157,8 @@ def _batch_result(line: MessageBatchIndividualResponse) -> BatchResult:
         return BatchResult(line.custom_id, None, f"errored: {result.error.error.message}")
     if result.type != "succeeded":
         return BatchResult(line.custom_id, None, result.type)
+    if result.message.stop_reason == "max_tokens":  # cut: sent again directly, where a cut reply is handled
+        return BatchResult(line.custom_id, None, "cut at max_tokens")
     try:
         text = _text_of(result.message, Request("batched request", "", ""))
     except ProviderError as err:

@@ -233,6 +233,8 @@ def _batch_line(line: dict[str, Any], model: str) -> BatchResult:
         error = line.get("error") or (response.get("body") or {}).get("error") or {}
         return BatchResult(custom_id, None, f"{error.get('code', 'error')}: {error.get('message', '')}")
     completion = ChatCompletion.model_validate(response["body"])
+    if completion.choices and completion.choices[0].finish_reason == "length":  # cut: sent again directly
+        return BatchResult(custom_id, None, "cut at max_tokens")
     try:
         text = _text_of(completion, Request("batched request", "", ""), model)
     except ProviderError as err:
