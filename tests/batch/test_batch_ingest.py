@@ -193,3 +193,31 @@ def test_a_second_batch_run_with_nothing_to_do_submits_nothing(
     assert summary.submitted == () and fake.creates == ROUNDS
     assert summary.report.unchanged == len(CORPUS)
     assert wiki_pages(paths) == before
+
+
+@pytest.mark.parametrize("provider", SDKS)
+def test_a_long_source_is_batched_chunk_by_chunk_and_builds_the_same_wiki(
+    tmp_path: Path, raw_guard: RawGuard, provider: str
+) -> None:
+    long_text = "\n\n".join(f"## Part {i}\n\n" + f"Paragraph {i} says something about long sources. " * 60
+                            for i in range(12))  # ~37,000 characters: two chunks and a summary
+    corpus = {**CORPUS, "long.md": source_text("Long", claims=("Long | Paragraph 1 says something.",),
+                                               extra=long_text)}
+    make_fake, make_api = SDKS[provider]
+    trees = {}
+    for mode in ("direct", "batch"):
+        root = tmp_path / mode
+        (root / "raw").mkdir(parents=True)
+        (root / "wiki").mkdir()
+        paths = Paths(root)
+        write_raw(paths, corpus)
+        raw_guard.freeze(paths)
+        fake = make_fake()
+        if mode == "direct":
+            ingest(paths, make_api(fake).direct, options(provider))
+        else:
+            summary = batch_run(paths, provider, make_api(fake))
+            assert not summary.report.failures and summary.direct == 0
+            assert fake.creates == ROUNDS + 2  # the second chunk and the summary wait for the first chunk
+        trees[mode] = wiki_pages(paths)
+    assert trees["batch"] == trees["direct"]
