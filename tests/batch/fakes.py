@@ -55,10 +55,21 @@ class BatchFake:
         self.polled: dict[str, int] = {}
         self.creates = 0
         self.direct_calls = 0
+        self.forgotten: set[str] = set()
         self._ids = itertools.count(1)
 
     def client(self) -> httpx2.Client:
-        return httpx2.Client(transport=httpx2.MockTransport(self))
+        return httpx2.Client(transport=httpx2.MockTransport(self._answer))
+
+    def forget(self) -> None:
+        """Every batch so far is unknown from now on (404), as when deleted at the provider."""
+        self.forgotten.update(self.batches)
+
+    def _answer(self, request: httpx2.Request) -> httpx2.Response:
+        if any(batch_id in request.url.path for batch_id in self.forgotten):
+            error = {"type": "not_found_error", "message": "batch not found"}
+            return httpx2.Response(404, json={"type": "error", "error": error})
+        return self(request)
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         raise NotImplementedError

@@ -221,3 +221,24 @@ def test_a_long_source_is_batched_chunk_by_chunk_and_builds_the_same_wiki(
             assert fake.creates == ROUNDS + 2  # the second chunk and the summary wait for the first chunk
         trees[mode] = wiki_pages(paths)
     assert trees["batch"] == trees["direct"]
+
+
+@pytest.mark.parametrize("provider", SDKS)
+def test_a_recorded_batch_the_provider_no_longer_knows_is_sent_directly(
+    tmp_path: Path, raw_guard: RawGuard, provider: str
+) -> None:
+    make_fake, make_api = SDKS[provider]
+    fake = make_fake(polls=1)
+    paths = new_project(tmp_path / "batch", raw_guard)
+
+    def kill(seconds: float) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        batch_run(paths, provider, make_api(fake), sleep=kill)
+    fake.forget()  # deleted at the provider, or submitted with another account's key
+    summary = batch_run(paths, provider, make_api(fake))
+    assert summary.resumed == ("msgbatch_001" if provider == "anthropic" else "batch_001",)
+    assert summary.direct == fake.direct_calls == len(CORPUS)
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
+    assert in_flight_batches(paths.state_db) == []

@@ -135,20 +135,34 @@ class AnthropicBatches:
         return self._call(lambda: self._batches.create(requests=items)).id
 
     def status(self, batch_id: str) -> BatchStatus:
-        batch = self._call(lambda: self._batches.retrieve(batch_id))
+        try:
+            batch = self._call(lambda: self._batches.retrieve(batch_id))
+        except _Gone:  # deleted, or made with another key: over, with no results (its requests go direct)
+            return BatchStatus(batch_id, True, 0, 0)
         counts = batch.request_counts
         finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
         return BatchStatus(batch_id, batch.processing_status == "ended", finished, finished + counts.processing)
 
     def results(self, batch_id: str) -> Iterator[BatchResult]:
-        for line in self._call(lambda: list(self._batches.results(batch_id))):
+        try:
+            lines = self._call(lambda: list(self._batches.results(batch_id)))
+        except _Gone:
+            return
+        for line in lines:
             yield _batch_result(line)
 
     def _call(self, send: Callable[[], T]) -> T:
         try:
             return send()
+        except anthropic.NotFoundError as err:
+            known = _translate(err, self._direct._endpoint)
+            raise _Gone(known.message, known.hint) from err
         except anthropic.APIError as err:
             raise _translate(err, self._direct._endpoint) from err
+
+
+class _Gone(ProviderError):
+    """The provider does not know the batch (any more)."""
 
 
 def _batch_result(line: MessageBatchIndividualResponse) -> BatchResult:

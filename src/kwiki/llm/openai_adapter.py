@@ -203,18 +203,24 @@ class OpenAIBatches:
         return batch.id
 
     def status(self, batch_id: str) -> BatchStatus:
-        batch = self._call(lambda: self._client.batches.retrieve(batch_id))
+        try:
+            batch = self._call(lambda: self._client.batches.retrieve(batch_id))
+        except _Gone:  # deleted, or made with another key: over, with no results (its requests go direct)
+            return BatchStatus(batch_id, True, 0, 0)
         counts = batch.request_counts
         finished, total = (counts.completed + counts.failed, counts.total) if counts else (0, 0)
         return BatchStatus(batch_id, batch.status in _BATCH_OVER, finished, total)
 
     def results(self, batch_id: str) -> Iterator[BatchResult]:
-        batch = self._call(lambda: self._client.batches.retrieve(batch_id))
-        for file_id in (batch.output_file_id, batch.error_file_id):
-            if file_id:
-                for line in self._file_text(file_id).splitlines():
-                    if line.strip():
-                        yield _batch_line(json.loads(line), self._direct.model)
+        try:
+            batch = self._call(lambda: self._client.batches.retrieve(batch_id))
+            files = [self._file_text(f) for f in (batch.output_file_id, batch.error_file_id) if f]
+        except _Gone:
+            return
+        for text in files:
+            for line in text.splitlines():
+                if line.strip():
+                    yield _batch_line(json.loads(line), self._direct.model)
 
     def _file_text(self, file_id: str) -> str:
         return self._call(lambda: self._client.files.content(file_id).text)
@@ -222,8 +228,15 @@ class OpenAIBatches:
     def _call(self, send: Callable[[], T]) -> T:
         try:
             return send()
+        except openai.NotFoundError as err:
+            known = _translate(err, self._direct._endpoint)
+            raise _Gone(known.message, known.hint) from err
         except openai.APIError as err:
             raise _translate(err, self._direct._endpoint) from err
+
+
+class _Gone(ProviderError):
+    """The provider does not know the batch or file (any more)."""
 
 
 def _batch_line(line: dict[str, Any], model: str) -> BatchResult:
