@@ -196,7 +196,7 @@ def test_a_second_batch_run_with_nothing_to_do_submits_nothing(
 
 
 @pytest.mark.parametrize("provider", SDKS)
-def test_a_long_source_is_batched_chunk_by_chunk_and_builds_the_same_wiki(
+def test_a_long_source_sends_all_its_chunks_in_one_batch_and_builds_the_same_wiki(
     tmp_path: Path, raw_guard: RawGuard, provider: str
 ) -> None:
     long_text = "\n\n".join(f"## Part {i}\n\n" + f"Paragraph {i} says something about long sources. " * 60
@@ -218,7 +218,7 @@ def test_a_long_source_is_batched_chunk_by_chunk_and_builds_the_same_wiki(
         else:
             summary = batch_run(paths, provider, make_api(fake))
             assert not summary.report.failures and summary.direct == 0
-            assert fake.creates == ROUNDS + 2  # the second chunk and the summary wait for the first chunk
+            assert fake.creates == ROUNDS + 1  # both chunks in the first batch; the summary waits for them
         trees[mode] = wiki_pages(paths)
     assert trees["batch"] == trees["direct"]
 

@@ -18,12 +18,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
 from kwiki.batch.api import BatchAPI, BatchResult, BatchStatus, Deferred
+from kwiki.batch.chunks import later_chunks
 from kwiki.batch.collect import CollectingLLM, Progress
 from kwiki.batch.store import BatchStore, Recorded
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.llm.base import Reply, Request
 from kwiki.llm.validate import parse_json_reply
-from kwiki.llm.wrappers import CachedLLM, CallLog, LoggedLLM, Meter, store_reply
+from kwiki.llm.wrappers import CachedLLM, CallLog, LoggedLLM, Meter, cache_path, store_reply
 from kwiki.project import Paths
 
 # Anthropic takes up to 100,000 requests or 256 MB per batch, OpenAI 50,000 or 200 MB; stay well inside both.
@@ -145,6 +146,9 @@ class BatchRunner:
             self._tally.direct += 1
 
     def _submit(self, store: BatchStore, pending: Sequence[tuple[str, Request]]) -> None:
+        extra = later_chunks(self._paths.raw, self._paths.schema, pending, self._keys.key)
+        known = {key for key, _ in pending} | self._tally.keys
+        pending = [*pending, *(i for i in extra if i[0] not in known and not self._is_cached(i[0]))]
         batch_ids = []
         for part in _parts(pending):
             batch_id = self._api.submit(part)
@@ -154,6 +158,9 @@ class BatchRunner:
             batch_ids.append(batch_id)
         for batch_id in batch_ids:
             self._collect(store, batch_id)
+
+    def _is_cached(self, key: str) -> bool:
+        return cache_path(self._paths.cache_dir, key).is_file()
 
     def _collect(self, store: BatchStore, batch_id: str) -> None:
         """Wait for the batch, then put every usable result in the cache; the rest is marked failed."""
