@@ -9,7 +9,7 @@ from kwiki.llm.base import Request
 from kwiki.llm.blocks import fence
 
 from .fakes import AnthropicFake, OpenAIFake
-from .test_batch_ingest import anthropic_api, openai_api
+from .runs import anthropic_api, openai_api
 
 SCHEMA: dict[str, Any] = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"],
                           "additionalProperties": False}

@@ -16,7 +16,7 @@ from kwiki.project import Paths
 
 from .fakes import AnthropicFake, OpenAIFake
 from .http_bridge import HttpBridge
-from .test_batch_ingest import CORPUS, ROUNDS, Killed, anthropic_api, batch_run, new_project
+from .runs import CORPUS, ROUNDS, Killed, anthropic_api, batch_run, kill, new_project
 
 
 @pytest.fixture
@@ -100,9 +100,6 @@ def test_status_lists_a_batch_in_flight(tmp_path: Path, raw_guard: RawGuard, ant
     paths = new_project(tmp_path / "kb", raw_guard)
     fake = AnthropicFake(polls=5)
 
-    def kill(seconds: float) -> None:
-        raise Killed
-
     with pytest.raises(Killed):
         batch_run(paths, "anthropic", anthropic_api(fake), sleep=kill)
     result = kwiki(paths, "status")
@@ -118,9 +115,6 @@ def test_a_direct_ingest_uses_the_finished_batches_of_an_interrupted_batch_run(
 ) -> None:
     fake = AnthropicFake(polls=1 if finished else 99)
     paths = new_project(tmp_path / "kb", raw_guard)
-
-    def kill(seconds: float) -> None:
-        raise Killed
 
     with pytest.raises(Killed):
         batch_run(paths, "anthropic", anthropic_api(fake), sleep=kill)  # polled once: still in progress
