@@ -8,13 +8,28 @@ from pathlib import Path
 import pytest
 
 from ingest.conftest import RawGuard, source_text, wiki_pages, write_raw
-from kwiki.batch.run import Waiting
+from kwiki.batch.run import BatchRunner, Waiting
 from kwiki.batch.store import in_flight_batches
+from kwiki.errors import LockedError
 from kwiki.ingest import ingest
+from kwiki.llm.wrappers import Meter
+from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 
-from .fakes import OpenAIFake
-from .runs import CORPUS, ROUNDS, SDKS, Killed, batch_run, direct_wiki, kill, new_project, openai_api, options
+from .fakes import AnthropicFake, OpenAIFake
+from .runs import (
+    CORPUS,
+    ROUNDS,
+    SDKS,
+    Killed,
+    anthropic_api,
+    batch_run,
+    direct_wiki,
+    kill,
+    new_project,
+    openai_api,
+    options,
+)
 
 
 @pytest.mark.parametrize("provider", SDKS)
@@ -170,3 +185,17 @@ def test_a_recorded_batch_the_provider_no_longer_knows_is_sent_directly(
     assert summary.direct == fake.direct_calls == len(CORPUS)
     assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
     assert in_flight_batches(paths.state_db) == []
+
+
+def test_a_second_batch_run_of_the_project_stops_at_once_and_a_direct_ingest_leaves_its_batches_alone(
+    tmp_path: Path, raw_guard: RawGuard
+) -> None:
+    fake = AnthropicFake()
+    paths = new_project(tmp_path / "kb", raw_guard)
+    with ProjectLock(paths.state_dir / "batch", "ingest --batch"), ProjectLock(paths.state_dir, "query"):
+        with pytest.raises(LockedError) as caught:
+            batch_run(paths, "anthropic", anthropic_api(fake))
+        assert "ingest --batch" in caught.value.message
+        runner = BatchRunner(paths, anthropic_api(fake), "anthropic", meter=Meter())
+        assert runner.collect_finished() == ([], [])
+    assert fake.creates == 0

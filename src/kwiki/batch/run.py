@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -21,10 +22,12 @@ from kwiki.batch.api import BatchAPI, BatchResult, BatchStatus, Deferred
 from kwiki.batch.chunks import later_chunks
 from kwiki.batch.collect import CollectingLLM, Progress
 from kwiki.batch.store import BatchStore, Recorded
+from kwiki.errors import LockedError
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.llm.base import Reply, Request
 from kwiki.llm.validate import parse_json_reply
 from kwiki.llm.wrappers import CachedLLM, CallLog, LoggedLLM, Meter, cache_path, store_reply
+from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 
 # Anthropic takes up to 100,000 requests or 256 MB per batch, OpenAI 50,000 or 200 MB; stay well inside both.
@@ -99,9 +102,11 @@ class BatchRunner:
         self._keys = CachedLLM(api.direct, paths.cache_dir, provider)
         self._tally = _Tally()
         self._lock = threading.Lock()
+        self._batch_dir = paths.state_dir / "batch"  # its own lock: one batch run at a time, `kwiki query` free
 
     def ingest(self, options: IngestOptions, progress: Progress | None = None) -> BatchSummary:
-        with BatchStore.open(self._paths.state_db) as store:
+        """The whole batch run; LockedError at once if another batch run of the project is under way."""
+        with ProjectLock(self._batch_dir, "ingest --batch"), BatchStore.open(self._paths.state_db) as store:
             for flight in store.in_flight(self._provider, self._model):
                 self._collect(store, flight.batch_id)
                 self._tally.resumed.append(flight.batch_id)
@@ -123,8 +128,14 @@ class BatchRunner:
         """For a direct ingest: collect the batches in flight that are done, without waiting for the others.
 
         Returns (collected, still in flight); the collected results are in the cache for the ingest to use."""
-        collected, waiting = [], []
-        with BatchStore.open(self._paths.state_db) as store:
+        collected: list[str] = []
+        waiting: list[str] = []
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(ProjectLock(self._batch_dir, "ingest"))
+            except LockedError:  # a batch run is under way and collects them itself
+                return collected, waiting
+            store = stack.enter_context(BatchStore.open(self._paths.state_db))
             for flight in store.in_flight(self._provider, self._model):
                 if not self._api.status(flight.batch_id).done:
                     waiting.append(flight.batch_id)
