@@ -219,8 +219,10 @@ class OpenAIBatches:
             return
         for text in files:
             for line in text.splitlines():
-                if line.strip():
+                try:
                     yield _batch_line(json.loads(line), self._direct.model)
+                except ValueError:  # a blank or damaged line: that request counts as unanswered, sent directly
+                    continue
 
     def _file_text(self, file_id: str) -> str:
         return self._call(lambda: self._client.files.content(file_id).text)
