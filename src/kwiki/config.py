@@ -47,7 +47,8 @@ class Config:
     max_retries: int = 2
     deadline: float = 3600.0
     fake_replies: Path | None = None
-    batch: bool = False
+    commit: bool = False  # `kwiki ingest` commits what it changed under wiki/ (gitops.py)
+    batch: bool = False  # `kwiki ingest` goes through the provider's batch API (batch/)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
 
@@ -79,6 +80,7 @@ KEYS: Mapping[str, _Key] = {
     "max_retries": _Key(int, "a whole number ≥ 0", "2", minimum=0),
     "deadline": _Key(float, "a number of seconds > 0", "3600", positive=True),
     "fake_replies": _Key(Path, "a folder path", '"tests/replies"', pattern=r".+"),
+    "commit": _Key(bool, "true or false", "true"),
     "batch": _Key(bool, "true or false", "true"),
 }
 
@@ -235,7 +237,7 @@ def _check(name: str, raw: object, subject: str, hint_prefix: str, *, toml: bool
 def _from_text(key: _Key, text: str) -> object:
     """Environment variables and flags arrive as text; numbers are parsed, anything else stays text."""
     if key.kind is bool:
-        return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}.get(text.lower())
+        return {"true": True, "1": True, "false": False, "0": False}.get(text.strip().lower())
     try:
         return int(text) if key.kind is int else float(text) if key.kind is float else text.strip()
     except ValueError:

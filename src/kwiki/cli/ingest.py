@@ -23,6 +23,7 @@ from kwiki.cli.batch import (
     run_batched,
 )
 from kwiki.cli.common import err, guarded, out, print_json, session
+from kwiki.cli.undo import commit_and_say
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.search import refresh_index
 
@@ -40,6 +41,9 @@ def ingest_command(
         typer.Option("--concurrency", "-c", min=1, max=64, help="Parallel LLM calls (default from kwiki.toml: 4)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Commit what the run changed under wiki/ to git (kwiki.toml: commit).")
+    ] = False,
     batch: Annotated[
         bool, typer.Option("--batch", help="Use the provider's batch API: half the price, results within 24 h.")
     ] = False,
@@ -57,13 +61,17 @@ def ingest_command(
     batched = batch or s.config.batch
     summary: BatchSummary | None = None
     with _progress(quiet=as_json or plan) as advance:
-        if batched and not plan:
-            summary = run_batched(s, options, advance)
-            report = summary.report
-        else:
+
+        def run() -> IngestReport:
+            nonlocal summary
+            if batched and not plan:
+                summary = run_batched(s, options, advance)
+                return summary.report
             if not plan:
                 collect_finished(s)
-            report = ingest(s.paths, s.llm(), options, advance)
+            return ingest(s.paths, s.llm(), options, advance)
+
+        report = commit_and_say(s.paths, run) if (commit or s.config.commit) and not plan else run()
     if not plan:
         refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
     usage = s.meter.snapshot()
