@@ -4,6 +4,8 @@ real socket: the command builds its own SDK clients from the settings, as it doe
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,30 @@ def test_a_direct_ingest_uses_the_finished_batches_of_an_interrupted_batch_run(
         assert "1 still in flight" in result.stderr
         assert [b.batch_id for b in in_flight_batches(paths.state_db)] == ["msgbatch_001"]
         assert fake.direct_calls == 4 + len(CORPUS)
+
+
+def test_batch_with_commit_makes_one_commit_of_the_applied_wiki(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    paths = new_project(tmp_path / "kb", raw_guard)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=paths.root, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q", "-b", "main")
+    for key, value in (("user.name", "Test User"), ("user.email", "t@example.com"), ("commit.gpgsign", "false")):
+        git("config", key, value)
+    git("add", "kwiki.toml")
+    git("commit", "-q", "-m", "start")
+    fake = AnthropicFake(polls=0)
+    with HttpBridge(fake) as server:
+        fake.base_url = server.url
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        result = kwiki(paths, "ingest", "--batch", "--commit")
+    assert result.exit_code == 0, result.output
+    assert fake.creates == ROUNDS
+    assert git("rev-list", "--count", "HEAD").strip() == "2"  # the rounds before the last wrote nothing to commit
+    committed = set(git("show", "--name-only", "--format=", "HEAD").split())
+    assert {f"wiki/{rel}" for rel in wiki_pages(paths)} <= committed
