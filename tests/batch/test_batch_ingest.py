@@ -10,7 +10,7 @@ import pytest
 from ingest.conftest import RawGuard, source_text, wiki_pages, write_raw
 from kwiki.batch.run import BatchRunner, Waiting
 from kwiki.batch.store import in_flight_batches
-from kwiki.errors import LockedError
+from kwiki.errors import KwikiError, LockedError
 from kwiki.ingest import ingest
 from kwiki.llm.wrappers import Meter
 from kwiki.lock import ProjectLock
@@ -199,3 +199,14 @@ def test_a_second_batch_run_of_the_project_stops_at_once_and_a_direct_ingest_lea
         runner = BatchRunner(paths, anthropic_api(fake), "anthropic", meter=Meter())
         assert runner.collect_finished() == ([], [])
     assert fake.creates == 0
+
+
+def test_a_damaged_state_file_stops_a_batch_run_with_the_doctor_hint(tmp_path: Path, raw_guard: RawGuard) -> None:
+    fake = AnthropicFake()
+    paths = new_project(tmp_path / "kb", raw_guard)
+    paths.state_dir.mkdir()
+    paths.state_db.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(KwikiError, match="damaged") as caught:
+        batch_run(paths, "anthropic", anthropic_api(fake))
+    assert "doctor --fix" in caught.value.hint and fake.creates == 0
+    assert in_flight_batches(paths.state_db) == []  # `kwiki status` and a plain ingest read past it

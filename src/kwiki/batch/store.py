@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kwiki.llm.base import Request
+from kwiki.state import damaged
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -56,7 +57,10 @@ class BatchStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(path, timeout=30)
         try:
-            db.executescript(SCHEMA)
+            try:
+                db.executescript(SCHEMA)
+            except sqlite3.DatabaseError as err:
+                raise damaged(path, err) from None
             yield cls(db)
         finally:
             db.close()
@@ -117,5 +121,7 @@ def in_flight_batches(state_db: Path) -> list[InFlight]:
     try:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         return BatchStore(db).in_flight() if "batches" in tables else []
+    except sqlite3.DatabaseError:  # damaged: State.open reports it (and `kwiki doctor --fix` rebuilds it)
+        return []
     finally:
         db.close()
