@@ -18,6 +18,7 @@ from kwiki.knowledge import check_body
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
 from kwiki.pages import LinkTo, render
+from kwiki.payloads import OverviewPayload, overview_page
 from kwiki.prompts import load_prompt
 from kwiki.slugs import slugify
 from kwiki.snapshot import WikiSnapshot
@@ -87,13 +88,7 @@ def _overview(
     present = v.OVERVIEW in snap.pages
     if not pages or (present and (not files or (record is not None and record.input_hash == key))):
         return None  # nothing to describe, or nothing changed: no call
-    payload = {
-        "pages": [
-            {"page": p.slug, "title": p.title, "type": p.type, "summary": p.summary, "source_count": p.source_count}
-            for p in top
-        ],
-        "source_count": source_count,
-    }
+    payload: OverviewPayload = {"pages": [overview_page(p, top) for p in top], "source_count": source_count}
     system, user = load_prompt("overview").render(payload=fence_json(payload))
     try:
         reply = llm.complete(Request("overview", system, user, None, max_tokens=1500))

@@ -8,7 +8,7 @@ import pytest
 
 from kwiki.lint.model import LintOptions
 from kwiki.lint.run import run_lint
-from kwiki.llm.extractive_text import injected
+from kwiki.offline.text import injected
 
 from .conftest import clean_pages, write_project
 
