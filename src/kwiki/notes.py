@@ -9,8 +9,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from kwiki import gate
+from kwiki.vocabulary import KNOWLEDGE_ORDER
 
-KINDS = ("concept", "entity", "method")
+KINDS = KNOWLEDGE_ORDER
 MAX_CLAIMS = 100  # per note, over all chunks: what state, the resolver and every page draft may receive
 MAX_MENTIONS = 60
 

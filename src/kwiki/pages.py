@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kwiki import gate
+from kwiki import vocabulary as v
 from kwiki.discover import shown_name
 from kwiki.markdown import dump_page, find_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
@@ -61,20 +62,20 @@ def source_body(
     resolve, sources = slugs_of(lookup), [source_text]
     summary = gate.prose(note.summary, resolve, sources, images=images) or "_No summary._"
     shown = (f"`raw/{shown_name(note.path)}`", gate.date(note.date), gate.language(note.language))
-    parts = [f"# {gate.title(note.title)}", f"> [!info] Source\n> {' · '.join(x for x in shown if x)}"]
-    parts += ["## Summary", summary]
+    parts = [f"# {gate.title(note.title)}", f"{v.SOURCE_CALLOUT}\n> {' · '.join(x for x in shown if x)}"]
+    parts += [v.heading(v.SUMMARY), summary]
     claims, quotes = _said_once(note, summary, resolve, sources, images)
     if claims:
-        parts += ["## Key claims", "\n".join(claims)]
+        parts += [v.heading(v.KEY_CLAIMS), "\n".join(claims)]
     if quotes:
-        parts += ["## Quotes", "\n\n".join(quotes)]
+        parts += [v.heading(v.QUOTES), "\n\n".join(quotes)]
     mentioned = [
         f"- {link.markdown()}" + (f" — {gate.inline(link.description, resolve, sources)}" if link.description else "")
         for link in links
     ]
     mentioned += [f"- {gate.line(name)}" for name in mentions_plain if gate.line(name)]
     if mentioned:
-        parts += ["## Mentions", "\n".join(mentioned)]
+        parts += [v.heading(v.MENTIONS), "\n".join(mentioned)]
     parts += list(callouts)
     return "\n\n".join(parts)
 
