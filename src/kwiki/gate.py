@@ -57,12 +57,12 @@ _ISO_639_1 = """
     so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh
     zu"""
 LANGUAGES = frozenset(_ISO_639_1.split())
-# words that are never the name of a page: pronouns, articles, placeholders a model fills in when it has nothing
+# words that never name a page: pronouns, articles, placeholders a model fills in when it has nothing (not nouns)
 _STOPWORDS = """
     a an the it its this that these those there here you your yours i me my we us our he him his she her they
     them their what which who whom is are was be and or of to in on at by for with as not no yes none null nil na
-    tbd todo unknown untitled title name date yyyy mm dd something thing things example page document source text
-    summary other others all some any etc der die das ein eine und le la les un une et el los las y"""
+    tbd todo unknown untitled yyyy mm dd something other others all some any etc der die das ein eine und le la
+    les un une et el los las y"""
 STOPWORDS = frozenset(_STOPWORDS.split()) | {"n a", "yyyy mm dd", "mm dd yyyy", "dd mm yyyy"}
 
 
