@@ -10,7 +10,7 @@ from anthropic.types import Message, MessageParam, TextBlockParam
 
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
-from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.base import CUT, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
 from kwiki.llm.retry_cap import cap_retry_after
 from kwiki.llm.validate import complete_structured
@@ -54,7 +54,10 @@ class AnthropicLLM:
             message = self._client.messages.create(**self._params(request))
         except anthropic.APIError as err:
             raise _translate(err, self._endpoint) from err
-        return Reply(text=_text_of(message, request), usage=_usage_of(message))
+        if message.stop_reason == "max_tokens":  # cut: whatever text there is must not pass for a reply
+            return Reply(text=_joined(message), usage=_usage_of(message), stop_reason=CUT)
+        stop = message.stop_reason or ""
+        return Reply(text=_text_of(message, request), usage=_usage_of(message), stop_reason=stop)
 
     def _params(self, request: Request) -> dict[str, Any]:
         # The system prompt is the fixed prefix shared by every call of a kind, so it is what we cache.
@@ -80,7 +83,7 @@ def _text_of(message: Message, request: Request) -> str:
             f"model '{message.model}' refused the '{request.name}' request",
             "the source may hold content the model will not process; skip it or try another model",
         )
-    text = "".join(block.text for block in message.content if block.type == "text")
+    text = _joined(message)
     if not text.strip():
         raise ProviderError(
             f"model '{message.model}' returned an empty reply to '{request.name}' ({message.stop_reason})",
@@ -89,12 +92,16 @@ def _text_of(message: Message, request: Request) -> str:
     return text
 
 
+def _joined(message: Message) -> str:
+    return "".join(block.text for block in message.content if block.type == "text")
+
+
 def _usage_of(message: Message) -> Usage:
     # Anthropic counts cache reads and writes apart from input_tokens; kwiki's input is all of them.
     usage = message.usage
     cached = usage.cache_read_input_tokens or 0
     written = usage.cache_creation_input_tokens or 0
-    return Usage(usage.input_tokens + cached + written, usage.output_tokens, cached)
+    return Usage(usage.input_tokens + cached + written, usage.output_tokens, cached, written)
 
 
 def _translate(err: anthropic.APIError, endpoint: Endpoint) -> ProviderError:

@@ -13,7 +13,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
-from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.base import CUT, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
 from kwiki.llm.retry_cap import cap_retry_after
 from kwiki.llm.validate import complete_structured
@@ -73,7 +73,11 @@ class OpenAILLM:
             completion = self._client.chat.completions.create(**self._params(request))
         except openai.APIError as err:
             raise _translate(err, self._endpoint) from err
-        return Reply(text=_text_of(completion, request, self._model), usage=_usage_of(completion))
+        usage = _usage_of(completion)
+        if completion.choices and completion.choices[0].finish_reason == "length":
+            return Reply(text=completion.choices[0].message.content or "", usage=usage, stop_reason=CUT)
+        text = _text_of(completion, request, self._model)
+        return Reply(text=text, usage=usage, stop_reason=completion.choices[0].finish_reason)
 
     def _params(self, request: Request) -> dict[str, Any]:
         system = request.system

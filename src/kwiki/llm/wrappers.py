@@ -18,11 +18,12 @@ from kwiki.llm.base import LLM, Reply, Request, Usage
 
 
 class Meter:
-    """Running totals of the calls that passed through a MeteredLLM."""
+    """Running totals of the calls that passed through a MeteredLLM, failed ones and their billed tokens too."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.calls = 0
+        self.failed = 0
         self.cache_hits = 0
         self.usage = Usage()
 
@@ -32,9 +33,15 @@ class Meter:
             self.cache_hits += int(reply.cache_hit)
             self.usage = self.usage + reply.usage
 
+    def add_failure(self, billed: Usage | None) -> None:
+        with self._lock:
+            self.calls += 1
+            self.failed += 1
+            self.usage = self.usage + (billed or Usage())
+
     def snapshot(self) -> dict[str, int]:
         with self._lock:
-            return {"calls": self.calls, "cache_hits": self.cache_hits, **asdict(self.usage)}
+            return {"calls": self.calls, "failed": self.failed, "cache_hits": self.cache_hits, **asdict(self.usage)}
 
 
 class MeteredLLM:
@@ -49,7 +56,11 @@ class MeteredLLM:
         return self._inner.model
 
     def complete(self, request: Request) -> Reply:
-        reply = self._inner.complete(request)
+        try:
+            reply = self._inner.complete(request)
+        except ProviderError as err:
+            self._meter.add_failure(err.billed)
+            raise
         self._meter.add(reply)
         return reply
 
@@ -131,7 +142,8 @@ class LoggedLLM:
         try:
             reply = self._inner.complete(request)
         except ProviderError as err:
-            self._log.append({**record, "duration_ms": _ms_since(started), "error": str(err)})
+            billed = asdict(err.billed or Usage())
+            self._log.append({**record, **billed, "duration_ms": _ms_since(started), "error": str(err)})
             raise
         usage = asdict(reply.usage)
         self._log.append({**record, **usage, "duration_ms": _ms_since(started), "cache_hit": reply.cache_hit})
