@@ -12,23 +12,16 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Literal, cast
 
 from kwiki.errors import ConfigError
+from kwiki.llm.base import JSON_MODES, JsonMode
+from kwiki.llm.provider import PROVIDERS
 from kwiki.project import CONFIG_NAME
 
+# the names of kwiki.llm.provider.PROVIDERS, spelled out for the type checker (a test keeps the two equal)
 Provider = Literal["anthropic", "openai", "extractive", "fake"]
-JsonMode = Literal["json_schema", "json_object", "tools", "prompt"]
-PROVIDERS: tuple[str, ...] = get_args(Provider)
-JSON_MODES: tuple[str, ...] = get_args(JsonMode)
-DEFAULT_MODELS: Mapping[str, str] = {
-    "anthropic": "claude-sonnet-4-6",
-    "openai": "gpt-5-mini",
-    "extractive": "extractive",
-    "fake": "fake",
-}
-KEY_VARS: Mapping[str, str] = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
-BASE_URL_VARS: Mapping[str, str] = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
+KEY_VARS: Mapping[str, str] = {s.name: s.key_var for s in PROVIDERS.values() if s.key_var is not None}
 CHANGE_PROVIDER = "set provider in kwiki.toml or KWIKI_PROVIDER to change"
 
 
@@ -65,7 +58,7 @@ class _Key:
 
 
 KEYS: Mapping[str, _Key] = {
-    "provider": _Key(str, f"one of {', '.join(PROVIDERS)}", '"anthropic"', choices=PROVIDERS),
+    "provider": _Key(str, f"one of {', '.join(PROVIDERS)}", '"anthropic"', choices=tuple(PROVIDERS)),
     "model": _Key(str, "a model name", '"claude-sonnet-4-6"', pattern=r"\S.*"),
     "base_url": _Key(str, "an http:// or https:// URL", '"http://localhost:11434/v1"', pattern=r"https?://\S+"),
     "api_key_env": _Key(
@@ -114,18 +107,6 @@ def load_config(root: Path | None, flags: Mapping[str, object | None], env: Mapp
     return Config(**values, origins=origins, notice=notice)  # type: ignore[arg-type]
 
 
-def key_var(config: Config) -> str | None:
-    """The environment variable that holds the API key (None for providers that need none)."""
-    if config.provider not in KEY_VARS:
-        return None
-    return config.api_key_env or KEY_VARS[config.provider]
-
-
-def api_key(config: Config, env: Mapping[str, str]) -> str | None:
-    var = key_var(config)
-    return (env.get(var) or None) if var else None
-
-
 def _auto_provider(env: Mapping[str, str]) -> tuple[str, str, str]:
     for provider, var in KEY_VARS.items():
         if env.get(var):
@@ -143,13 +124,13 @@ def _fill_model(provider: Provider, values: dict[str, object], origins: dict[str
     if provider == "extractive" and values.get("model", "extractive") != "extractive":
         values["model"], origins["model"] = "extractive", "provider extractive runs no model"
     elif "model" not in values:
-        values["model"], origins["model"] = DEFAULT_MODELS[provider], "default"
+        values["model"], origins["model"] = PROVIDERS[provider].default_model, "default"
 
 
 def _fill_base_url(
     provider: Provider, values: dict[str, object], origins: dict[str, str], env: Mapping[str, str]
 ) -> None:
-    var = BASE_URL_VARS.get(provider)
+    var = PROVIDERS[provider].base_url_var
     if "base_url" in values or var is None or not env.get(var):
         return
     values["base_url"] = _check("base_url", env[var], var, f"set e.g. {var}=")

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kwiki import __version__
-from kwiki.config import Config, api_key, key_var
+from kwiki.config import Config
 from kwiki.discover import discover
+from kwiki.llm.provider import PROVIDERS, api_key, key_var
 from kwiki.plan import compile_key, plan_sources
 from kwiki.project import Paths
 from kwiki.state import State
@@ -82,7 +83,7 @@ def status_report(paths: Paths, config: Config, env: Mapping[str, str]) -> Statu
         api_key=KeyStatus(
             env=key_var(config),
             present=api_key(config, env) is not None,
-            required=config.provider == "anthropic" or (config.provider == "openai" and not config.base_url),
+            required=PROVIDERS[config.provider].needs_key(config.base_url),
         ),
         endpoint=probe(config.base_url) if config.base_url else None,
         counts=Counts(raw_files=count_files(paths.raw), wiki_pages=count_files(paths.wiki, ".md")),

@@ -29,6 +29,7 @@ class AnthropicLLM:
         max_retries: int = 2,
         max_retry_after: float = 30.0,
         http_client: httpx2.Client | None = None,
+        key_variable: str = "ANTHROPIC_API_KEY",
     ) -> None:
         self._model = model
         client = http_client if http_client is not None else anthropic.DefaultHttpxClient()
@@ -40,7 +41,7 @@ class AnthropicLLM:
             http_client=cap_retry_after(client, max_retry_after),
         )
         url = str(self._client.base_url).rstrip("/")
-        self._endpoint = Endpoint("anthropic", model, url, "ANTHROPIC_API_KEY", max_retries, timeout)
+        self._endpoint = Endpoint("anthropic", model, url, key_variable, max_retries, timeout)
 
     @property
     def model(self) -> str:

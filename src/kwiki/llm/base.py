@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 JSONSchema = Mapping[str, Any]
+# How an OpenAI-compatible server is asked for structured output (README "Providers" says which takes which)
+JsonMode = Literal["json_schema", "json_object", "tools", "prompt"]
+JSON_MODES: tuple[str, ...] = get_args(JsonMode)
 CUT = "max_tokens"  # Reply.stop_reason of a reply that hit the token limit, whatever the provider calls it
 
 

@@ -26,6 +26,11 @@ class Meter:
         self.failed = 0
         self.cache_hits = 0
         self.usage = Usage()
+        self.notices: list[str] = []  # lines for the user (e.g. a json_mode fallback); the CLI prints them
+
+    def note(self, notice: str) -> None:
+        with self._lock:
+            self.notices.append(notice)
 
     def add(self, reply: Reply) -> None:
         with self._lock:
