@@ -4,9 +4,12 @@ the default settings: kwiki falls back to json_object once and says so."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 from kwiki.config import load_config
+from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm import wrappers
 from kwiki.llm.blocks import SOURCE, unfence, unfence_json
 from kwiki.llm.provider import build_llm
@@ -53,3 +56,34 @@ def test_server_rejecting_json_schema_still_ingests_every_source_with_default_se
     assert "json_schema" in kinds and kinds.count("json_schema") <= 2 * 3  # the first try(s), with SDK retries
     [notice] = meter.notices
     assert "rejected json_mode json_schema (HTTP 500)" in notice
+
+
+NO_OP_INGEST = """
+import sys
+from pathlib import Path
+from kwiki.config import load_config
+from kwiki.ingest import IngestOptions, ingest
+from kwiki.ingest import IngestOptions, ingest
+from kwiki.llm import wrappers
+from kwiki.llm.provider import build_llm
+from kwiki.project import Paths
+
+paths = Paths(Path(sys.argv[1]))
+config = load_config(paths.root, {"provider": "openai", "base_url": sys.argv[2]}, {})
+llm = build_llm(config, paths, {}, meter=wrappers.Meter(), debug_sink=None)
+report = ingest(paths, llm, IngestOptions(provider="openai"))
+print(report.unchanged, len(report.ingested), "openai" in sys.modules, "anthropic" in sys.modules)
+"""
+
+
+def test_no_op_ingest_never_imports_the_sdk(project: Paths, raw_guard: RawGuard) -> None:
+    write_raw(project, {"note.md": source_text("Note", mentions=("Idea | concept",), claims=("Idea | Ideas matter.",))})
+    raw_guard.freeze(project)
+    with LoopbackServer(llama_cpp_python) as server:
+        config = load_config(project.root, {"provider": "openai", "base_url": server.base_url}, {})
+        llm = build_llm(config, project, {}, meter=wrappers.Meter(), debug_sink=None)
+        assert ingest(project, llm, IngestOptions(provider="openai")).ingested
+        url = server.base_url
+    done = subprocess.run([sys.executable, "-c", NO_OP_INGEST, str(project.root), url],
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["1", "0", "False", "False"]
