@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kwiki import journal
+from kwiki import journal, vault
 from kwiki.compile import Compiler, CompileResult
 from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets
-from kwiki.errors import KwikiError
+from kwiki.errors import EndpointUnreachable, KwikiError
 from kwiki.extract import Extraction, extract_source
-from kwiki.index import LogEntry
+from kwiki.index import LogEntry, append_log
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
@@ -78,7 +78,11 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         report.pending, report.deleted = list(plan.pending), list(plan.deleted)
         if plan.pending or plan.deleted or state.get_meta(RETRY_PAGES) == "1":
             files = {f.rel: f for f in found.found}
-            _run(paths, llm, options, state, known, files, plan, key, report, progress)
+            try:
+                _run(paths, llm, options, state, known, files, plan, key, report, progress)
+            except EndpointUnreachable as err:  # nothing was applied: sources stay as they were, one log line
+                _log_stopped(paths, options.today, err)
+                raise
     report.seconds = time.monotonic() - started
     return report
 
@@ -185,6 +189,8 @@ def _extract_all(
     def one(path: str) -> tuple[str, Extraction | str]:
         try:
             return path, extract_source(llm, path, read_source(paths.raw, path), schema_doc)
+        except EndpointUnreachable:  # a dead server fails every source: stop the run instead
+            raise
         except KwikiError as err:  # one failed source never stops the others
             return path, str(err)
 
@@ -197,6 +203,13 @@ def _extract_all(
             if progress:
                 progress("extract", path, count, len(plan.pending))
     return done, errors
+
+
+def _log_stopped(paths: Paths, today: str, err: EndpointUnreachable) -> None:
+    log = paths.wiki / "log.md"
+    old = log.read_text(encoding="utf-8") if log.is_file() else None
+    entry = LogEntry(today, "ingest", "stopped: the LLM server is unreachable", (f"- {one_line(err.message, 300)}",))
+    vault.write_text(paths.wiki, "log.md", append_log(old, [entry]))
 
 
 def _already_on_disk(file: Path, staged: str | None) -> bool:

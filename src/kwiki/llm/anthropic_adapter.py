@@ -12,7 +12,7 @@ from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
-from kwiki.llm.retry_cap import cap_retry_after
+from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
 
@@ -36,7 +36,7 @@ class AnthropicLLM:
         self._client = anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url,
-            timeout=timeout,
+            timeout=connect_timeout(timeout),
             max_retries=max_retries,
             http_client=cap_retry_after(client, max_retry_after),
         )

@@ -16,7 +16,7 @@ from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, JSON_MODES, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
-from kwiki.llm.retry_cap import cap_retry_after
+from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
 # Keywords OpenAI's strict mode accepts; a schema using anything else is sent with strict false.
@@ -57,7 +57,7 @@ class OpenAILLM:
             # Local servers ignore the key but the SDK insists on one; a real missing key fails with 401.
             api_key=api_key or "none",
             base_url=base_url,
-            timeout=timeout,
+            timeout=connect_timeout(timeout),
             max_retries=max_retries,
             http_client=cap_retry_after(client, max_retry_after),
         )

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from kwiki import vault
-from kwiki.errors import ProviderError
+from kwiki.errors import EndpointUnreachable, ProviderError
 from kwiki.llm.base import LLM, Reply, Request, Usage
+from kwiki.llm.provider_errors import TimedOut
 
 
 class Meter:
@@ -211,6 +212,48 @@ class DeadlineLLM:
         return self._inner.complete(request)
 
 
+class ReachableLLM:
+    """Stops calling a server that cannot be reached: once it was unreachable (after the SDK's retries), or has
+    let `max_silent` calls in a row time out, every further call fails at once with EndpointUnreachable."""
+
+    def __init__(self, inner: LLM, max_silent: int = 3) -> None:
+        self._inner = inner
+        self._max_silent = max_silent
+        self._silent = 0
+        self._down: EndpointUnreachable | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def complete(self, request: Request) -> Reply:
+        if self._down is not None:
+            raise EndpointUnreachable(self._down.message, self._down.hint)
+        try:
+            reply = self._inner.complete(request)
+        except EndpointUnreachable as err:
+            self._down = err
+            raise
+        except TimedOut as err:
+            self._timed_out(err)
+            raise
+        with self._lock:
+            self._silent = 0
+        return reply
+
+    def _timed_out(self, err: TimedOut) -> None:
+        with self._lock:
+            self._silent += 1
+            if self._silent >= self._max_silent and self._down is None:
+                self._down = EndpointUnreachable(
+                    f"{err.message}, {self._silent} calls in a row: the server accepts but does not answer",
+                    "check that it is not stuck or overloaded; nothing was changed, run again when it answers",
+                )
+        if self._down is not None:
+            raise self._down from err
+
+
 def stack(
     inner: LLM,
     *,
@@ -222,8 +265,8 @@ def stack(
     debug_sink: Callable[[str], object] | None,
     secrets: Sequence[str],
 ) -> LLM:
-    """Debug(Deadline(Logged(Metered(Cached(inner))))): the meter and log see cache hits as hits."""
-    llm: LLM = inner
+    """Debug(Deadline(Logged(Metered(Cached(Reachable(inner)))))): the meter and log see cache hits as hits."""
+    llm: LLM = ReachableLLM(inner)
     if cache_dir is not None:
         llm = CachedLLM(llm, cache_dir, provider)
     llm = MeteredLLM(llm, meter)
