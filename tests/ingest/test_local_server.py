@@ -18,8 +18,8 @@ from llm.loopback import Answer, LoopbackServer, chat_completion, error
 
 from .conftest import RawGuard, extract_reply, page_reply, run, source_text, write_raw
 
-REJECTION = ("1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should be 'text' "
-             "or 'json_object' [type=literal_error, input_value='json_schema', input_type=str]")
+REJECTION = ("1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': "
+             "\"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")  # as llama-cpp-python 0.3 says
 
 
 def llama_cpp_python(body: dict[str, Any]) -> Answer:

@@ -23,12 +23,15 @@ SCHEMA: dict[str, Any] = {
 }
 MESSAGES = [{"role": "system", "content": "Extract."}, {"role": "user", "content": "the source"}]
 DESCRIBED = [{"role": "system", "content": "Extract." + describe_schema(SCHEMA)}, MESSAGES[1]]
-# What llama-cpp-python's server (0.3.x) answers to response_format {"type": "json_schema"}: its request model
-# knows only text and json_object, and its error handler turns the validation error into an HTTP 500.
+# What llama-cpp-python 0.3.x's server answered to response_format {"type": "json_schema"} (seen by hand with
+# ../shared/tools/local-llm.sh): its request model knows only text and json_object, and its error handler turns
+# the validation error into an HTTP 500. Given {"type": "json_object", "schema": ...} it constrained the reply.
 LLAMA_CPP_PYTHON_REJECTION = {
     "error": {
-        "message": "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should be "
-        "'text' or 'json_object' [type=literal_error, input_value='json_schema', input_type=str]",
+        "message": "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+        "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': "
+        "\"'text' or 'json_object'\"}}\n\n  File \"/venv/lib/python3.11/site-packages/llama_cpp/server/app.py\", "
+        "line 376, in create_chat_completion\n    POST /v1/chat/completions",
         "type": "internal_server_error",
         "param": None,
         "code": None,
