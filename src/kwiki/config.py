@@ -7,6 +7,7 @@ API keys are read from the environment only, never from kwiki.toml.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from typing import Literal, cast
 
 from kwiki.errors import ConfigError
 from kwiki.llm.base import JSON_MODES, JsonMode
+from kwiki.llm.prices import PRICE_FIELDS
 from kwiki.llm.provider import PROVIDERS
 from kwiki.project import CONFIG_NAME
 
@@ -40,6 +42,7 @@ class Config:
     max_retries: int = 2
     deadline: float = 3600.0
     fake_replies: Path | None = None
+    price: Mapping[str, float] | None = None  # dollars per million tokens for the model in effect (prices.toml)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
 
@@ -71,6 +74,11 @@ KEYS: Mapping[str, _Key] = {
     "max_retries": _Key(int, "a whole number ≥ 0", "2", minimum=0),
     "deadline": _Key(float, "a number of seconds > 0", "3600", positive=True),
     "fake_replies": _Key(Path, "a folder path", '"tests/replies"', pattern=r".+"),
+    "price": _Key(
+        dict,
+        f"a table of dollars per million tokens with input and output (and {', '.join(PRICE_FIELDS[2:])})",
+        "{ input = 3.0, output = 15.0 }",
+    ),
 }
 
 
@@ -208,12 +216,16 @@ def _check(name: str, raw: object, subject: str, hint_prefix: str, *, toml: bool
         raise ConfigError(f"{subject} must be {key.expect}, got {raw!r}", hint_prefix + example)
     if key.kind is Path:
         return Path(cast(str, value))
+    if key.kind is dict:
+        return {name: float(number) for name, number in cast(dict[str, float], value).items()}
     return float(cast(float, value)) if key.kind is float else value
 
 
 def _from_text(key: _Key, text: str) -> object:
-    """Environment variables and flags arrive as text; numbers are parsed, anything else stays text."""
+    """Environment variables and flags arrive as text; numbers are parsed, a table is JSON, the rest stays text."""
     try:
+        if key.kind is dict:
+            return json.loads(text)
         return int(text) if key.kind is int else float(text) if key.kind is float else text.strip()
     except ValueError:
         return None
@@ -222,6 +234,8 @@ def _from_text(key: _Key, text: str) -> object:
 def _valid(key: _Key, value: object) -> bool:
     if isinstance(value, bool):
         return False
+    if key.kind is dict:
+        return isinstance(value, dict) and _price_ok(value)
     if key.kind is Path:
         return isinstance(value, str | Path) and _text_ok(key, str(value))
     if key.kind is str:
@@ -230,6 +244,11 @@ def _valid(key: _Key, value: object) -> bool:
         return False
     number = cast(float, value)
     return (key.minimum is None or number >= key.minimum) and (not key.positive or number > 0)
+
+
+def _price_ok(table: dict[str, object]) -> bool:
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in table.values())
+    return numbers and {"input", "output"} <= set(table) <= set(PRICE_FIELDS)
 
 
 def _text_ok(key: _Key, value: str) -> bool:

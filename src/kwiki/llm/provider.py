@@ -120,7 +120,7 @@ def build_llm(
 
     A missing key fails here, before any work; the adapter (and its SDK) is built on the first call.
     """
-    from kwiki.llm import wrappers
+    from kwiki.llm import prices, wrappers
 
     spec = PROVIDERS[config.provider]
     key = _require(config, spec, api_key(config, env))
@@ -137,6 +137,7 @@ def build_llm(
         deadline=config.deadline,
         debug_sink=debug_sink if env.get("KWIKI_DEBUG") == "1" else None,
         secrets=(key,) if key else (),
+        pricing=prices.pricing(config.model, offline=spec.offline, override=config.price),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from kwiki import vault
 from kwiki.errors import EndpointUnreachable, ProviderError
+from kwiki.llm import prices
 from kwiki.llm.base import LLM, Reply, Request, Usage
 from kwiki.llm.provider_errors import TimedOut
 
@@ -27,6 +28,8 @@ class Meter:
         self.failed = 0
         self.cache_hits = 0
         self.usage = Usage()
+        self.cost = 0.0  # dollars, priced call by call with `pricing` (which `stack` sets)
+        self.pricing = prices.OFFLINE
         self.notices: list[str] = []  # lines for the user (e.g. a json_mode fallback); the CLI prints them
 
     def note(self, notice: str) -> None:
@@ -37,17 +40,25 @@ class Meter:
         with self._lock:
             self.calls += 1
             self.cache_hits += int(reply.cache_hit)
-            self.usage = self.usage + reply.usage
+            self._count(reply.usage)
 
     def add_failure(self, billed: Usage | None) -> None:
         with self._lock:
             self.calls += 1
             self.failed += 1
-            self.usage = self.usage + (billed or Usage())
+            self._count(billed or Usage())
 
-    def snapshot(self) -> dict[str, int]:
+    def _count(self, usage: Usage) -> None:
+        self.usage = self.usage + usage
+        self.cost += self.pricing.cost(usage) or 0.0
+
+    def snapshot(self) -> dict[str, Any]:
+        """Calls, tokens, `cost_usd` (None with `cost_note` saying why when unpriced) and `notices`."""
         with self._lock:
-            return {"calls": self.calls, "failed": self.failed, "cache_hits": self.cache_hits, **asdict(self.usage)}
+            counts = {"calls": self.calls, "failed": self.failed, "cache_hits": self.cache_hits, **asdict(self.usage)}
+            priced = self.pricing.price is not None
+            cost = {"cost_usd": round(self.cost, 8) if priced else None, "cost_note": self.pricing.unpriced}
+            return {**counts, **cost, "notices": list(self.notices)}
 
 
 class MeteredLLM:
@@ -128,11 +139,12 @@ class CallLog:
 
 
 class LoggedLLM:
-    """Writes every call, failed ones too, to a CallLog with its tokens and duration."""
+    """Writes every call, failed ones too, to a CallLog with its tokens, cost (when priced) and duration."""
 
-    def __init__(self, inner: LLM, log: CallLog) -> None:
+    def __init__(self, inner: LLM, log: CallLog, pricing: prices.Pricing = prices.OFFLINE) -> None:
         self._inner = inner
         self._log = log
+        self._pricing = pricing
 
     @property
     def model(self) -> str:
@@ -148,12 +160,16 @@ class LoggedLLM:
         try:
             reply = self._inner.complete(request)
         except ProviderError as err:
-            billed = asdict(err.billed or Usage())
+            billed = self._usage(err.billed or Usage())
             self._log.append({**record, **billed, "duration_ms": _ms_since(started), "error": str(err)})
             raise
-        usage = asdict(reply.usage)
+        usage = self._usage(reply.usage)
         self._log.append({**record, **usage, "duration_ms": _ms_since(started), "cache_hit": reply.cache_hit})
         return reply
+
+    def _usage(self, usage: Usage) -> dict[str, Any]:
+        cost = self._pricing.cost(usage)
+        return asdict(usage) | ({} if cost is None else {"cost_usd": round(cost, 8)})
 
 
 def _ms_since(started: float) -> int:
@@ -264,14 +280,16 @@ def stack(
     deadline: float | None,
     debug_sink: Callable[[str], object] | None,
     secrets: Sequence[str],
+    pricing: prices.Pricing = prices.OFFLINE,
 ) -> LLM:
     """Debug(Deadline(Logged(Metered(Cached(Reachable(inner)))))): the meter and log see cache hits as hits."""
     llm: LLM = ReachableLLM(inner)
     if cache_dir is not None:
         llm = CachedLLM(llm, cache_dir, provider)
+    meter.pricing = pricing
     llm = MeteredLLM(llm, meter)
     if calls_log is not None:
-        llm = LoggedLLM(llm, CallLog(calls_log))
+        llm = LoggedLLM(llm, CallLog(calls_log), pricing)
     if deadline is not None:
         llm = DeadlineLLM(llm, deadline)
     if debug_sink is not None:
