@@ -8,6 +8,9 @@ import subprocess
 import sys
 from typing import Any
 
+from typer.testing import CliRunner
+
+from kwiki.cli import app
 from kwiki.config import load_config
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm import wrappers
@@ -87,3 +90,15 @@ def test_no_op_ingest_never_imports_the_sdk(project: Paths, raw_guard: RawGuard)
     done = subprocess.run([sys.executable, "-c", NO_OP_INGEST, str(project.root), url],
                           capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.split() == ["1", "0", "False", "False"]
+
+
+def test_cli_says_on_stderr_that_it_fell_back_to_json_object(project: Paths, raw_guard: RawGuard,
+                                                              clean_env: None) -> None:
+    write_raw(project, {"note.md": source_text("Note", mentions=("Idea | concept",), claims=("Idea | Ideas matter.",))})
+    raw_guard.freeze(project)
+    with LoopbackServer(llama_cpp_python) as server:
+        result = CliRunner().invoke(app, ["--project", str(project.root), "--provider", "openai", "--base-url",
+                                          server.base_url, "ingest", "--json"])
+    assert result.exit_code == 0, result.output
+    assert f"note: {server.base_url} rejected json_mode json_schema (HTTP 500)" in result.stderr
+    assert json.loads(result.stdout)["llm"]["notices"] == [result.stderr.split("note: ", 1)[1].strip()]
