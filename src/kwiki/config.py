@@ -42,6 +42,7 @@ class Config:
     max_retries: int = 2
     deadline: float = 3600.0
     fake_replies: Path | None = None
+    commit: bool = False  # `kwiki ingest` commits what it changed under wiki/ (gitops.py)
     price: Mapping[str, float] | None = None  # dollars per million tokens for the model in effect (prices.toml)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
@@ -74,6 +75,7 @@ KEYS: Mapping[str, _Key] = {
     "max_retries": _Key(int, "a whole number ≥ 0", "2", minimum=0),
     "deadline": _Key(float, "a number of seconds > 0", "3600", positive=True),
     "fake_replies": _Key(Path, "a folder path", '"tests/replies"', pattern=r".+"),
+    "commit": _Key(bool, "true or false", "true"),
     "price": _Key(
         dict,
         f"a table of dollars per million tokens with input and output (and {', '.join(PRICE_FIELDS[2:])})",
@@ -223,6 +225,8 @@ def _check(name: str, raw: object, subject: str, hint_prefix: str, *, toml: bool
 
 def _from_text(key: _Key, text: str) -> object:
     """Environment variables and flags arrive as text; numbers are parsed, a table is JSON, the rest stays text."""
+    if key.kind is bool:
+        return {"true": True, "1": True, "false": False, "0": False}.get(text.strip().lower())
     try:
         if key.kind is dict:
             return json.loads(text)
@@ -232,8 +236,8 @@ def _from_text(key: _Key, text: str) -> object:
 
 
 def _valid(key: _Key, value: object) -> bool:
-    if isinstance(value, bool):
-        return False
+    if isinstance(value, bool) or key.kind is bool:
+        return isinstance(value, bool) and key.kind is bool
     if key.kind is dict:
         return isinstance(value, dict) and _price_ok(value)
     if key.kind is Path:

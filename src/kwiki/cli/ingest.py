@@ -14,6 +14,7 @@ from rich.table import Table
 
 from kwiki.cli.app import app
 from kwiki.cli.common import err, guarded, out, print_json, session
+from kwiki.cli.undo import commit_and_say
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.llm.prices import OFFLINE, Pricing
 from kwiki.plan import estimated_cost
@@ -33,6 +34,9 @@ def ingest_command(
         typer.Option("--concurrency", "-c", min=1, max=64, help="Parallel LLM calls (default from kwiki.toml: 4)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Commit what the run changed under wiki/ to git (kwiki.toml: commit).")
+    ] = False,
 ) -> None:
     """Ingest raw sources: source pages, knowledge pages, index, overview and log. Exit 1 if a source failed."""
     s = session(ctx)
@@ -46,7 +50,10 @@ def ingest_command(
     )
     llm = s.llm()
     with _progress(quiet=as_json or plan) as advance:
-        report = ingest(s.paths, llm, options, advance)
+        if (commit or s.config.commit) and not plan:
+            report = commit_and_say(s.paths, lambda: ingest(s.paths, llm, options, advance))
+        else:
+            report = ingest(s.paths, llm, options, advance)
     if not plan:
         refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
     usage = s.meter.snapshot()
