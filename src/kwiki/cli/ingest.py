@@ -171,7 +171,7 @@ def _print_plan(report: IngestReport, pricing: Pricing) -> None:
 def _dollars(cost: object, unpriced: str) -> str:
     """`, ~$0.42` — or, for a model without a price, say so (an offline provider costs nothing: say nothing)."""
     if isinstance(cost, float):
-        return f", ~${cost:,.2f}"
+        return f", ~${cost:,.2f}" if cost >= 1 else f", ~${cost:.4f}"
     return "" if unpriced == OFFLINE.unpriced else f" ({unpriced})"
 
 

@@ -61,7 +61,7 @@ def pricing(model: str, *, offline: bool, override: Mapping[str, float] | None =
     price = table.get(model) or table.get(_DATED.sub("", model))
     if price is None:
         hint = "set price = { input = …, output = … } in kwiki.toml"
-        return Pricing(None, f"no price known for model '{model}' ({hint})")
+        return Pricing(None, f"no price known for model '{model}'; {hint}")
     return Pricing(price)
 
 
