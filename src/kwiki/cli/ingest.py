@@ -107,6 +107,7 @@ def summary_json(report: IngestReport, usage: dict[str, Any]) -> dict[str, objec
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "dropped_quotes": report.dropped_quotes,
         "recovered_interrupted_run": report.recovered,
+        "recovery_notes": report.recovery_notes,
         "seconds": round(report.seconds, 3),
     }
 
@@ -160,7 +161,7 @@ def _print_plan(report: IngestReport, pricing: Pricing) -> None:
     for path in report.deleted:
         out.print(f"deleted from raw/: {path} (its source page will be removed)")
     for s in report.skipped:
-        out.print(f"skip {s.path}: {s.reason}")
+        out.print(f"skip {s.shown}: {s.reason}")
     out.print(
         f"{len(report.pending)} to extract, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
         f"~{data['estimated_tokens']:,} tokens{_dollars(data['estimated_cost_usd'], pricing.unpriced)}. "
@@ -177,11 +178,13 @@ def _dollars(cost: object, unpriced: str) -> str:
 
 def _print_summary(report: IngestReport, usage: dict[str, Any], wiki: Path) -> None:
     for s in report.skipped:
-        err.print(f"skipped {s.path}: {s.reason}")
+        err.print(f"skipped {s.shown}: {s.reason}")
     for f in [*report.failures, *report.page_failures]:
         err.print(f"failed {f.path}: {f.error} (retried on the next run)")
     if report.recovered:
         err.print("finished an interrupted earlier run first")
+    for note in report.recovery_notes:
+        err.print(f"note: {note}")
     out.print(
         f"sources: {len(report.ingested)} ingested, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
         f"{len(report.failures)} failed, {len(report.deleted)} deleted"

@@ -71,7 +71,7 @@ def _openai(config: Config, key: str, notice: Notice) -> LLM:
 
 
 def _extractive(config: Config, key: str, notice: Notice) -> LLM:
-    from kwiki.llm.extractive import ExtractiveLLM
+    from kwiki.offline import ExtractiveLLM
 
     return ExtractiveLLM()
 
