@@ -12,13 +12,21 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from kwiki.batch.run import BatchSummary
 from kwiki.cli.app import app
+from kwiki.cli.batch import (
+    batch_json,
+    collect_finished,
+    plan_price,
+    print_batch_summary,
+    print_plan_price,
+    run_batched,
+)
 from kwiki.cli.common import err, guarded, out, print_json, session
 from kwiki.cli.undo import commit_and_say
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.llm.prices import OFFLINE, Pricing
 from kwiki.plan import estimated_cost
-from kwiki.search import refresh_index
 
 
 @app.command("ingest")
@@ -37,6 +45,9 @@ def ingest_command(
     commit: Annotated[
         bool, typer.Option("--commit", help="Commit what the run changed under wiki/ to git (kwiki.toml: commit).")
     ] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Use the provider's batch API: half the price, results within 24 h.")
+    ] = False,
 ) -> None:
     """Ingest raw sources: source pages, knowledge pages, index, overview and log. Exit 1 if a source failed."""
     s = session(ctx)
@@ -48,23 +59,36 @@ def ingest_command(
         today=dt.date.today().isoformat(),
         provider=s.config.provider,
     )
-    llm = s.llm()
+    batched = batch or s.config.batch
+    summary: BatchSummary | None = None
     with _progress(quiet=as_json or plan) as advance:
-        if (commit or s.config.commit) and not plan:
-            report = commit_and_say(s.paths, lambda: ingest(s.paths, llm, options, advance))
-        else:
-            report = ingest(s.paths, llm, options, advance)
-    if not plan:
-        refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
+
+        def run() -> IngestReport:
+            nonlocal summary
+            if batched and not plan:
+                summary = run_batched(s, options, advance)
+                return summary.report
+            if not plan:
+                collect_finished(s)
+            return ingest(s.paths, s.llm(), options, advance)  # refreshes the search index itself
+
+        report = commit_and_say(s.paths, run) if (commit or s.config.commit) and not plan else run()
     usage = s.meter.snapshot()
     for notice in usage["notices"]:
         err.print(f"note: {notice}")
     if as_json:
-        print_json(plan_json(report, s.meter.pricing) if plan else summary_json(report, usage))
+        data = plan_json(report, s.meter.pricing) if plan else summary_json(report, usage)
+        if batched:
+            data["batch"] = plan_price(report, s.config.model) if summary is None else batch_json(summary)
+        print_json(data)
     elif plan:
         _print_plan(report, s.meter.pricing)
+        if batched:
+            print_plan_price(plan_price(report, s.config.model))
     else:
         _print_summary(report, usage, s.paths.wiki)
+        if summary is not None:
+            print_batch_summary(summary)
     if (report.failures or report.page_failures) and not plan:
         raise typer.Exit(1)
 
@@ -99,6 +123,7 @@ def summary_json(report: IngestReport, usage: dict[str, Any]) -> dict[str, objec
             "created": len(report.created),
             "updated": len(report.updated),
             "deleted": len(report.removed),
+            "renamed": len(report.renamed),
             "conflicts": len(report.conflicts),
         },
         "llm": usage,
@@ -191,6 +216,7 @@ def _print_summary(report: IngestReport, usage: dict[str, Any], wiki: Path) -> N
     )
     out.print(
         f"pages: {len(report.created)} created, {len(report.updated)} updated, {len(report.removed)} removed"
+        + (f", {len(report.renamed)} renamed" if report.renamed else "")
         + (f", {len(report.conflicts)} with kwiki update conflicts (see kwiki lint)" if report.conflicts else "")
     )
     out.print(

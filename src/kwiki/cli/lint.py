@@ -13,7 +13,6 @@ from kwiki.cli.app import app
 from kwiki.cli.common import guarded, out, print_json, session
 from kwiki.lint import LintOptions, LintReport, run_lint
 from kwiki.lint.model import SEVERITIES
-from kwiki.lock import ProjectLock
 from kwiki.state import State
 
 STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -38,10 +37,8 @@ def lint(
     """Check links, names, properties, evidence, freshness and catalogs of the wiki; exit 1 on errors."""
     s = session(ctx)
     options = LintOptions(fix=fix, deep=deep, budget=budget)
-    writes = fix or deep
+    writes = fix or deep  # run_lint takes the project lock for these
     with contextlib.ExitStack() as stack:
-        if writes:
-            stack.enter_context(ProjectLock(s.paths.state_dir, "lint"))
         state = stack.enter_context(State.open(s.paths.state_db)) if writes or s.paths.state_db.is_file() else None
         report = run_lint(s.paths, state, options, s.llm() if deep else None)
     if as_json:

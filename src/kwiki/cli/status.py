@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
 
+from kwiki.batch.store import in_flight_batches
 from kwiki.cli.app import app
 from kwiki.cli.common import guarded, out, print_json, session
 from kwiki.status import Setting, StatusReport, status_report
@@ -26,10 +28,16 @@ def status(
     """Show the project, the provider and model in effect (and why), the API key, raw/ and wiki/ counts."""
     s = session(ctx)
     report = status_report(s.paths, s.config, s.env, probe_modes=probe)
+    batches = in_flight_batches(s.paths.state_db)
     if as_json:
-        print_json(report)
+        print_json({**dataclasses.asdict(report), "batches_in_flight": batches})
     else:
         render(report)
+        for b in batches:
+            out.print(
+                f"batch     {b.batch_id} in flight: {b.requests} requests to {b.provider} {b.model} since "
+                f"{b.submitted} — `kwiki ingest --batch` collects it"
+            )
 
 
 def render(report: StatusReport) -> None:
