@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kwiki.config import KEYS, Config, api_key, env_var, key_var, load_config
+from kwiki.config import KEYS, Config, env_var, load_config
 from kwiki.errors import ConfigError
+from kwiki.llm.provider import api_key, key_var
 
 
 def project(tmp_path: Path, toml: str) -> Path:

@@ -7,28 +7,23 @@ API keys are read from the environment only, never from kwiki.toml.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Literal, cast
 
 from kwiki.errors import ConfigError
+from kwiki.llm.base import JSON_MODES, JsonMode
+from kwiki.llm.prices import PRICE_FIELDS
+from kwiki.llm.provider import PROVIDERS
 from kwiki.project import CONFIG_NAME
 
+# the names of kwiki.llm.provider.PROVIDERS, spelled out for the type checker (a test keeps the two equal)
 Provider = Literal["anthropic", "openai", "extractive", "fake"]
-JsonMode = Literal["json_schema", "json_object", "tools", "prompt"]
-PROVIDERS: tuple[str, ...] = get_args(Provider)
-JSON_MODES: tuple[str, ...] = get_args(JsonMode)
-DEFAULT_MODELS: Mapping[str, str] = {
-    "anthropic": "claude-sonnet-4-6",
-    "openai": "gpt-5-mini",
-    "extractive": "extractive",
-    "fake": "fake",
-}
-KEY_VARS: Mapping[str, str] = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
-BASE_URL_VARS: Mapping[str, str] = {"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
+KEY_VARS: Mapping[str, str] = {s.name: s.key_var for s in PROVIDERS.values() if s.key_var is not None}
 CHANGE_PROVIDER = "set provider in kwiki.toml or KWIKI_PROVIDER to change"
 
 
@@ -50,6 +45,7 @@ class Config:
     commit: bool = False  # `kwiki ingest` commits what it changed under wiki/ (gitops.py)
     batch: bool = False  # `kwiki ingest` goes through the provider's batch API (batch/)
     source_images: bool = False  # images a source itself holds stay images; else they become links
+    price: Mapping[str, float] | None = None  # dollars per million tokens for the model in effect (prices.toml)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
 
@@ -68,7 +64,7 @@ class _Key:
 
 
 KEYS: Mapping[str, _Key] = {
-    "provider": _Key(str, f"one of {', '.join(PROVIDERS)}", '"anthropic"', choices=PROVIDERS),
+    "provider": _Key(str, f"one of {', '.join(PROVIDERS)}", '"anthropic"', choices=tuple(PROVIDERS)),
     "model": _Key(str, "a model name", '"claude-sonnet-4-6"', pattern=r"\S.*"),
     "base_url": _Key(str, "an http:// or https:// URL", '"http://localhost:11434/v1"', pattern=r"https?://\S+"),
     "api_key_env": _Key(
@@ -84,6 +80,11 @@ KEYS: Mapping[str, _Key] = {
     "commit": _Key(bool, "true or false", "true"),
     "batch": _Key(bool, "true or false", "true"),
     "source_images": _Key(bool, "true or false", "true"),
+    "price": _Key(
+        dict,
+        f"a table of dollars per million tokens with input and output (and {', '.join(PRICE_FIELDS[2:])})",
+        "{ input = 3.0, output = 15.0 }",
+    ),
 }
 
 
@@ -120,18 +121,6 @@ def load_config(root: Path | None, flags: Mapping[str, object | None], env: Mapp
     return Config(**values, origins=origins, notice=notice)  # type: ignore[arg-type]
 
 
-def key_var(config: Config) -> str | None:
-    """The environment variable that holds the API key (None for providers that need none)."""
-    if config.provider not in KEY_VARS:
-        return None
-    return config.api_key_env or KEY_VARS[config.provider]
-
-
-def api_key(config: Config, env: Mapping[str, str]) -> str | None:
-    var = key_var(config)
-    return (env.get(var) or None) if var else None
-
-
 def _auto_provider(env: Mapping[str, str]) -> tuple[str, str, str]:
     for provider, var in KEY_VARS.items():
         if env.get(var):
@@ -149,13 +138,13 @@ def _fill_model(provider: Provider, values: dict[str, object], origins: dict[str
     if provider == "extractive" and values.get("model", "extractive") != "extractive":
         values["model"], origins["model"] = "extractive", "provider extractive runs no model"
     elif "model" not in values:
-        values["model"], origins["model"] = DEFAULT_MODELS[provider], "default"
+        values["model"], origins["model"] = PROVIDERS[provider].default_model, "default"
 
 
 def _fill_base_url(
     provider: Provider, values: dict[str, object], origins: dict[str, str], env: Mapping[str, str]
 ) -> None:
-    var = BASE_URL_VARS.get(provider)
+    var = PROVIDERS[provider].base_url_var
     if "base_url" in values or var is None or not env.get(var):
         return
     values["base_url"] = _check("base_url", env[var], var, f"set e.g. {var}=")
@@ -233,14 +222,18 @@ def _check(name: str, raw: object, subject: str, hint_prefix: str, *, toml: bool
         raise ConfigError(f"{subject} must be {key.expect}, got {raw!r}", hint_prefix + example)
     if key.kind is Path:
         return Path(cast(str, value))
+    if key.kind is dict:
+        return {name: float(number) for name, number in cast(dict[str, float], value).items()}
     return float(cast(float, value)) if key.kind is float else value
 
 
 def _from_text(key: _Key, text: str) -> object:
-    """Environment variables and flags arrive as text; numbers are parsed, anything else stays text."""
+    """Environment variables and flags arrive as text; numbers are parsed, a table is JSON, the rest stays text."""
     if key.kind is bool:
         return {"true": True, "1": True, "false": False, "0": False}.get(text.strip().lower())
     try:
+        if key.kind is dict:
+            return json.loads(text)
         return int(text) if key.kind is int else float(text) if key.kind is float else text.strip()
     except ValueError:
         return None
@@ -249,6 +242,8 @@ def _from_text(key: _Key, text: str) -> object:
 def _valid(key: _Key, value: object) -> bool:
     if isinstance(value, bool) or key.kind is bool:
         return isinstance(value, bool) and key.kind is bool
+    if key.kind is dict:
+        return isinstance(value, dict) and _price_ok(value)
     if key.kind is Path:
         return isinstance(value, str | Path) and _text_ok(key, str(value))
     if key.kind is str:
@@ -257,6 +252,11 @@ def _valid(key: _Key, value: object) -> bool:
         return False
     number = cast(float, value)
     return (key.minimum is None or number >= key.minimum) and (not key.positive or number > 0)
+
+
+def _price_ok(table: dict[str, object]) -> bool:
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in table.values())
+    return numbers and {"input", "output"} <= set(table) <= set(PRICE_FIELDS)
 
 
 def _text_ok(key: _Key, value: str) -> bool:

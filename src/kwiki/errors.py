@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kwiki.llm.base import Usage
+
 
 class KwikiError(Exception):
     """Base of every error kwiki raises on purpose; the CLI prints it as one line and exits non-zero."""
@@ -28,7 +33,24 @@ class ConfigError(UsageError):
 
 
 class ProviderError(KwikiError):
-    """An LLM call failed after the SDK's retries and kwiki's one repair attempt."""
+    """An LLM call failed after the SDK's retries and kwiki's one repair attempt.
+
+    `billed` is what the provider charged for the attempts that did answer (a reply that failed validation,
+    a cut reply), so the usage meter and the call log count it; the validation layer sets it on the way out.
+    """
+
+    billed: Usage | None = None
+
+
+class TruncatedReply(ProviderError):
+    """The model's reply was cut at the token limit, even after one retry with a larger budget."""
+
+
+class EndpointUnreachable(ProviderError):
+    """The LLM server cannot be reached (refused, DNS, TLS, no answer): the run stops instead of failing every
+    source (exit code 2, like a configuration error: base_url or the network is wrong, not a source)."""
+
+    exit_code = 2
 
 
 class LockedError(KwikiError):

@@ -14,15 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kwiki import journal
+from kwiki import journal, vault
 from kwiki.bases import ensure_bases
 from kwiki.compile import Compiled, Compiler, Progress
 from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets, shown_name
-from kwiki.errors import KwikiError
+from kwiki.errors import EndpointUnreachable, KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.gate import line as one_line
 from kwiki.generated import Generated, generate
-from kwiki.index import LogEntry
+from kwiki.index import LogEntry, append_log
 from kwiki.journal import RETRY_PAGES, ChangeSet  # RETRY_PAGES: a page failed, the next run compiles
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
@@ -89,7 +89,11 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         run = None
         if plan.pending or plan.deleted or _pages_due(state):  # only then is the vault read
             snap = load_snapshot(paths, state, known, schema)
-            run = _run(Run(snap, llm, options, key, found, plan), progress)
+            try:
+                run = _run(Run(snap, llm, options, key, found, plan), progress)
+            except EndpointUnreachable as err:  # nothing was applied: sources stay as they were, one log line
+                _log_stopped(paths, options.today, err)
+                raise
             journal.apply(paths, run.changes, state)
             ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
         if run is not None or recovery.replayed:
@@ -264,6 +268,8 @@ def _extract_all(run: Run, progress: Progress | None) -> tuple[dict[str, Extract
     def extract_or_error(path: str) -> tuple[str, Extraction | str]:
         try:
             return path, extract_source(run.llm, path, run.snap.raw[path], run.snap.schema)
+        except EndpointUnreachable:  # a dead server fails every source: stop the run instead
+            raise
         except KwikiError as err:  # one failed source never stops the others
             return path, str(err)
 
@@ -277,6 +283,13 @@ def _extract_all(run: Run, progress: Progress | None) -> tuple[dict[str, Extract
             if progress:
                 progress("extract", path, count, len(pending))
     return done, errors
+
+
+def _log_stopped(paths: Paths, today: str, err: EndpointUnreachable) -> None:
+    log = paths.wiki / "log.md"
+    old = log.read_text(encoding="utf-8") if log.is_file() else None
+    entry = LogEntry(today, "ingest", "stopped: the LLM server is unreachable", (f"- {one_line(err.message, 300)}",))
+    vault.write_text(paths.wiki, "log.md", append_log(old, [entry]))
 
 
 def _already_on_disk(snap: WikiSnapshot, page: str, staged: str | None) -> bool:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kwiki.discover import Discovery, in_scope, read_source
 from kwiki.extract import CHUNK_CHARS, split_text
+from kwiki.llm.base import Usage
+from kwiki.llm.prices import Pricing
 from kwiki.prompts import prompts_hash
 from kwiki.state import SourceRecord
 
+if TYPE_CHECKING:
+    from kwiki.knowledge import PagePlan
+
 PROMPT_OVERHEAD_TOKENS = 1_500  # system prompt + schema + CLAUDE.md head, per call
 REPLY_TOKENS = 900  # a typical extraction reply
+PAGE_REPLY_TOKENS = 700  # of knowledge.PagePlan.estimated_tokens: the page body written
 
 
 @dataclass(frozen=True)
@@ -64,3 +71,10 @@ def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceReco
     present = {f.rel for f in discovery.found}
     deleted = [p for p in sorted(known) if in_scope(p, discovery.scope) and p not in present]
     return SourcePlan(tuple(pending), tuple(unchanged), tuple(deleted))
+
+
+def estimated_cost(pending: Sequence[PendingSource], pages: Sequence[PagePlan], pricing: Pricing) -> float | None:
+    """The plan's estimated tokens in dollars: each reply priced as output, the rest as uncached input."""
+    output = sum(p.chunks for p in pending) * REPLY_TOKENS + len(pages) * PAGE_REPLY_TOKENS
+    total = sum(p.estimated_tokens for p in pending) + sum(p.estimated_tokens for p in pages)
+    return pricing.cost(Usage(total - output, output))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 from kwiki import __version__
-from kwiki.config import Config, api_key, key_var
+from kwiki.config import Config
 from kwiki.discover import discover
+from kwiki.errors import ProviderError
+from kwiki.llm.base import JSON_MODES, JsonMode, Request
+from kwiki.llm.provider import PROVIDERS, api_key, key_var
 from kwiki.plan import compile_key, plan_sources
 from kwiki.project import Paths
 from kwiki.state import State
@@ -61,6 +66,29 @@ class SourceCounts:
 
 
 @dataclass(frozen=True)
+class ModeProbe:
+    """Whether the server answered one tiny structured request in a json_mode with schema-valid JSON."""
+
+    mode: str
+    accepted: bool
+    detail: str
+
+
+PROBE = Request(
+    name="probe",
+    system="Reply with JSON only.",
+    user="Give the title of the novel Moby-Dick.",
+    schema={
+        "type": "object",
+        "properties": {"title": {"type": "string"}},
+        "required": ["title"],
+        "additionalProperties": False,
+    },
+    max_tokens=60,
+)
+
+
+@dataclass(frozen=True)
 class StatusReport:
     root: Path
     provider: Setting
@@ -70,9 +98,10 @@ class StatusReport:
     endpoint: Endpoint | None  # checked only when a base_url is set
     counts: Counts
     sources: SourceCounts
+    json_modes: tuple[ModeProbe, ...] = ()  # only with probe_modes, for providers that have json modes
 
 
-def status_report(paths: Paths, config: Config, env: Mapping[str, str]) -> StatusReport:
+def status_report(paths: Paths, config: Config, env: Mapping[str, str], *, probe_modes: bool = False) -> StatusReport:
     origins = config.origins
     return StatusReport(
         root=paths.root,
@@ -82,12 +111,30 @@ def status_report(paths: Paths, config: Config, env: Mapping[str, str]) -> Statu
         api_key=KeyStatus(
             env=key_var(config),
             present=api_key(config, env) is not None,
-            required=config.provider == "anthropic" or (config.provider == "openai" and not config.base_url),
+            required=PROVIDERS[config.provider].needs_key(config.base_url),
         ),
         endpoint=probe(config.base_url) if config.base_url else None,
         counts=Counts(raw_files=count_files(paths.raw), wiki_pages=count_files(paths.wiki, ".md")),
         sources=source_counts(paths, config),
+        json_modes=probe_json_modes(config, env) if probe_modes and config.provider == "openai" else (),
     )
+
+
+def probe_json_modes(config: Config, env: Mapping[str, str]) -> tuple[ModeProbe, ...]:
+    """Send PROBE once in every json_mode, without retries or fallback (a few billed tokens each)."""
+    return tuple(_probe(replace(config, json_mode=cast(JsonMode, mode), max_retries=0), env) for mode in JSON_MODES)
+
+
+def _probe(config: Config, env: Mapping[str, str]) -> ModeProbe:
+    notices: list[str] = []  # the adapter's json_schema fallback says so here: then json_schema was rejected
+    llm = PROVIDERS[config.provider].factory(config, api_key(config, env) or "", notices.append)
+    try:
+        reply = llm.complete(PROBE)
+    except ProviderError as err:
+        return ModeProbe(config.json_mode, False, err.message)
+    if notices:
+        return ModeProbe(config.json_mode, False, notices[0].split(";")[0])
+    return ModeProbe(config.json_mode, True, f"replied {json.dumps(reply.data, ensure_ascii=False)[:80]}")
 
 
 def source_counts(paths: Paths, config: Config) -> SourceCounts:

@@ -90,7 +90,7 @@ def test_structured_reply_uses_output_config_and_is_parsed() -> None:
 
 def test_usage_counts_cache_reads_and_writes_as_input() -> None:
     server = MockServer(message("ok", input_tokens=20, output_tokens=7, cache_read=300, cache_write=50))
-    assert adapter(server).complete(extract(schema=None)).usage == Usage(370, 7, 300)
+    assert adapter(server).complete(extract(schema=None)).usage == Usage(370, 7, 300, 50)
 
 
 def test_rate_limit_is_retried_with_retry_after_capped() -> None:
@@ -121,9 +121,21 @@ def test_server_error_until_retries_are_exhausted() -> None:
     assert time.monotonic() - started < 2
 
 
-def test_truncated_json_is_repaired_with_the_error_in_the_second_request() -> None:
+def test_reply_cut_at_max_tokens_is_asked_again_with_twice_the_budget() -> None:
     server = MockServer(
         message('{"title": "BM25", "summ', stop_reason="max_tokens", input_tokens=20, output_tokens=300),
+        message('{"title": "BM25", "summary": "Short."}', input_tokens=20, output_tokens=9),
+    )
+    reply = adapter(server).complete(extract())
+    assert reply.data == {"title": "BM25", "summary": "Short."}
+    assert [body["max_tokens"] for body in server.bodies] == [300, 600]
+    assert server.bodies[1]["messages"] == server.bodies[0]["messages"]
+    assert reply.usage == Usage(40, 309, 0)
+
+
+def test_truncated_json_without_the_stop_reason_is_repaired_with_the_error() -> None:
+    server = MockServer(
+        message('{"title": "BM25", "summ', input_tokens=20, output_tokens=300),
         message('{"title": "BM25", "summary": "Short."}', input_tokens=40, output_tokens=9),
     )
     reply = adapter(server).complete(extract())

@@ -113,9 +113,9 @@ def test_server_error_until_retries_are_exhausted_for_openai() -> None:
     assert len(server.requests) == 3
 
 
-def test_truncated_json_is_repaired_for_openai() -> None:
+def test_truncated_json_without_finish_reason_length_is_repaired_for_openai() -> None:
     server = MockServer(
-        completion('{"title": "T", "summary": "Lo', finish_reason="length", prompt_tokens=10, completion_tokens=200),
+        completion('{"title": "T", "summary": "Lo', prompt_tokens=10, completion_tokens=200),
         completion('{"title": "T", "summary": "Short."}', prompt_tokens=30, completion_tokens=8),
     )
     reply = adapter(server).complete(summarize())

@@ -66,11 +66,11 @@ def test_json_schema_mode_sends_the_schema_as_response_format() -> None:
     assert body["messages"][0] == {"role": "system", "content": "Extract."}
 
 
-def test_json_object_mode_describes_the_schema_in_the_system_prompt() -> None:
+def test_json_object_mode_sends_the_schema_and_describes_it_in_the_system_prompt() -> None:
     with LoopbackServer(like_a_server) as server:
         local(server, "json_object").complete(extract())
     [body] = server.chat_bodies()
-    assert body["response_format"] == {"type": "json_object"}
+    assert body["response_format"] == {"type": "json_object", "schema": SCHEMA}
     system = body["messages"][0]["content"]
     assert system.startswith("Extract.\n\nReply with only one JSON object")
     assert json.dumps(SCHEMA) in system

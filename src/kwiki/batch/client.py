@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from kwiki.batch.api import BatchAPI
-from kwiki.config import Config, api_key, key_var
+from kwiki.config import Config
 from kwiki.errors import ConfigError
-from kwiki.llm.provider import LOCAL_SERVER_KEY
+from kwiki.llm.provider import LOCAL_SERVER_KEY, api_key, key_var
 
 
 def batch_api(config: Config, env: Mapping[str, str]) -> BatchAPI:

@@ -9,6 +9,7 @@ import typer
 
 from kwiki import __version__
 from kwiki.cli.common import GlobalOptions
+from kwiki.llm.provider import PROVIDERS
 
 app = typer.Typer(
     name="kwiki",
@@ -38,7 +39,7 @@ def root(
     ] = None,
     provider: Annotated[
         str | None,
-        typer.Option(help="LLM provider: anthropic, openai, extractive or fake (env KWIKI_PROVIDER)."),
+        typer.Option(help=f"LLM provider: {', '.join(PROVIDERS)} (env KWIKI_PROVIDER)."),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Model name (env KWIKI_MODEL).")] = None,
     base_url: Annotated[

@@ -25,6 +25,8 @@ from kwiki.cli.batch import (
 from kwiki.cli.common import err, guarded, out, print_json, session
 from kwiki.cli.undo import commit_and_say
 from kwiki.ingest import IngestOptions, IngestReport, ingest
+from kwiki.llm.prices import OFFLINE, Pricing
+from kwiki.plan import estimated_cost
 
 
 @app.command("ingest")
@@ -73,13 +75,15 @@ def ingest_command(
 
         report = commit_and_say(s.paths, run) if (commit or s.config.commit) and not plan else run()
     usage = s.meter.snapshot()
+    for notice in usage["notices"]:
+        err.print(f"note: {notice}")
     if as_json:
-        data = plan_json(report) if plan else summary_json(report, usage)
+        data = plan_json(report, s.meter.pricing) if plan else summary_json(report, usage)
         if batched:
             data["batch"] = plan_price(report, s.config.model) if summary is None else batch_json(summary)
         print_json(data)
     elif plan:
-        _print_plan(report)
+        _print_plan(report, s.meter.pricing)
         if batched:
             print_plan_price(plan_price(report, s.config.model))
     else:
@@ -107,7 +111,7 @@ def _progress(quiet: bool) -> Iterator[Any]:
         yield advance
 
 
-def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, object]:
+def summary_json(report: IngestReport, usage: dict[str, Any]) -> dict[str, object]:
     return {
         "sources": {
             "ingested": len(report.ingested),
@@ -134,7 +138,8 @@ def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, objec
     }
 
 
-def plan_json(report: IngestReport) -> dict[str, object]:
+def plan_json(report: IngestReport, pricing: Pricing = OFFLINE) -> dict[str, object]:
+    cost = estimated_cost(report.pending, report.page_plan, pricing)
     return {
         "sources": [
             {"path": p.path, "reason": p.reason, "chunks": p.chunks, "estimated_tokens": p.estimated_tokens}
@@ -156,11 +161,13 @@ def plan_json(report: IngestReport) -> dict[str, object]:
         ],
         "estimated_tokens": sum(p.estimated_tokens for p in report.pending)
         + sum(p.estimated_tokens for p in report.page_plan),
+        "estimated_cost_usd": None if cost is None else round(cost, 4),
+        "cost_note": pricing.unpriced,
     }
 
 
-def _print_plan(report: IngestReport) -> None:
-    data = plan_json(report)
+def _print_plan(report: IngestReport, pricing: Pricing) -> None:
+    data = plan_json(report, pricing)
     table = Table("source", "why", "chunks", "~tokens", title="Sources to extract")
     for p in report.pending:
         table.add_row(p.path, p.reason, str(p.chunks), f"{p.estimated_tokens:,}")
@@ -183,11 +190,19 @@ def _print_plan(report: IngestReport) -> None:
         out.print(f"skip {s.shown}: {s.reason}")
     out.print(
         f"{len(report.pending)} to extract, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
-        f"~{data['estimated_tokens']:,} tokens. Nothing was written."
+        f"~{data['estimated_tokens']:,} tokens{_dollars(data['estimated_cost_usd'], pricing.unpriced)}. "
+        "Nothing was written."
     )
 
 
-def _print_summary(report: IngestReport, usage: dict[str, int], wiki: Path) -> None:
+def _dollars(cost: object, unpriced: str) -> str:
+    """`, ~$0.42` — or, for a model without a price, say so (an offline provider costs nothing: say nothing)."""
+    if isinstance(cost, float):
+        return f", ~${cost:,.2f}" if cost >= 1 else f", ~${cost:.4f}"
+    return "" if unpriced == OFFLINE.unpriced else f" ({unpriced})"
+
+
+def _print_summary(report: IngestReport, usage: dict[str, Any], wiki: Path) -> None:
     for s in report.skipped:
         err.print(f"skipped {s.shown}: {s.reason}")
     for f in [*report.failures, *report.page_failures]:
@@ -208,6 +223,7 @@ def _print_summary(report: IngestReport, usage: dict[str, int], wiki: Path) -> N
     out.print(
         f"llm: {usage.get('calls', 0)} calls, {usage.get('input_tokens', 0):,} tokens in, "
         f"{usage.get('output_tokens', 0):,} out, {usage.get('cached_tokens', 0):,} cached, "
-        f"{usage.get('cache_hits', 0)} cache hits · {report.seconds:.1f} s"
+        f"{usage.get('cache_hits', 0)} cache hits{_dollars(usage['cost_usd'], usage['cost_note'])} · "
+        f"{report.seconds:.1f} s"
     )
     out.print(f"wiki: {wiki} (open the folder as a vault in Obsidian)")

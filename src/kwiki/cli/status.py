@@ -18,10 +18,16 @@ from kwiki.status import Setting, StatusReport, status_report
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    probe: Annotated[
+        bool,
+        typer.Option(
+            "--probe", help="Ask the openai endpoint one tiny question per json_mode (a few tokens each)."
+        ),
+    ] = False,
 ) -> None:
     """Show the project, the provider and model in effect (and why), the API key, raw/ and wiki/ counts."""
     s = session(ctx)
-    report = status_report(s.paths, s.config, s.env)
+    report = status_report(s.paths, s.config, s.env, probe_modes=probe)
     batches = in_flight_batches(s.paths.state_db)
     if as_json:
         print_json({**dataclasses.asdict(report), "batches_in_flight": batches})
@@ -44,6 +50,12 @@ def render(report: StatusReport) -> None:
         state = "reachable" if report.endpoint.reachable else "NOT reachable"
         out.print(f"server    {state}: GET {report.endpoint.url} → {report.endpoint.detail}")
     out.print(f"api key   {_key_line(report)}")
+    for probe in report.json_modes:
+        verdict = "accepted" if probe.accepted else "NOT accepted"
+        out.print(f"json_mode {probe.mode:<11} {verdict}: {probe.detail}")
+    accepted = [probe.mode for probe in report.json_modes if probe.accepted]
+    if report.json_modes:
+        out.print(f"          → set json_mode = \"{accepted[0]}\"" if accepted else "          → no json_mode works")
     out.print(f"raw       {report.counts.raw_files} files")
     out.print(f"wiki      {report.counts.wiki_pages} pages")
     src = report.sources

@@ -14,9 +14,9 @@ from anthropic.types.messages.batch_create_params import Request as BatchRequest
 from kwiki.batch.api import BatchResult, BatchStatus
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
-from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.base import CUT, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
-from kwiki.llm.retry_cap import cap_retry_after
+from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
 T = TypeVar("T")
@@ -35,18 +35,19 @@ class AnthropicLLM:
         max_retries: int = 2,
         max_retry_after: float = 30.0,
         http_client: httpx2.Client | None = None,
+        key_variable: str = "ANTHROPIC_API_KEY",
     ) -> None:
         self._model = model
         client = http_client if http_client is not None else anthropic.DefaultHttpxClient()
         self._client = anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url,
-            timeout=timeout,
+            timeout=connect_timeout(timeout),
             max_retries=max_retries,
             http_client=cap_retry_after(client, max_retry_after),
         )
         url = str(self._client.base_url).rstrip("/")
-        self._endpoint = Endpoint("anthropic", model, url, "ANTHROPIC_API_KEY", max_retries, timeout)
+        self._endpoint = Endpoint("anthropic", model, url, key_variable, max_retries, timeout)
 
     @property
     def model(self) -> str:
@@ -60,7 +61,10 @@ class AnthropicLLM:
             message = self._client.messages.create(**self._params(request))
         except anthropic.APIError as err:
             raise _translate(err, self._endpoint) from err
-        return Reply(text=_text_of(message, request), usage=_usage_of(message))
+        if message.stop_reason == "max_tokens":  # cut: whatever text there is must not pass for a reply
+            return Reply(text=_joined(message), usage=_usage_of(message), stop_reason=CUT)
+        stop = message.stop_reason or ""
+        return Reply(text=_text_of(message, request), usage=_usage_of(message), stop_reason=stop)
 
     def _params(self, request: Request) -> dict[str, Any]:
         # The system prompt is the fixed prefix shared by every call of a kind, so it is what we cache.
@@ -86,7 +90,7 @@ def _text_of(message: Message, request: Request) -> str:
             f"model '{message.model}' refused the '{request.name}' request",
             "the source may hold content the model will not process; skip it or try another model",
         )
-    text = "".join(block.text for block in message.content if block.type == "text")
+    text = _joined(message)
     if not text.strip():
         raise ProviderError(
             f"model '{message.model}' returned an empty reply to '{request.name}' ({message.stop_reason})",
@@ -95,12 +99,16 @@ def _text_of(message: Message, request: Request) -> str:
     return text
 
 
+def _joined(message: Message) -> str:
+    return "".join(block.text for block in message.content if block.type == "text")
+
+
 def _usage_of(message: Message) -> Usage:
     # Anthropic counts cache reads and writes apart from input_tokens; kwiki's input is all of them.
     usage = message.usage
     cached = usage.cache_read_input_tokens or 0
     written = usage.cache_creation_input_tokens or 0
-    return Usage(usage.input_tokens + cached + written, usage.output_tokens, cached)
+    return Usage(usage.input_tokens + cached + written, usage.output_tokens, cached, written)
 
 
 def _translate(err: anthropic.APIError, endpoint: Endpoint) -> ProviderError:

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 JSONSchema = Mapping[str, Any]
+# How an OpenAI-compatible server is asked for structured output (README "Providers" says which takes which)
+JsonMode = Literal["json_schema", "json_object", "tools", "prompt"]
+JSON_MODES: tuple[str, ...] = get_args(JsonMode)
+CUT = "max_tokens"  # Reply.stop_reason of a reply that hit the token limit, whatever the provider calls it
 
 
 @dataclass(frozen=True)
 class Usage:
     """Tokens one call (or many, summed) consumed."""
 
-    input_tokens: int = 0
+    input_tokens: int = 0  # every prompt token, cached ones included
     output_tokens: int = 0
-    cached_tokens: int = 0
+    cached_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
+    cache_write_tokens: int = 0  # of input_tokens, written to the prompt cache (Anthropic bills them apart)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.input_tokens + other.input_tokens,
             self.output_tokens + other.output_tokens,
             self.cached_tokens + other.cached_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
         )
 
 
@@ -38,12 +44,21 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """What came back: text always; `data` parsed and validated when the request had a schema."""
+    """What came back: text always; `data` parsed and validated when the request had a schema.
+
+    `stop_reason` is the provider's word for why the reply ended, except that a reply cut at the token limit
+    (Anthropic `max_tokens`, OpenAI `length`) always says CUT, so callers never take it for a whole reply.
+    """
 
     text: str
     data: dict[str, Any] | None = None
     usage: Usage = field(default_factory=Usage)
     cache_hit: bool = False
+    stop_reason: str = "end"
+
+    @property
+    def cut(self) -> bool:
+        return self.stop_reason == CUT
 
 
 class LLM(Protocol):

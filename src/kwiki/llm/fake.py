@@ -5,19 +5,29 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
 from kwiki.errors import ProviderError, UsageError
-from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.base import CUT, Reply, Request, Usage
 from kwiki.llm.validate import complete_structured
 
-Answer: TypeAlias = str | dict[str, Any]
+
+@dataclass(frozen=True)
+class Cut:
+    """A scripted reply that stops at the token limit, the way a real one cut at `max_tokens` comes back."""
+
+    text: str
+
+
+Answer: TypeAlias = str | dict[str, Any] | Cut
 Script: TypeAlias = Answer | Sequence[Answer] | Callable[[Request], Answer]
 
 
 class FakeLLM:
-    """Answers from a script: text, data, a sequence (consumed in order, the last repeats) or a function.
+    """Answers from a script: text, data, a Cut reply, a sequence (consumed in order, the last repeats) or a
+    function.
 
     Replies go through the same validate-and-repair step as the real adapters, so a script can exercise
     the repair path by listing a bad answer before a good one.
@@ -54,10 +64,11 @@ class FakeLLM:
             self.requests.append(request)
             scripted = self._next(request)
         answer = scripted(request) if callable(scripted) else scripted
+        if isinstance(answer, Cut):
+            return Reply(text=answer.text, usage=_usage(request, answer.text), stop_reason=CUT)
         text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
         data = answer if isinstance(answer, dict) else None
-        usage = Usage((len(request.system) + len(request.user)) // 4, len(text) // 4)
-        return Reply(text=text, data=data, usage=usage)
+        return Reply(text=text, data=data, usage=_usage(request, text))
 
     def _next(self, request: Request) -> Answer | Callable[[Request], Answer]:
         """The answer due now (a callable is called outside the lock); advances a sequence's position."""
@@ -67,11 +78,16 @@ class FakeLLM:
                 f"fake provider has no reply for '{request.name}'",
                 f"add a '{request.name}' reply (or {request.name}.md / .json) to the fake's script",
             )
-        if isinstance(script, str | dict) or callable(script):
+        if isinstance(script, str | dict | Cut) or callable(script):
             return script
         served = self._served.get(request.name, 0)
         self._served[request.name] = served + 1
         return script[min(served, len(script) - 1)]
+
+
+def _usage(request: Request, text: str) -> Usage:
+    """About four characters a token, like the real tokenizers on English."""
+    return Usage((len(request.system) + len(request.user)) // 4, len(text) // 4)
 
 
 def _read_script(file: Path) -> Script:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -14,13 +15,11 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from kwiki.batch.api import BatchResult, BatchStatus
 from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
-from kwiki.llm.base import Reply, Request, Usage
+from kwiki.llm.base import CUT, JSON_MODES, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
-from kwiki.llm.retry_cap import cap_retry_after
+from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
-# How a structured reply is asked for; servers differ in what they support (see README).
-JSON_MODES = ("json_schema", "json_object", "tools", "prompt")
 # Keywords OpenAI's strict mode accepts; a schema using anything else is sent with strict false.
 # A batch is over in any of these states; its output and error files hold what was answered.
 _BATCH_OVER = frozenset({"completed", "expired", "failed", "cancelled"})
@@ -45,22 +44,29 @@ class OpenAILLM:
         max_retries: int = 2,
         max_retry_after: float = 30.0,
         http_client: httpx2.Client | None = None,
+        key_variable: str = "OPENAI_API_KEY",
+        fall_back: bool = True,
+        on_notice: Callable[[str], object] | None = None,
     ) -> None:
         if json_mode not in JSON_MODES:
             raise ConfigError(f"unknown json_mode {json_mode!r}", f"use one of: {', '.join(JSON_MODES)}")
         self._model = model
         self._json_mode = json_mode
+        # a server that rejects json_schema is asked in json_object + schema for the rest of the run, once
+        self._fall_back = fall_back
+        self._on_notice = on_notice
+        self._mode_lock = threading.Lock()
         client = http_client if http_client is not None else openai.DefaultHttpxClient()
         self._client = openai.OpenAI(
             # Local servers ignore the key but the SDK insists on one; a real missing key fails with 401.
             api_key=api_key or "none",
             base_url=base_url,
-            timeout=timeout,
+            timeout=connect_timeout(timeout),
             max_retries=max_retries,
             http_client=cap_retry_after(client, max_retry_after),
         )
         url = str(self._client.base_url).rstrip("/")
-        self._endpoint = Endpoint("openai", model, url, "OPENAI_API_KEY", max_retries, timeout)
+        self._endpoint = Endpoint("openai", model, url, key_variable, max_retries, timeout)
         # OpenAI's reasoning models reject max_tokens; compatible servers mostly know only max_tokens.
         is_openai = self._client.base_url.host == "api.openai.com"
         self._limit_key = "max_completion_tokens" if is_openai else "max_tokens"
@@ -72,16 +78,43 @@ class OpenAILLM:
     def complete(self, request: Request) -> Reply:
         return complete_structured(self._send, request, source=f"model '{self._model}'")
 
+    @property
+    def json_mode(self) -> str:
+        """The mode in use now: the configured one, or json_object after the server rejected json_schema."""
+        return self._json_mode
+
     def _send(self, request: Request) -> Reply:
+        mode = self._json_mode
         try:
-            completion = self._client.chat.completions.create(**self._params(request))
+            completion = self._client.chat.completions.create(**self._params(request, mode))
+        except openai.APIStatusError as err:
+            if request.schema is None or mode != "json_schema" or not self._fall_back or not rejects_json_schema(err):
+                raise _translate(err, self._endpoint) from err
+            self._switch_to_json_object(err)
+            return self._send(request)
         except openai.APIError as err:
             raise _translate(err, self._endpoint) from err
-        return Reply(text=_text_of(completion, request, self._model), usage=_usage_of(completion))
+        usage = _usage_of(completion)
+        if completion.choices and completion.choices[0].finish_reason == "length":
+            return Reply(text=completion.choices[0].message.content or "", usage=usage, stop_reason=CUT)
+        text = _text_of(completion, request, self._model)
+        return Reply(text=text, usage=usage, stop_reason=completion.choices[0].finish_reason)
 
-    def _params(self, request: Request) -> dict[str, Any]:
+    def _switch_to_json_object(self, err: openai.APIStatusError) -> None:
+        with self._mode_lock:
+            if self._json_mode != "json_schema":  # another thread switched already
+                return
+            self._json_mode = "json_object"
+        if self._on_notice is not None:
+            self._on_notice(
+                f"{self._endpoint.url} rejected json_mode json_schema (HTTP {err.status_code}); using "
+                'json_object with the schema for the rest of the run — set json_mode = "json_object" in '
+                "kwiki.toml to skip the failed first try"
+            )
+
+    def _params(self, request: Request, mode: str) -> dict[str, Any]:
         system = request.system
-        if request.schema is not None and self._json_mode in ("json_object", "prompt"):
+        if request.schema is not None and mode in ("json_object", "prompt"):
             system += describe_schema(request.schema)
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": system},
@@ -90,8 +123,20 @@ class OpenAILLM:
         params: dict[str, Any] = {"model": self._model, "messages": messages}
         params[self._limit_key] = request.max_tokens
         if request.schema is not None:
-            params.update(_structure_params(self._json_mode, request.name, request.schema))
+            params.update(_structure_params(mode, request.name, request.schema))
         return params
+
+
+def rejects_json_schema(err: openai.APIStatusError) -> bool:
+    """A 400/422/500 naming response_format or json_schema: the server does not take OpenAI's json_schema form.
+
+    llama-cpp-python answers it with HTTP 500 and a validation error naming response_format, other servers
+    with 400 or 422.
+    """
+    if err.status_code not in (400, 422, 500):
+        return False
+    text = f"{err.message} {err.body}".lower()
+    return "response_format" in text or "json_schema" in text
 
 
 def _structure_params(json_mode: str, name: str, schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,7 +146,8 @@ def _structure_params(json_mode: str, name: str, schema: Mapping[str, Any]) -> d
         spec = {"name": label, "schema": dict(schema), "strict": strict}
         return {"response_format": {"type": "json_schema", "json_schema": spec}}
     if json_mode == "json_object":
-        return {"response_format": {"type": "json_object"}}
+        # llama.cpp and llama-cpp-python compile this schema into a grammar; servers that ignore it lose nothing
+        return {"response_format": {"type": "json_object", "schema": dict(schema)}}
     if json_mode == "tools":
         function = {"name": label, "description": "Return the result.", "parameters": dict(schema)}
         return {
@@ -188,9 +234,9 @@ class OpenAIBatches:
         return self._direct
 
     def submit(self, requests: Sequence[tuple[str, Request]]) -> str:
-        url = "/v1/chat/completions"
+        url, mode = "/v1/chat/completions", self._direct.json_mode
         lines = [
-            json.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": self._direct._params(r)})
+            json.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": self._direct._params(r, mode)})
             for custom_id, r in requests
         ]
         content = ("\n".join(lines) + "\n").encode("utf-8")

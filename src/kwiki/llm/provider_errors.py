@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kwiki.errors import ProviderError
+from kwiki.errors import EndpointUnreachable, ProviderError
+
+
+class TimedOut(ProviderError):
+    """The server took the request but gave no answer within `timeout`, after the SDK's retries."""
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,17 @@ def status_error(endpoint: Endpoint, status: int, message: str) -> ProviderError
     return ProviderError(f"{where} rejected the request ({status}): {message}", "KWIKI_DEBUG=1 shows it")
 
 
-def unreachable(endpoint: Endpoint, reason: str) -> ProviderError:
-    return ProviderError(
+def unreachable(endpoint: Endpoint, reason: str) -> EndpointUnreachable:
+    """Refused, DNS, TLS: no source can succeed, so the run stops (exit 2) instead of failing each one."""
+    return EndpointUnreachable(
         f"cannot reach {endpoint.url} after {endpoint.max_retries} retries: {reason}",
-        "is the server running / is base_url right?",
+        f"is the server running / is base_url right? (base_url is {endpoint.url}; `kwiki status` shows where "
+        "it was set) — nothing was changed, run again when it answers",
     )
 
 
-def timed_out(endpoint: Endpoint) -> ProviderError:
-    return ProviderError(
+def timed_out(endpoint: Endpoint) -> TimedOut:
+    return TimedOut(
         f"{endpoint.provider} ({endpoint.url}) did not answer within {endpoint.timeout:g}s "
         f"after {endpoint.max_retries} retries",
         "raise timeout in kwiki.toml, or use a faster model",

@@ -1,4 +1,4 @@
-"""Cap the wait a server asks for before the SDK retries, so one `retry-after: 3600` cannot stall a run."""
+"""Bound the waits the SDKs would otherwise leave open: a server's `retry-after: 3600`, a connect that hangs."""
 
 from __future__ import annotations
 
@@ -37,3 +37,11 @@ def server_wait(headers: httpx2.Headers) -> float | None:
             continue
     date = email.utils.parsedate_tz(headers.get("retry-after", ""))
     return None if date is None else float(email.utils.mktime_tz(date) - time.time())
+
+
+CONNECT_SECONDS = 10.0  # a server that is up accepts a connection at once; an address that drops packets never
+
+
+def connect_timeout(seconds: float) -> httpx2.Timeout:
+    """`seconds` for the whole answer (a model may write for minutes), at most CONNECT_SECONDS to connect."""
+    return httpx2.Timeout(seconds, connect=min(seconds, CONNECT_SECONDS))

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from kwiki.errors import ProviderError
-from kwiki.llm.base import Reply, Request
+from kwiki.errors import ProviderError, TruncatedReply
+from kwiki.llm.base import Reply, Request, Usage
 from kwiki.llm.blocks import fence
 
 _TYPES: dict[str, Callable[[object], bool]] = {
@@ -115,22 +115,56 @@ def _decode_object(text: str) -> dict[str, Any]:
 
 
 def complete_structured(send: Callable[[Request], Reply], request: Request, *, source: str = "the model") -> Reply:
-    """send(request); with a schema, validate the reply and give the model one chance to repair it."""
-    reply = send(request)
-    if request.schema is None:
-        return reply
+    """send(request) until the reply is whole and, with a schema, valid: a cut reply is sent again once with
+    twice the budget, an invalid one gets one repair call. The reply's usage counts every call made; a failure
+    carries what the failed attempts were billed (ProviderError.billed)."""
+    call = _Call(send, source)
     try:
-        return _validated(reply, request.schema)
-    except ValueError as first:
-        retry = send(repair_request(request, reply.text, str(first)))
-        usage = reply.usage + retry.usage
+        reply = call.whole(request)
+        return reply if request.schema is None else call.valid(request, reply, request.schema)
+    except ProviderError as err:
+        err.billed = call.usage
+        raise
+
+
+class _Call:
+    """One logical call to the model: the requests it took and what they were billed."""
+
+    def __init__(self, send: Callable[[Request], Reply], source: str) -> None:
+        self._send = send
+        self._source = source
+        self.usage = Usage()
+
+    def whole(self, request: Request) -> Reply:
+        reply = self._billed(request)
+        if reply.cut:
+            reply = self._billed(replace(request, max_tokens=request.max_tokens * 2))
+        if reply.cut:
+            raise TruncatedReply(
+                f"{self._source} cut its reply to '{request.name}' at the token limit twice "
+                f"({request.max_tokens} then {request.max_tokens * 2} tokens)",
+                "nothing was written from it; it is retried on the next run (a model with a larger output "
+                "limit avoids it)",
+            )
+        return replace(reply, usage=self.usage)
+
+    def valid(self, request: Request, reply: Reply, schema: Mapping[str, Any]) -> Reply:
         try:
-            return replace(_validated(retry, request.schema), usage=usage)
+            return _validated(reply, schema)
+        except ValueError as first:
+            retry = self.whole(repair_request(request, reply.text, str(first)))
+        try:
+            return _validated(retry, schema)
         except ValueError as second:
             raise ProviderError(
-                f"{source} returned invalid JSON for '{request.name}' twice: {second}",
+                f"{self._source} returned invalid JSON for '{request.name}' twice: {second}",
                 "try a model with structured output, or another json_mode in kwiki.toml",
             ) from second
+
+    def _billed(self, request: Request) -> Reply:
+        reply = self._send(request)
+        self.usage = self.usage + reply.usage
+        return reply
 
 
 def _validated(reply: Reply, schema: Mapping[str, Any]) -> Reply:

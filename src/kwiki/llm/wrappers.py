@@ -13,28 +13,52 @@ from pathlib import Path
 from typing import Any
 
 from kwiki import vault
-from kwiki.errors import ProviderError
+from kwiki.errors import EndpointUnreachable, ProviderError
+from kwiki.llm import prices
 from kwiki.llm.base import LLM, Reply, Request, Usage
+from kwiki.llm.provider_errors import TimedOut
 
 
 class Meter:
-    """Running totals of the calls that passed through a MeteredLLM."""
+    """Running totals of the calls that passed through a MeteredLLM, failed ones and their billed tokens too."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.calls = 0
+        self.failed = 0
         self.cache_hits = 0
         self.usage = Usage()
+        self.cost = 0.0  # dollars, priced call by call with `pricing` (which `stack` sets)
+        self.pricing = prices.OFFLINE
+        self.notices: list[str] = []  # lines for the user (e.g. a json_mode fallback); the CLI prints them
+
+    def note(self, notice: str) -> None:
+        with self._lock:
+            self.notices.append(notice)
 
     def add(self, reply: Reply) -> None:
         with self._lock:
             self.calls += 1
             self.cache_hits += int(reply.cache_hit)
-            self.usage = self.usage + reply.usage
+            self._count(reply.usage)
 
-    def snapshot(self) -> dict[str, int]:
+    def add_failure(self, billed: Usage | None) -> None:
         with self._lock:
-            return {"calls": self.calls, "cache_hits": self.cache_hits, **asdict(self.usage)}
+            self.calls += 1
+            self.failed += 1
+            self._count(billed or Usage())
+
+    def _count(self, usage: Usage) -> None:
+        self.usage = self.usage + usage
+        self.cost += self.pricing.cost(usage) or 0.0
+
+    def snapshot(self) -> dict[str, Any]:
+        """Calls, tokens, `cost_usd` (None with `cost_note` saying why when unpriced) and `notices`."""
+        with self._lock:
+            counts = {"calls": self.calls, "failed": self.failed, "cache_hits": self.cache_hits, **asdict(self.usage)}
+            priced = self.pricing.price is not None
+            cost = {"cost_usd": round(self.cost, 8) if priced else None, "cost_note": self.pricing.unpriced}
+            return {**counts, **cost, "notices": list(self.notices)}
 
 
 class MeteredLLM:
@@ -49,7 +73,11 @@ class MeteredLLM:
         return self._inner.model
 
     def complete(self, request: Request) -> Reply:
-        reply = self._inner.complete(request)
+        try:
+            reply = self._inner.complete(request)
+        except ProviderError as err:
+            self._meter.add_failure(err.billed)
+            raise
         self._meter.add(reply)
         return reply
 
@@ -120,11 +148,12 @@ class CallLog:
 
 
 class LoggedLLM:
-    """Writes every call, failed ones too, to a CallLog with its tokens and duration."""
+    """Writes every call, failed ones too, to a CallLog with its tokens, cost (when priced) and duration."""
 
-    def __init__(self, inner: LLM, log: CallLog) -> None:
+    def __init__(self, inner: LLM, log: CallLog, pricing: prices.Pricing = prices.OFFLINE) -> None:
         self._inner = inner
         self._log = log
+        self._pricing = pricing
 
     @property
     def model(self) -> str:
@@ -140,11 +169,16 @@ class LoggedLLM:
         try:
             reply = self._inner.complete(request)
         except ProviderError as err:
-            self._log.append({**record, "duration_ms": _ms_since(started), "error": str(err)})
+            billed = self._usage(err.billed or Usage())
+            self._log.append({**record, **billed, "duration_ms": _ms_since(started), "error": str(err)})
             raise
-        usage = asdict(reply.usage)
+        usage = self._usage(reply.usage)
         self._log.append({**record, **usage, "duration_ms": _ms_since(started), "cache_hit": reply.cache_hit})
         return reply
+
+    def _usage(self, usage: Usage) -> dict[str, Any]:
+        cost = self._pricing.cost(usage)
+        return asdict(usage) | ({} if cost is None else {"cost_usd": round(cost, 8)})
 
 
 def _ms_since(started: float) -> int:
@@ -203,6 +237,48 @@ class DeadlineLLM:
         return self._inner.complete(request)
 
 
+class ReachableLLM:
+    """Stops calling a server that cannot be reached: once it was unreachable (after the SDK's retries), or has
+    let `max_silent` calls in a row time out, every further call fails at once with EndpointUnreachable."""
+
+    def __init__(self, inner: LLM, max_silent: int = 3) -> None:
+        self._inner = inner
+        self._max_silent = max_silent
+        self._silent = 0
+        self._down: EndpointUnreachable | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        return self._inner.model
+
+    def complete(self, request: Request) -> Reply:
+        if self._down is not None:
+            raise EndpointUnreachable(self._down.message, self._down.hint)
+        try:
+            reply = self._inner.complete(request)
+        except EndpointUnreachable as err:
+            self._down = err
+            raise
+        except TimedOut as err:
+            self._timed_out(err)
+            raise
+        with self._lock:
+            self._silent = 0
+        return reply
+
+    def _timed_out(self, err: TimedOut) -> None:
+        with self._lock:
+            self._silent += 1
+            if self._silent >= self._max_silent and self._down is None:
+                self._down = EndpointUnreachable(
+                    f"{err.message}, {self._silent} calls in a row: the server accepts but does not answer",
+                    "check that it is not stuck or overloaded; nothing was changed, run again when it answers",
+                )
+        if self._down is not None:
+            raise self._down from err
+
+
 def stack(
     inner: LLM,
     *,
@@ -213,14 +289,16 @@ def stack(
     deadline: float | None,
     debug_sink: Callable[[str], object] | None,
     secrets: Sequence[str],
+    pricing: prices.Pricing = prices.OFFLINE,
 ) -> LLM:
-    """Debug(Deadline(Logged(Metered(Cached(inner))))): the meter and log see cache hits as hits."""
-    llm: LLM = inner
+    """Debug(Deadline(Logged(Metered(Cached(Reachable(inner)))))): the meter and log see cache hits as hits."""
+    llm: LLM = ReachableLLM(inner)
     if cache_dir is not None:
         llm = CachedLLM(llm, cache_dir, provider)
+    meter.pricing = pricing
     llm = MeteredLLM(llm, meter)
     if calls_log is not None:
-        llm = LoggedLLM(llm, CallLog(calls_log))
+        llm = LoggedLLM(llm, CallLog(calls_log), pricing)
     if deadline is not None:
         llm = DeadlineLLM(llm, deadline)
     if debug_sink is not None:
