@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kwiki.cli.app import app
-from kwiki.cli.common import err, guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.search import refresh_index
 
@@ -30,7 +30,7 @@ def ingest_command(
         int | None,
         typer.Option("--concurrency", "-c", min=1, max=64, help="Parallel LLM calls (default from kwiki.toml: 4)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Ingest raw sources: source pages, knowledge pages, index, overview and log. Exit 1 if a source failed."""
     s = session(ctx)

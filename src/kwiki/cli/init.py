@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kwiki.cli.app import app
-from kwiki.cli.common import GlobalOptions, guarded, out, print_json
+from kwiki.cli.common import GlobalOptions, JsonOption, guarded, out, print_json
 from kwiki.scaffold import init_project
 
 
@@ -19,14 +20,14 @@ def init(
     folder: Annotated[
         Path | None, typer.Argument(help="Folder to set up (default: --project, else the current folder).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a kwiki project: raw/ for sources, wiki/ for the Obsidian vault, CLAUDE.md and kwiki.toml.
 
     Existing files are never overwritten, so running it again is safe.
     """
     options = ctx.find_object(GlobalOptions) or GlobalOptions()
-    result = init_project(folder or options.project or Path.cwd())
+    result = init_project(folder or options.project_folder(os.environ) or Path.cwd())
     if as_json:
         print_json({"root": result.root, "created": result.created, "kept": result.kept})
         return

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kwiki.cli.app import app
-from kwiki.cli.common import guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.lint import LintOptions, LintReport, run_lint
 from kwiki.lint.model import SEVERITIES
 from kwiki.lock import ProjectLock
@@ -33,7 +33,7 @@ def lint(
         int | None, typer.Option(min=0, help="At most this many --deep model calls [default: min(50, pages)].")
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Count warnings as errors for the exit code.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print every finding as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check links, names, properties, evidence, freshness and catalogs of the wiki; exit 1 on errors."""
     s = session(ctx)

@@ -9,7 +9,7 @@ import typer
 from rich.markdown import Markdown
 
 from kwiki.cli.app import app
-from kwiki.cli.common import err, guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
 from kwiki.errors import UsageError
 from kwiki.lock import ProjectLock
 from kwiki.query import DEFAULT_BUDGET, DEFAULT_LIMIT, Answer, ContextPage, answer, require_question, save_answer
@@ -27,7 +27,7 @@ def query(
     ] = DEFAULT_BUDGET,
     save: Annotated[bool, typer.Option("--save", help="File the answer in wiki/answers/ and log it.")] = False,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Only search: ranked pages, no model call.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Answer a question from the wiki's pages, citing the pages it used; offline, list the best pages."""
     s = session(ctx)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from kwiki.cli.app import app
-from kwiki.cli.common import guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.status import Setting, StatusReport, status_report
 
 
@@ -15,7 +13,7 @@ from kwiki.status import Setting, StatusReport, status_report
 @guarded
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show the project, the provider and model in effect (and why), the API key, raw/ and wiki/ counts."""
     s = session(ctx)
