@@ -8,11 +8,12 @@ import typer
 
 from kwiki import __version__
 from kwiki.cli.common import BaseUrlOption, GlobalOptions, ModelOption, ProjectOption, ProviderOption
+from kwiki.cli.help import KwikiTyper
 
-app = typer.Typer(
+app = KwikiTyper(
     name="kwiki",
-    no_args_is_help=True,
-    rich_markup_mode=None,
+    invoke_without_command=True,  # bare `kwiki` prints help and exits 0 (see root)
+    rich_markup_mode=None,  # plain help: no <type> labels, no boxes, nothing rich takes for markup
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals may hold API keys
 )
@@ -41,3 +42,6 @@ def root(
     The options below also work after the command (`kwiki lint --project DIR`).
     """
     ctx.obj = GlobalOptions(project=project, provider=provider, model=model, base_url=base_url)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()

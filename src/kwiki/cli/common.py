@@ -52,10 +52,7 @@ err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=
 ProjectOption = Annotated[
     Path | None,
     typer.Option(
-        "--project",
-        metavar="DIR",
-        file_okay=False,
-        help="Project folder [default: KWIKI_PROJECT, else the nearest folder at or above this one with kwiki.toml].",
+        "--project", metavar="DIR", file_okay=False, help="Project folder [default: $KWIKI_PROJECT, else found upward]."
     ),
 ]
 ProviderOption = Annotated[
@@ -63,22 +60,17 @@ ProviderOption = Annotated[
     typer.Option(
         "--provider",
         metavar="NAME",
-        help="LLM provider: anthropic, openai, extractive (offline) or fake [default: KWIKI_PROVIDER, kwiki.toml, "
-        "else picked from the API keys set].",
+        help="anthropic, openai, extractive (offline) or fake [default: $KWIKI_PROVIDER, kwiki.toml, else by API key].",
     ),
 ]
 ModelOption = Annotated[
-    str | None, typer.Option("--model", metavar="NAME", help="Model name [default: KWIKI_MODEL, kwiki.toml].")
+    str | None, typer.Option("--model", metavar="NAME", help="Model [default: $KWIKI_MODEL, kwiki.toml, provider's].")
 ]
 BaseUrlOption = Annotated[
     str | None,
-    typer.Option(
-        "--base-url", metavar="URL", help="OpenAI-compatible server or proxy URL [default: KWIKI_BASE_URL, kwiki.toml]."
-    ),
+    typer.Option("--base-url", metavar="URL", help="OpenAI-compatible server [default: $KWIKI_BASE_URL, kwiki.toml]."),
 ]
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print the result as JSON on stdout; stderr gets errors only.")
-]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout; stderr gets errors only.")]
 GLOBAL_OPTIONS = {"project": ProjectOption, "provider": ProviderOption, "model": ModelOption, "base_url": BaseUrlOption}
 
 

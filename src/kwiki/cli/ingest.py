@@ -23,16 +23,21 @@ from kwiki.search import refresh_index
 def ingest_command(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders under raw/ (default: all of raw/).")
+        list[Path] | None, typer.Argument(metavar="PATH", help="Files or folders under raw/ [default: all of raw/].")
     ] = None,
     plan: Annotated[bool, typer.Option("--plan", help="Show what would be done and its cost; write nothing.")] = False,
     concurrency: Annotated[
         int | None,
-        typer.Option("--concurrency", "-c", min=1, max=64, help="Parallel LLM calls (default from kwiki.toml: 4)."),
+        typer.Option(
+            "--concurrency", "-c", metavar="N", min=1, max=64, help="Parallel LLM calls [default: kwiki.toml, else 4]."
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Ingest raw sources: source pages, knowledge pages, index, overview and log. Exit 1 if a source failed."""
+    """Compile raw sources into the wiki.
+
+    Writes source pages, knowledge pages, index, overview and log. Exit 1 if a source failed.
+    """
     s = session(ctx)
     options = IngestOptions(
         targets=tuple(paths or ()),

@@ -18,11 +18,13 @@ from kwiki.scaffold import init_project
 def init(
     ctx: typer.Context,
     folder: Annotated[
-        Path | None, typer.Argument(help="Folder to set up (default: --project, else the current folder).")
+        Path | None, typer.Argument(help="Folder to set up [default: --project, else the current folder].")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a kwiki project: raw/ for sources, wiki/ for the Obsidian vault, CLAUDE.md and kwiki.toml.
+    """Create a kwiki project.
+
+    raw/ for sources, wiki/ for the Obsidian vault, CLAUDE.md (the wiki's schema) and kwiki.toml.
 
     Existing files are never overwritten, so running it again is safe.
     """

@@ -30,12 +30,16 @@ def lint(
         bool, typer.Option("--deep", help="Ask the model to compare related pages for contradictions.")
     ] = False,
     budget: Annotated[
-        int | None, typer.Option(min=0, help="At most this many --deep model calls [default: min(50, pages)].")
+        int | None,
+        typer.Option(metavar="CALLS", min=0, help="At most this many --deep model calls [default: min(50, pages)]."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Count warnings as errors for the exit code.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Check links, names, properties, evidence, freshness and catalogs of the wiki; exit 1 on errors."""
+    """Check the wiki: links, names, properties, evidence, freshness.
+
+    Also catalogs (index, log) and open contradictions. Exit 1 on errors (--strict: on warnings too).
+    """
     s = session(ctx)
     options = LintOptions(fix=fix, deep=deep, budget=budget)
     writes = fix or deep

@@ -21,15 +21,25 @@ from kwiki.search import Hit, refresh_index, search
 def query(
     ctx: typer.Context,
     words: Annotated[list[str], typer.Argument(metavar="QUESTION", help="The question (quotes optional).")],
-    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="At most this many pages.")] = DEFAULT_LIMIT,
+    limit: Annotated[
+        int, typer.Option("--limit", "-k", metavar="N", min=1, help="At most this many pages.")
+    ] = DEFAULT_LIMIT,
     budget: Annotated[
-        int, typer.Option(min=1000, help="Characters of page text the model may read (lower it for small models).")
+        int,
+        typer.Option(
+            metavar="CHARS", min=1000, help="Characters of page text the model may read (lower it for small models)."
+        ),
     ] = DEFAULT_BUDGET,
-    save: Annotated[bool, typer.Option("--save", help="File the answer in wiki/answers/ and log it.")] = False,
+    save: Annotated[
+        bool, typer.Option("--save", help="File the answer in wiki/answers/ and log it (needs a model).")
+    ] = False,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Only search: ranked pages, no model call.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Answer a question from the wiki's pages, citing the pages it used; offline, list the best pages."""
+    """Answer a question from the wiki, citing its pages.
+
+    Offline (provider extractive, or --no-llm) it lists the best-matching pages instead.
+    """
     s = session(ctx)
     question = require_question(" ".join(words))
     offline = no_llm or s.config.provider == "extractive"

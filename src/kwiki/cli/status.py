@@ -15,7 +15,10 @@ def status(
     ctx: typer.Context,
     as_json: JsonOption = False,
 ) -> None:
-    """Show the project, the provider and model in effect (and why), the API key, raw/ and wiki/ counts."""
+    """Show the settings in effect and why.
+
+    The project, provider, model (and where each came from), the API key, raw/ and wiki/ counts.
+    """
     s = session(ctx)
     report = status_report(s.paths, s.config, s.env)
     if as_json:
