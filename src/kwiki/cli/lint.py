@@ -1,4 +1,4 @@
-"""`kwiki lint`: check the wiki, print findings grouped by severity (or JSON), exit 1 on errors."""
+"""`kwiki lint`: check the wiki, print findings as a compiler does (or JSON), exit 1 on errors."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import contextlib
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
+from kwiki.cli.text import plural, wrap
 from kwiki.lint import LintOptions, LintReport, run_lint
-from kwiki.lint.model import SEVERITIES
+from kwiki.lint.model import SEVERITIES, DeepSummary
 from kwiki.lock import ProjectLock
 from kwiki.state import State
 
 STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 @app.command("lint")
@@ -51,33 +52,51 @@ def lint(
     if as_json:
         print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
     else:
-        render(report)
+        render(report, out.width)
     if report.failed(strict):
         raise typer.Exit(1)
 
 
-def render(report: LintReport) -> None:
+def render(report: LintReport, width: int) -> None:
+    """Like a compiler: `path:line: severity id message`, an indented fix, files apart, then a summary."""
     for fix in report.fixes:
-        out.print(f"fixed  {fix.path}: {fix.action}")
-    for severity in SEVERITIES:
-        found = [f for f in report.findings if f.severity == severity]
-        if not found:
-            continue
-        table = Table(title=Text(f"{severity}s ({len(found)})", style=STYLES[severity]), title_justify="left")
-        table.add_column("where", no_wrap=True)
-        table.add_column("check", no_wrap=True)
-        table.add_column("problem", overflow="fold", ratio=3)
-        table.add_column("fix", overflow="fold", ratio=2)
-        for f in found:
-            table.add_row(Text(f"{f.path}:{f.line}"), Text(f.id), Text(f.message), Text(f.fix))
-        out.print(table)
+        _lines(f"fixed {fix.path}: {fix.action}", width)
+    previous = None
+    for f in sorted(report.findings, key=lambda f: (f.path, f.line, _RANK[f.severity], f.id)):
+        if previous is not None and f.path != previous:
+            out.print()
+        previous = f.path
+        where = f"{f.path}:{f.line}: " if f.line else f"{f.path}: "
+        _lines(f"{where}{f.severity} {f.id} {f.message}", width, (len(where), len(where) + len(f.severity)), f.severity)
+        _lines(f"fix: {f.fix}", width, indent="    ", hang="         ")
     if report.deep is not None:
-        d = report.deep
-        out.print(
-            f"deep: {d.pairs} pairs ranked, {d.calls} calls, {d.cached} from cache, {d.unchecked} left for later"
-            f" (budget), {d.failed} failed, {d.new_contradictions} new contradictions"
-        )
+        out.print()
+        _lines(_deep_line(report.deep), width)
+    if report.findings or report.deep is not None:
+        out.print()
+    _lines(summary(report), width)
+
+
+def summary(report: LintReport) -> str:
     counts = report.counts()
-    out.print(
-        ", ".join(f"{counts[s]} {s}s" for s in SEVERITIES) + (f"; {len(report.fixes)} fixes" if report.fixes else "")
+    parts = [plural(counts["error"], "error"), plural(counts["warning"], "warning")]
+    if counts["info"]:
+        parts.append(plural(counts["info"], "info"))
+    return ", ".join(parts) + (f"; {plural(len(report.fixes), 'fix')} made" if report.fixes else "")
+
+
+def _deep_line(d: DeepSummary) -> str:
+    return (
+        f"deep: {plural(d.pairs, 'pair')} ranked, {plural(d.calls, 'call')}, {d.cached} from cache, "
+        f"{d.unchecked} left for later (budget), {d.failed} failed, {plural(d.new_contradictions, 'new contradiction')}"
     )
+
+
+def _lines(
+    text: str, width: int, span: tuple[int, int] = (0, 0), severity: str = "", indent: str = "", hang: str = "    "
+) -> None:
+    for number, line in enumerate(wrap(text, width, indent, hang)):
+        styled = Text(line)
+        if number == 0 and severity:
+            styled.stylize(STYLES[severity], *span)
+        out.print(styled)
