@@ -18,7 +18,7 @@ from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
 from kwiki.notes import SourceNote
-from kwiki.plan import PendingSource, SourcePlan, compile_key, plan_sources
+from kwiki.plan import PageWrite, PendingSource, SourcePlan, compile_key, expected_writes, plan_sources
 from kwiki.project import Paths
 from kwiki.sanitize import one_line
 from kwiki.state import SourceRecord, State
@@ -57,6 +57,7 @@ class IngestReport:
     conflicts: list[str] = field(default_factory=list)
     pending: list[PendingSource] = field(default_factory=list)
     page_plan: list[PagePlan] = field(default_factory=list)
+    writes: tuple[PageWrite, ...] = ()  # --plan: the page writes a run would make
     dropped_quotes: int = 0
     recovered: bool = False
     seconds: float = 0.0
@@ -97,6 +98,8 @@ def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, report: IngestRep
         report.pending, report.deleted = list(plan.pending), list(plan.deleted)
         if state is not None:
             report.page_plan = _page_plan(paths, state, known, plan)
+        pages = state.pages() if state is not None else []
+        report.writes = expected_writes(plan, known, pages, report.page_plan, paths.wiki)
     finally:
         if state is not None:
             state.close()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kwiki.discover import Discovery, in_scope, read_source
 from kwiki.extract import CHUNK_CHARS, split_text
+from kwiki.knowledge import PagePlan
 from kwiki.prompts import prompts_hash
-from kwiki.state import SourceRecord
+from kwiki.state import PageRecord, SourceRecord
 
 PROMPT_OVERHEAD_TOKENS = 1_500  # system prompt + schema + CLAUDE.md head, per call
 REPLY_TOKENS = 900  # a typical extraction reply
@@ -63,3 +64,50 @@ def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceReco
     present = {f.rel for f in discovery.found}
     deleted = [p for p in sorted(known) if in_scope(p, discovery.scope) and p not in present]
     return SourcePlan(tuple(pending), tuple(unchanged), tuple(deleted))
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """A page --plan expects the run to write. A new source's page is named from its title, known only after
+    extraction: its path is the folder, "sources/"."""
+
+    path: str  # wiki-relative
+    action: str  # create | update | remove
+    reason: str
+
+
+CATALOGS = (("index.md", "lists every page"), ("overview.md", "the wiki in brief"), ("log.md", "one entry a source"))
+
+
+def expected_writes(
+    plan: SourcePlan, known: Mapping[str, SourceRecord], pages: Sequence[PageRecord], drafts: Sequence[PagePlan],
+    wiki: Path,
+) -> tuple[PageWrite, ...]:
+    """The page writes a run would make, from the plan and the state: source pages of pending and deleted
+    sources, the knowledge pages citing them, the drafts already decided, and the catalogs."""
+    writes: dict[str, PageWrite] = {}
+    for pending in plan.pending:
+        record = known.get(pending.path)
+        if record is None or not record.pages:
+            writes.setdefault(f"new:{pending.path}", PageWrite("sources/", "create", f"new source raw/{pending.path}"))
+            continue
+        writes[record.pages[0]] = PageWrite(record.pages[0], "update", f"raw/{pending.path}: {pending.reason}")
+        for page in _citing(pages, pending.path):
+            writes.setdefault(page.path, PageWrite(page.path, "update", f"its source raw/{pending.path} changed"))
+    for path in plan.deleted:
+        for source_page in known[path].pages[:1]:
+            writes[source_page] = PageWrite(source_page, "remove", f"raw/{path} was deleted")
+        for page in _citing(pages, path):
+            only = page.sources == (path,)
+            action, why = ("remove", "its only source") if only else ("update", "loses the claims of")
+            writes.setdefault(page.path, PageWrite(page.path, action, f"{why} raw/{path} was deleted"))
+    for draft in drafts:
+        writes.setdefault(draft.path, PageWrite(draft.path, draft.action, draft.reason))
+    if writes:
+        for name, why in CATALOGS:
+            writes[name] = PageWrite(name, "update" if (wiki / name).is_file() else "create", why)
+    return tuple(writes.values())
+
+
+def _citing(pages: Sequence[PageRecord], source: str) -> list[PageRecord]:
+    return [page for page in pages if source in page.sources]

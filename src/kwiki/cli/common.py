@@ -103,11 +103,17 @@ class GlobalOptions:
 class Session:
     """One command's project, settings and environment; the LLM and its usage meter are built on first use."""
 
-    def __init__(self, paths: Paths, config: Config, env: Mapping[str, str]) -> None:
+    def __init__(self, paths: Paths, config: Config, env: Mapping[str, str], quiet: bool = False) -> None:
         self.paths = paths
         self.config = config
         self.env = env
+        self.quiet = quiet  # --json: stderr gets errors only
         self._llm: LLM | None = None
+
+    @property
+    def offline(self) -> bool:
+        """True for the extractive provider: pages come from the sources' own sentences, no model is called."""
+        return self.config.provider == "extractive"
 
     @functools.cached_property
     def meter(self) -> Meter:
@@ -119,14 +125,16 @@ class Session:
         if self._llm is None:
             from kwiki.llm.provider import build_llm
 
-            if self.config.notice:
+            if self.config.notice and not self.quiet:
                 err.print(f"note: {self.config.notice}")
             self._llm = build_llm(self.config, self.paths, self.env, meter=self.meter, debug_sink=_debug)
         return self._llm
 
 
-def session(ctx: typer.Context, require_project: bool = True) -> Session:
+def session(ctx: typer.Context, require_project: bool = True, quiet: bool = False) -> Session:
     """The project at --project (or found upward from the current folder) with its settings.
+
+    `quiet` (for --json) keeps notes off stderr, which then carries errors only.
 
     Without a project: a UsageError, or, when `require_project` is False, a session rooted at --project or
     the current folder whose settings come from flags, environment and defaults only.
@@ -143,7 +151,7 @@ def session(ctx: typer.Context, require_project: bool = True) -> Session:
             "run `kwiki init` or pass --project DIR",
         )
     config = load_config(root, options.flags(), env)
-    return Session(Paths(root or start.absolute()), config, env)
+    return Session(Paths(root or start.absolute()), config, env, quiet)
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from kwiki.cli.app import app
-from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, err, guarded, print_json, session
+from kwiki.cli.ingest_plan import ADD_SOURCES, OFFLINE, plan_json, print_plan
+from kwiki.cli.text import echo, plural
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.search import refresh_index
 
@@ -38,7 +39,7 @@ def ingest_command(
 
     Writes source pages, knowledge pages, index, overview and log. Exit 1 if a source failed.
     """
-    s = session(ctx)
+    s = session(ctx, quiet=as_json)
     options = IngestOptions(
         targets=tuple(paths or ()),
         plan_only=plan,
@@ -48,15 +49,15 @@ def ingest_command(
         provider=s.config.provider,
     )
     llm = s.llm()
-    with _progress(quiet=as_json or plan) as advance:
+    with _progress(quiet=as_json or plan or not err.is_terminal) as advance:
         report = ingest(s.paths, llm, options, advance)
     if not plan:
         refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
-    usage = s.meter.snapshot()
+    usage = None if s.offline else s.meter.snapshot()
     if as_json:
-        print_json(plan_json(report) if plan else summary_json(report, usage))
+        print_json(plan_json(report, s.offline) if plan else summary_json(report, usage))
     elif plan:
-        _print_plan(report)
+        print_plan(report, s.offline)
     else:
         _print_summary(report, usage, s.paths.wiki)
     if (report.failures or report.page_failures) and not plan:
@@ -80,7 +81,7 @@ def _progress(quiet: bool) -> Iterator[Any]:
         yield advance
 
 
-def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, object]:
+def summary_json(report: IngestReport, usage: dict[str, int] | None) -> dict[str, object]:
     return {
         "sources": {
             "ingested": len(report.ingested),
@@ -95,7 +96,7 @@ def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, objec
             "deleted": len(report.removed),
             "conflicts": len(report.conflicts),
         },
-        "llm": usage,
+        "llm": {"offline": True, "calls": 0, "input_tokens": 0, "output_tokens": 0} if usage is None else usage,
         "failures": [{"path": f.path, "error": f.error} for f in report.failures],
         "page_failures": [{"path": f.path, "error": f.error} for f in report.page_failures],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
@@ -105,77 +106,43 @@ def summary_json(report: IngestReport, usage: dict[str, int]) -> dict[str, objec
     }
 
 
-def plan_json(report: IngestReport) -> dict[str, object]:
-    return {
-        "sources": [
-            {"path": p.path, "reason": p.reason, "chunks": p.chunks, "estimated_tokens": p.estimated_tokens}
-            for p in report.pending
-        ],
-        "deleted": report.deleted,
-        "unchanged": report.unchanged,
-        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
-        "pages": [
-            {
-                "path": p.path,
-                "action": p.action,
-                "reason": p.reason,
-                "sources": list(p.cluster.sources),
-                "claims": len(p.claims),
-                "estimated_tokens": p.estimated_tokens,
-            }
-            for p in report.page_plan
-        ],
-        "estimated_tokens": sum(p.estimated_tokens for p in report.pending)
-        + sum(p.estimated_tokens for p in report.page_plan),
-    }
-
-
-def _print_plan(report: IngestReport) -> None:
-    data = plan_json(report)
-    table = Table("source", "why", "chunks", "~tokens", title="Sources to extract")
-    for p in report.pending:
-        table.add_row(p.path, p.reason, str(p.chunks), f"{p.estimated_tokens:,}")
-    out.print(table)
-    if report.page_plan:
-        title = "Knowledge pages (from notes already extracted)"
-        pages = Table("page", "action", "sources", "claims", "~tokens", title=title)
-        for plan in report.page_plan:
-            pages.add_row(
-                plan.path,
-                plan.action,
-                str(len(plan.cluster.sources)),
-                str(len(plan.claims)),
-                f"{plan.estimated_tokens:,}",
-            )
-        out.print(pages)
-    for path in report.deleted:
-        out.print(f"deleted from raw/: {path} (its source page will be removed)")
-    for s in report.skipped:
-        out.print(f"skip {s.path}: {s.reason}")
-    out.print(
-        f"{len(report.pending)} to extract, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
-        f"~{data['estimated_tokens']:,} tokens. Nothing was written."
-    )
-
-
-def _print_summary(report: IngestReport, usage: dict[str, int], wiki: Path) -> None:
+def _print_summary(report: IngestReport, usage: dict[str, int] | None, wiki: Path) -> None:
     for s in report.skipped:
         err.print(f"skipped {s.path}: {s.reason}")
     for f in [*report.failures, *report.page_failures]:
         err.print(f"failed {f.path}: {f.error} (retried on the next run)")
     if report.recovered:
         err.print("finished an interrupted earlier run first")
-    out.print(
+    echo(
         f"sources: {len(report.ingested)} ingested, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
         f"{len(report.failures)} failed, {len(report.deleted)} deleted"
     )
-    out.print(
+    echo(_pages_line(report))
+    echo(f"llm: {_usage_line(usage)} · {report.seconds:.1f} s")
+    if _found_nothing(report):
+        echo(f"raw/ holds no sources yet: {ADD_SOURCES}")
+    echo(f"wiki: {wiki} (open the folder as a vault in Obsidian)")
+
+
+def _pages_line(report: IngestReport) -> str:
+    if not (report.created or report.updated or report.removed):
+        same = " (the pages on disk were already identical to what was compiled)" if report.ingested else ""
+        return f"pages: none changed{same}"
+    return (
         f"pages: {len(report.created)} created, {len(report.updated)} updated, {len(report.removed)} removed"
         + (f", {len(report.conflicts)} with kwiki update conflicts (see kwiki lint)" if report.conflicts else "")
     )
-    out.print(
-        f"llm: {usage.get('calls', 0)} calls, {usage.get('input_tokens', 0):,} tokens in, "
+
+
+def _usage_line(usage: dict[str, int] | None) -> str:
+    if usage is None:
+        return OFFLINE
+    return (
+        f"{plural(usage.get('calls', 0), 'call')}, {usage.get('input_tokens', 0):,} tokens in, "
         f"{usage.get('output_tokens', 0):,} out, {usage.get('cached_tokens', 0):,} cached, "
-        f"{usage.get('cache_hits', 0)} cache hits · {report.seconds:.1f} s"
+        f"{plural(usage.get('cache_hits', 0), 'cache hit')}"
     )
-    out.print(f"wiki: {wiki} (open the folder as a vault in Obsidian)")
+
+
+def _found_nothing(report: IngestReport) -> bool:
+    return not (report.ingested or report.unchanged or report.skipped or report.failures or report.deleted)

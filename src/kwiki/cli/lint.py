@@ -41,7 +41,7 @@ def lint(
 
     Also catalogs (index, log) and open contradictions. Exit 1 on errors (--strict: on warnings too).
     """
-    s = session(ctx)
+    s = session(ctx, quiet=as_json)
     options = LintOptions(fix=fix, deep=deep, budget=budget)
     writes = fix or deep
     with contextlib.ExitStack() as stack:

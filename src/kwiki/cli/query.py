@@ -40,7 +40,7 @@ def query(
 
     Offline (provider extractive, or --no-llm) it lists the best-matching pages instead.
     """
-    s = session(ctx)
+    s = session(ctx, quiet=as_json)
     question = require_question(" ".join(words))
     offline = no_llm or s.config.provider == "extractive"
     if offline and save:

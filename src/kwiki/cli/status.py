@@ -19,7 +19,7 @@ def status(
 
     The project, provider, model (and where each came from), the API key, raw/ and wiki/ counts.
     """
-    s = session(ctx)
+    s = session(ctx, quiet=as_json)
     report = status_report(s.paths, s.config, s.env)
     if as_json:
         print_json(report)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+from kwiki.cli.common import out
+
 UNCOUNTED = {"info"}  # "2 info", not "2 infos"
 IRREGULAR = {"fix": "fixes", "was": "were", "is": "are", "it": "they"}
 
@@ -32,3 +34,9 @@ def wrap(text: str, width: int, indent: str = "", hang: str = "    ") -> list[st
         break_on_hyphens=False,
         break_long_words=True,
     ) or [indent.rstrip()]
+
+
+def echo(text: str, indent: str = "", hang: str = "    ") -> None:
+    """Print `text` on stdout wrapped to the terminal (80 columns when piped), continuation lines indented."""
+    for line in wrap(text, out.width, indent, hang):
+        out.print(line)
