@@ -42,9 +42,9 @@ def query(
     """
     s = session(ctx, quiet=as_json)
     question = require_question(" ".join(words))
-    offline = no_llm or s.config.provider == "extractive"
+    offline = no_llm or s.offline
     if offline and save:
-        raise UsageError("--save files a model's answer, and this run has none", "drop --no-llm or set a provider")
+        raise _save_needs_a_model(no_llm)
     if offline:
         refresh_index(s.paths)
         hits = search(s.paths, question, limit)
@@ -62,6 +62,17 @@ def query(
         print_json({**_answer_json(result), "saved": saved, "llm": s.meter.snapshot()})
     else:
         _render_answer(result, saved)
+
+
+def _save_needs_a_model(no_llm: bool) -> UsageError:
+    if no_llm:
+        return UsageError("--save files a model's answer, and --no-llm asks no model", "drop --no-llm to save")
+    return UsageError(
+        "--save files a model's answer, and provider extractive (offline) runs no model",
+        "set a model: export ANTHROPIC_API_KEY=… or OPENAI_API_KEY=…, or set provider and base_url in kwiki.toml "
+        "for a local server (e.g. --provider openai --base-url http://localhost:11434/v1); `kwiki status` shows "
+        "what is in effect",
+    )
 
 
 def _page(page: ContextPage) -> dict[str, object]:
