@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -130,3 +131,45 @@ def test_a_fresh_project_lints_clean(tmp_path: Path) -> None:
     assert runner.invoke(app, ["init", str(tmp_path / "kb")]).exit_code == 0
     result = runner.invoke(app, ["lint", "--project", str(tmp_path / "kb")])
     assert result.exit_code == 0 and result.stdout.strip() == "0 errors, 0 warnings"
+
+
+def _with_tty_stderr(paths: Paths, *args: str, **env: str) -> tuple[int, str, str]:
+    """Run kwiki with stderr on a pseudo-terminal (as in an interactive shell) and stdout on a pipe."""
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kwiki", *args, "--project", str(paths.root)],
+            stdout=subprocess.PIPE, stderr=follower, text=True, env=_env(TERM="xterm", **env), timeout=120,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    return done.returncode, done.stdout, b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_is_drawn_on_a_terminal_and_never_in_json_mode(project: Paths, replies: Path) -> None:
+    write_raw(project, {f"n{i}.md": source_text(f"Note {i}") for i in range(3)})
+    code, stdout, stderr = _with_tty_stderr(project, "ingest", **_fake(replies))
+    assert code == 0 and "extract" in stderr and "sources: 3 ingested" in stdout
+    write_raw(project, {"n0.md": source_text("Note 0", extra="Changed.")})
+    code, stdout, stderr = _with_tty_stderr(project, "ingest", "--json", **_fake(replies))
+    assert code == 0 and stderr == "" and json.loads(stdout)["sources"]["ingested"] == 1
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(project: Paths, replies: Path) -> None:
+    write_raw(project, {"a.md": source_text("A")})
+    done = _kwiki(project, "ingest", **_fake(replies))
+    assert "extract" not in done.stderr and "\x1b[" not in done.stderr

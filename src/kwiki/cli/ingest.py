@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from kwiki.cli import progress
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, err, guarded, print_json, session
 from kwiki.cli.ingest_plan import ADD_SOURCES, OFFLINE, plan_json, print_plan
@@ -49,10 +47,12 @@ def ingest_command(
         provider=s.config.provider,
     )
     llm = s.llm()
-    with _progress(quiet=as_json or plan or not err.is_terminal) as advance:
+    show = progress.wanted(as_json)
+    with progress.bars(show and not plan) as advance:
         report = ingest(s.paths, llm, options, advance)
     if not plan:
-        refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
+        with progress.spinner(show, "updating the search index"):
+            refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
     usage = None if s.offline else s.meter.snapshot()
     if as_json:
         print_json(plan_json(report, s.offline) if plan else summary_json(report, usage))
@@ -62,23 +62,6 @@ def ingest_command(
         _print_summary(report, usage, s.paths.wiki)
     if (report.failures or report.page_failures) and not plan:
         raise typer.Exit(1)
-
-
-@contextmanager
-def _progress(quiet: bool) -> Iterator[Any]:
-    if quiet:
-        yield None
-        return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def advance(phase: str, item: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
-            bar.update(tasks[phase], completed=done, description=f"{phase} {item[-40:]}")
-
-        yield advance
 
 
 def summary_json(report: IngestReport, usage: dict[str, int] | None) -> dict[str, object]:

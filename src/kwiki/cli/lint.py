@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
+from kwiki.cli import progress
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.cli.text import plural, wrap
@@ -48,7 +49,8 @@ def lint(
         if writes:
             stack.enter_context(ProjectLock(s.paths.state_dir, "lint"))
         state = stack.enter_context(State.open(s.paths.state_db)) if writes or s.paths.state_db.is_file() else None
-        report = run_lint(s.paths, state, options, s.llm() if deep else None)
+        with progress.bars(progress.wanted(as_json) and deep) as advance:
+            report = run_lint(s.paths, state, options, s.llm() if deep else None, advance)
     if as_json:
         print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
     else:

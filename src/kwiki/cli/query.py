@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.markdown import Markdown
 
+from kwiki.cli import progress
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
 from kwiki.errors import UsageError
@@ -46,14 +47,17 @@ def query(
     if offline and save:
         raise _save_needs_a_model(no_llm)
     if offline:
-        refresh_index(s.paths)
+        with progress.spinner(progress.wanted(as_json), "updating the search index"):
+            refresh_index(s.paths)
         hits = search(s.paths, question, limit)
         if as_json:
             print_json(_results_json(question, hits))
         else:
             _render_results(question, hits, no_llm)
         return
-    result = answer(s.paths, s.llm(), question, limit, budget)
+    llm = s.llm()
+    with progress.spinner(progress.wanted(as_json), "searching the wiki and asking the model"):
+        result = answer(s.paths, llm, question, limit, budget)
     saved = None
     if save and result.pages:
         with ProjectLock(s.paths.state_dir, "query --save"):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 SEVERITIES = ("error", "warning", "info")
+Progress = Callable[[str, str, int, int], None]  # (phase, item, done, total), as kwiki.ingest.Progress
 
 
 @dataclass(frozen=True)
