@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from kwiki.cli.text import echo, plural
 from kwiki.ingest import IngestReport
+from kwiki.plan import total_tokens
 
 OFFLINE = "offline: no model calls, no tokens"
 ADD_SOURCES = "copy .md, .txt or .html files into raw/ (any subfolder, e.g. raw/2026/), then run `kwiki ingest`"
 
 
 def estimated_tokens(report: IngestReport) -> int:
-    return sum(p.estimated_tokens for p in report.pending) + sum(p.estimated_tokens for p in report.page_plan)
+    return total_tokens(report.pending, report.page_plan, report.deleted)
 
 
 def plan_json(report: IngestReport, offline: bool) -> dict[str, object]:
