@@ -159,7 +159,6 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
 
     The command also takes the global options; they are merged into the context's GlobalOptions.
     """
-
     signature = inspect.signature(command, eval_str=True)
     context = next((p.name for p in signature.parameters.values() if p.annotation is typer.Context), None)
 
@@ -179,12 +178,17 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
             err.print("  fix: run the command again; work already written is kept")
             raise typer.Exit(130) from None
 
+    run.__signature__ = _with_global_options(signature)  # type: ignore[attr-defined]
+    return run
+
+
+def _with_global_options(signature: inspect.Signature) -> inspect.Signature:
+    """The command's parameters and, after them, the global options, which typer then parses."""
     extra = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
         for name, kind in GLOBAL_OPTIONS.items()
     ]
-    run.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])  # type: ignore[attr-defined]
-    return run
+    return signature.replace(parameters=[*signature.parameters.values(), *extra])
 
 
 def _remember(ctx: typer.Context, given: GlobalOptions) -> None:

@@ -10,7 +10,7 @@ from rich.markdown import Markdown
 
 from kwiki.cli import progress
 from kwiki.cli.app import app
-from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, Session, err, guarded, out, print_json, session
 from kwiki.errors import UsageError
 from kwiki.lock import ProjectLock
 from kwiki.query import DEFAULT_BUDGET, DEFAULT_LIMIT, Answer, ContextPage, answer, require_question, save_answer
@@ -47,13 +47,7 @@ def query(
     if offline and save:
         raise _save_needs_a_model(no_llm)
     if offline:
-        with progress.spinner(progress.wanted(as_json), "updating the search index"):
-            refresh_index(s.paths)
-        hits = search(s.paths, question, limit)
-        if as_json:
-            print_json(_results_json(question, hits))
-        else:
-            _render_results(question, hits, no_llm)
+        _search_only(s, question, limit, no_llm, as_json)
         return
     llm = s.llm()
     with progress.spinner(progress.wanted(as_json), "searching the wiki and asking the model"):
@@ -66,6 +60,16 @@ def query(
         print_json({**_answer_json(result), "saved": saved, "llm": s.meter.snapshot()})
     else:
         _render_answer(result, saved)
+
+
+def _search_only(s: Session, question: str, limit: int, no_llm: bool, as_json: bool) -> None:
+    with progress.spinner(progress.wanted(as_json), "updating the search index"):
+        refresh_index(s.paths)
+    hits = search(s.paths, question, limit)
+    if as_json:
+        print_json(_results_json(question, hits))
+    else:
+        _render_results(question, hits, no_llm)
 
 
 def _save_needs_a_model(no_llm: bool) -> UsageError:

@@ -6,6 +6,7 @@ import typer
 
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
+from kwiki.cli.text import plural
 from kwiki.status import Setting, StatusReport, status_report
 
 
@@ -37,8 +38,8 @@ def render(report: StatusReport) -> None:
         state = "reachable" if report.endpoint.reachable else "NOT reachable"
         out.print(f"server    {state}: GET {report.endpoint.url} → {report.endpoint.detail}")
     out.print(f"api key   {_key_line(report)}")
-    out.print(f"raw       {report.counts.raw_files} files")
-    out.print(f"wiki      {report.counts.wiki_pages} pages")
+    out.print(f"raw       {plural(report.counts.raw_files, 'file')}")
+    out.print(f"wiki      {plural(report.counts.wiki_pages, 'page')}")
     src = report.sources
     todo = " — run `kwiki ingest`" if src.pending or src.failed or src.deleted else ""
     out.print(

@@ -173,7 +173,7 @@ def _fix_page(file: PageFile, relink: _Relinker) -> list[str]:
     done = list(relink.changed)
     quoted = _quote_links(edit, file)
     if quoted:
-        done.append(f"quoted {quoted} link(s) in properties")
+        done.append(f"quoted {quoted} {'link' if quoted == 1 else 'links'} in properties")
     if _normalize_tags(edit, file):
         done.append("normalized tags")
     if done:
@@ -218,5 +218,5 @@ def _log_run(vault: Vault, fixes: list[Fix], today: dt.date) -> None:
     path = vault.paths.wiki / LOG
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     lines = tuple(f"- {fix.path}: {fix.action}" for fix in fixes)
-    entry = LogEntry(today.isoformat(), "lint", f"{len(fixes)} fixes", lines)
+    entry = LogEntry(today.isoformat(), "lint", f"{len(fixes)} {'fix' if len(fixes) == 1 else 'fixes'}", lines)
     files.write_text(vault.paths.wiki, LOG, append_log(old, [entry]))
