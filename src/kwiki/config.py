@@ -47,6 +47,7 @@ class Config:
     max_retries: int = 2
     deadline: float = 3600.0
     fake_replies: Path | None = None
+    commit: bool = False  # `kwiki ingest` commits what it changed under wiki/ (gitops.py)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
 
@@ -78,6 +79,7 @@ KEYS: Mapping[str, _Key] = {
     "max_retries": _Key(int, "a whole number ≥ 0", "2", minimum=0),
     "deadline": _Key(float, "a number of seconds > 0", "3600", positive=True),
     "fake_replies": _Key(Path, "a folder path", '"tests/replies"', pattern=r".+"),
+    "commit": _Key(bool, "true or false", "true"),
 }
 
 
@@ -232,6 +234,8 @@ def _check(name: str, raw: object, subject: str, hint_prefix: str, *, toml: bool
 
 def _from_text(key: _Key, text: str) -> object:
     """Environment variables and flags arrive as text; numbers are parsed, anything else stays text."""
+    if key.kind is bool:
+        return {"true": True, "1": True, "false": False, "0": False}.get(text.strip().lower())
     try:
         return int(text) if key.kind is int else float(text) if key.kind is float else text.strip()
     except ValueError:
@@ -239,8 +243,8 @@ def _from_text(key: _Key, text: str) -> object:
 
 
 def _valid(key: _Key, value: object) -> bool:
-    if isinstance(value, bool):
-        return False
+    if isinstance(value, bool) or key.kind is bool:
+        return isinstance(value, bool) and key.kind is bool
     if key.kind is Path:
         return isinstance(value, str | Path) and _text_ok(key, str(value))
     if key.kind is str:

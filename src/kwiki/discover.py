@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from kwiki.errors import UsageError
+from kwiki.readers import READERS, UnreadableDocument
 from kwiki.state import SourceRecord
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
@@ -111,8 +112,9 @@ def _skip_reason(path: Path, rel: str, root: Path, max_bytes: int) -> str:
     if path.is_dir():
         return "symlinked folder (kwiki does not follow folder links)"
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
-        return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads .md .markdown .txt .html .htm)"
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
+        kinds = ".md .markdown .txt .html .htm .pdf .docx .epub"
+        return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads {kinds})"
     size = path.stat().st_size
     if size > max_bytes:
         mb = size / 1_000_000
@@ -124,6 +126,12 @@ def _inspect(path: Path, suffix: str) -> tuple[str, str]:
     """(skip reason, sha256): reads the bytes once, read-only."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
+    if suffix in READERS:
+        try:
+            READERS[suffix](data)
+        except UnreadableDocument as err:
+            return err.message, sha
+        return "", sha
     if b"\0" in data[:8192]:
         return "binary file", sha
     try:
@@ -139,8 +147,10 @@ def read_source(raw: Path, rel: str) -> str:
     """The source's text, HTML reduced to its readable text; raw/ is opened read-only."""
     path = raw / rel
     with path.open("rb") as handle:
-        text = handle.read().decode("utf-8")
-    return to_plain_text(text, path.suffix.lower())
+        data = handle.read()
+    if path.suffix.lower() in READERS:
+        return READERS[path.suffix.lower()](data)
+    return to_plain_text(data.decode("utf-8"), path.suffix.lower())
 
 
 def to_plain_text(text: str, suffix: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kwiki import journal
+from kwiki.bases import ensure_bases
 from kwiki.compile import Compiler, CompileResult
 from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets
 from kwiki.errors import KwikiError
@@ -174,6 +175,7 @@ def _run(
     changes.meta[RETRY_PAGES] = "1" if result.page_failures else "0"
     changes.files.update(compiler.finish(llm, result, entries))
     journal.apply(paths, changes, state)
+    ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
     report.page_failures = [Failure(page, error) for page, error in result.page_failures]
     report.created, report.updated = result.created, result.updated
     report.removed, report.conflicts = result.removed, result.conflicts

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from kwiki.cli import app
@@ -13,7 +14,7 @@ from kwiki.cli import app
 from .conftest import run_kwiki
 
 runner = CliRunner()
-COMMANDS = ["init", "ingest", "lint", "query", "status"]
+COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
 
 def _help(*args: str) -> str:

@@ -171,6 +171,7 @@ def planted_pages() -> dict[str, str]:
     pages["notes/typed.md"] = page({"title": "Typed", "type": "note", "created": "yesterday"}, "text")
     pages["notes/tagged.md"] = page({"title": "Tagged", "type": "note", "tags": ["machine learning"]}, "text")
     pages["notes/related.md"] = "---\ntitle: Related\ntype: note\nrelated: [[alpha]]\n---\n\ntext\n"
+    pages["bases/broken.base"] = "views:\n  - type: table\n    order: [file.name, formula.missing]\n"
     return pages
 
 

@@ -13,6 +13,7 @@ from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, err, guarded, print_json, session
 from kwiki.cli.ingest_plan import ADD_SOURCES, OFFLINE, plan_json, print_plan
 from kwiki.cli.text import echo, plural
+from kwiki.cli.undo import commit_and_say
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.search import refresh_index
 
@@ -32,6 +33,9 @@ def ingest_command(
         ),
     ] = None,
     as_json: JsonOption = False,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Commit what the run changed under wiki/ to git (kwiki.toml: commit).")
+    ] = False,
 ) -> None:
     """Compile raw sources into the wiki.
 
@@ -49,7 +53,10 @@ def ingest_command(
     llm = s.llm()
     show = progress.wanted(as_json)
     with progress.bars(show and not plan) as advance:
-        report = ingest(s.paths, llm, options, advance)
+        if (commit or s.config.commit) and not plan:
+            report = commit_and_say(s.paths, lambda: ingest(s.paths, llm, options, advance))
+        else:
+            report = ingest(s.paths, llm, options, advance)
     if not plan:
         with progress.spinner(show, "updating the search index"):
             refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written

@@ -10,6 +10,7 @@ from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.pages import known_deleted
 from kwiki.lint.snapshot import Vault
+from kwiki.readers import READERS
 from kwiki.state import SourceRecord
 
 
@@ -50,7 +51,7 @@ def check(vault: Vault) -> Iterator[Finding]:
             yield finding("stale-page", vault.wiki_path(page), line, f"compiled before its sources changed: {what}")
     known = {r.path for r in records}
     for rel in sorted(vault.raw - known):
-        if PurePosixPath(rel).suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES:
+        if PurePosixPath(rel).suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
             yield finding("raw-not-ingested", vault.raw_path(rel), 1, "never ingested")
     for record in records:
         if record.status == "failed" and record.path in vault.raw:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from kwiki.errors import UsageError
-from kwiki.lint import catalog, freshness, links, mentions, names, pages, properties, review
+from kwiki.lint import bases, catalog, freshness, links, mentions, names, pages, properties, review
 from kwiki.lint.callouts import render_found
 from kwiki.lint.deep import default_budget, run_deep
 from kwiki.lint.fix import apply_fixes
@@ -27,6 +27,7 @@ CHECKERS: tuple[Callable[[Vault], Iterator[Finding]], ...] = (
     catalog.check,
     mentions.check,
     review.check,
+    bases.check,
 )
 _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
