@@ -62,3 +62,9 @@ def test_bare_kwiki_prints_help_and_exits_zero(clean_env: None) -> None:
 def test_bare_kwiki_as_a_process_exits_zero(tmp_path: Path) -> None:
     done = run_kwiki([], tmp_path)
     assert done.returncode == 0 and "Commands:" in done.stdout
+
+
+def test_commands_are_listed_alphabetically(clean_env: None) -> None:
+    text = _help()
+    listed = [line.split()[0] for line in text.split("Commands:\n")[1].splitlines() if line.startswith("  ")]
+    assert listed == sorted(listed) and "ingest" in listed

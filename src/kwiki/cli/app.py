@@ -8,10 +8,11 @@ import typer
 
 from kwiki import __version__
 from kwiki.cli.common import BaseUrlOption, GlobalOptions, ModelOption, ProjectOption, ProviderOption
-from kwiki.cli.help import KwikiTyper
+from kwiki.cli.help import KwikiGroup, KwikiTyper
 
 app = KwikiTyper(
     name="kwiki",
+    cls=KwikiGroup,
     invoke_without_command=True,  # bare `kwiki` prints help and exits 0 (see root)
     rich_markup_mode=None,  # plain help: no <type> labels, no boxes, nothing rich takes for markup
     add_completion=False,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
-from typer.core import TyperArgument, TyperCommand
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
 from kwiki.cli.common import GLOBAL_OPTIONS
@@ -37,6 +37,13 @@ class KwikiCommand(TyperCommand):
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
+
+
+class KwikiGroup(TyperGroup):
+    """The root command: lists its commands alphabetically, whatever order their modules were imported in."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(super().list_commands(ctx))
 
 
 class KwikiTyper(typer.Typer):
