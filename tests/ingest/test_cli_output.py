@@ -167,6 +167,8 @@ def test_progress_is_drawn_on_a_terminal_and_never_in_json_mode(project: Paths, 
     write_raw(project, {"n0.md": source_text("Note 0", extra="Changed.")})
     code, stdout, stderr = _with_tty_stderr(project, "ingest", "--json", **_fake(replies))
     assert code == 0 and stderr == "" and json.loads(stdout)["sources"]["ingested"] == 1
+    code, stdout, stderr = _with_tty_stderr(project, "lint", **_fake(replies))
+    assert "checking the wiki" in stderr and "errors" in stdout
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(project: Paths, replies: Path) -> None:

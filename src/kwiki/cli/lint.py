@@ -49,8 +49,10 @@ def lint(
         if writes:
             stack.enter_context(ProjectLock(s.paths.state_dir, "lint"))
         state = stack.enter_context(State.open(s.paths.state_db)) if writes or s.paths.state_db.is_file() else None
-        with progress.bars(progress.wanted(as_json) and deep) as advance:
-            report = run_lint(s.paths, state, options, s.llm() if deep else None, advance)
+        show = progress.wanted(as_json)
+        llm = s.llm() if deep else None
+        with progress.bars(show and deep) as advance, progress.spinner(show and not deep, "checking the wiki"):
+            report = run_lint(s.paths, state, options, llm, advance)
     if as_json:
         print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
     else:
