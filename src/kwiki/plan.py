@@ -132,7 +132,7 @@ def expected_writes(
             continue
         writes[record.pages[0]] = PageWrite(record.pages[0], "update", f"raw/{pending.path}: {pending.reason}")
         for page in _citing(pages, pending.path):
-            writes.setdefault(page.path, PageWrite(page.path, "update", f"its source raw/{pending.path} changed"))
+            writes.setdefault(page.path, PageWrite(page.path, "update", f"cites raw/{pending.path}, extracted again"))
     for path in plan.deleted:
         for source_page in known[path].pages[:1]:
             writes[source_page] = PageWrite(source_page, "remove", f"raw/{path} was deleted")
