@@ -22,6 +22,7 @@ def test_fix_keeps_a_forward_link_a_person_wrote(clean_project: Paths) -> None:
     assert "I will write [[does-not-exist]] next week." in page.read_text()
     assert "unlinked" not in stdout
     assert "link-unresolved link to 'does-not-exist'" in stdout  # still reported, with how to fix it
+    assert "kept 1 broken link kwiki did not write" in stdout
 
 
 def test_fix_unlinks_a_broken_link_kwiki_wrote(clean_project: Paths) -> None:

@@ -11,7 +11,7 @@ from rich.text import Text
 from kwiki.cli import progress
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
-from kwiki.cli.text import plural, wrap
+from kwiki.cli.text import echo, plural, wrap
 from kwiki.lint import LintOptions, LintReport, run_lint
 from kwiki.lint.model import SEVERITIES, DeepSummary
 from kwiki.lock import ProjectLock
@@ -53,12 +53,18 @@ def lint(
         llm = s.llm() if deep else None
         with progress.bars(show and deep) as advance, progress.spinner(show and not deep, "checking the wiki"):
             report = run_lint(s.paths, state, options, llm, advance)
-    if as_json:
-        print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
-    else:
-        render(report, out.width)
+    _show(report, as_json, fix)
     if report.failed(strict):
         raise typer.Exit(1)
+
+
+def _show(report: LintReport, as_json: bool, fixed: bool) -> None:
+    if as_json:
+        print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
+        return
+    render(report, out.width)
+    if fixed:
+        _kept_links(report)
 
 
 def render(report: LintReport, width: int) -> None:
@@ -79,6 +85,15 @@ def render(report: LintReport, width: int) -> None:
     if report.findings or report.deep is not None:
         out.print()
     _lines(summary(report), width)
+
+
+def _kept_links(report: LintReport) -> None:
+    kept = sum(f.id == "link-unresolved" for f in report.findings)
+    if kept:
+        echo(
+            f"kept {plural(kept, 'broken link')} kwiki did not write (--fix unlinks only its own and links to "
+            "deleted pages): create the pages they name, or correct them"
+        )
 
 
 def summary(report: LintReport) -> str:
