@@ -10,6 +10,7 @@ import typer
 
 from kwiki.cli.app import app
 from kwiki.cli.common import GlobalOptions, JsonOption, guarded, out, print_json
+from kwiki.cli.text import echo
 from kwiki.scaffold import init_project
 
 
@@ -37,5 +38,9 @@ def init(
         out.print(f"created  {rel}")
     for rel in result.kept:
         out.print(f"kept     {rel}")
-    out.print(f"\nkwiki project ready in {result.root}")
-    out.print("next: put sources in raw/, then run `kwiki ingest`; open wiki/ in Obsidian as a vault")
+    out.print()
+    out.print(f"kwiki project ready in {result.root}")
+    echo(
+        "next: copy sources into raw/ (any subfolder; .md .txt .html), see what would happen with "
+        "`kwiki ingest --plan`, run `kwiki ingest`, and open wiki/ in Obsidian as a vault"
+    )
