@@ -10,7 +10,7 @@ import typer
 
 from kwiki.cli import progress
 from kwiki.cli.app import app
-from kwiki.cli.common import JsonOption, err, guarded, print_json, session
+from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
 from kwiki.cli.ingest_plan import ADD_SOURCES, OFFLINE, plan_json, print_plan
 from kwiki.cli.text import echo, plural
 from kwiki.cli.undo import commit_and_say
@@ -111,7 +111,7 @@ def _print_summary(report: IngestReport, usage: dict[str, int] | None, wiki: Pat
     echo(f"llm: {_usage_line(usage)} · {report.seconds:.1f} s")
     if _found_nothing(report):
         echo(f"raw/ holds no sources yet: {ADD_SOURCES}")
-    echo(f"wiki: {wiki} (open the folder as a vault in Obsidian)")
+    out.print(f"wiki: {wiki} (open the folder as a vault in Obsidian)")  # a path is never split
 
 
 def _pages_line(report: IngestReport) -> str:
