@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
 import os
 import re
+import stat
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from kwiki.errors import UsageError
+from kwiki.errors import KwikiError, UsageError
 from kwiki.readers import READERS, UnreadableDocument
 from kwiki.state import SourceRecord
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+# a byte-order mark names its encoding; UTF-32 LE starts with UTF-16 LE's mark, so it is tried first
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# characters that would break a line or reorder what is shown around them: escaped wherever a name is displayed
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_KINDS = (
+    (stat.S_ISFIFO, "named pipe (FIFO)"),
+    (stat.S_ISSOCK, "socket"),
+    (stat.S_ISCHR, "character device"),
+    (stat.S_ISBLK, "block device"),
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +52,10 @@ class RawFile:
 class Skipped:
     path: str
     reason: str
+
+    @property
+    def shown(self) -> str:
+        return shown_name(self.path)
 
 
 @dataclass(frozen=True)
@@ -51,7 +75,7 @@ def resolve_targets(raw: Path, targets: list[Path]) -> list[Path]:
         absolute = target.absolute()
         if not absolute.exists():
             raise UsageError(f"{target} does not exist", "give a file or folder under raw/")
-        if not absolute.resolve().is_relative_to(root):
+        if not Path(os.path.realpath(absolute)).is_relative_to(root):
             raise UsageError(f"{target} is outside raw/", f"kwiki ingests only files under {raw}")
         resolved.append(absolute)
     return resolved
@@ -63,22 +87,37 @@ def discover(raw: Path, targets: list[Path], known: Mapping[str, SourceRecord], 
     root = raw.resolve()
     for path in sorted(set(_walk(targets))):
         rel = path.relative_to(raw).as_posix() if path.is_relative_to(raw) else path.name
-        reason = _skip_reason(path, rel, root, max_bytes)
-        if reason:
+        reason, info = _skip_reason(path, rel, root, max_bytes)
+        if reason or info is None:
             skipped.append(Skipped(rel, reason))
             continue
-        stat = path.stat()
         record = known.get(rel)
-        if record and record.size == stat.st_size and record.mtime_ns == stat.st_mtime_ns:
-            found.append(RawFile(rel, stat.st_size, stat.st_mtime_ns, record.sha256))
+        if record and record.size == info.st_size and record.mtime_ns == info.st_mtime_ns:
+            found.append(RawFile(rel, info.st_size, info.st_mtime_ns, record.sha256))
             continue
         content_reason, sha = _inspect(path, suffix=path.suffix.lower())
         if content_reason:
             skipped.append(Skipped(rel, content_reason))
         else:
-            found.append(RawFile(rel, stat.st_size, stat.st_mtime_ns, sha))
+            found.append(RawFile(rel, info.st_size, info.st_mtime_ns, sha))
     scope = tuple(_scope(raw, t) for t in targets)
     return Discovery(tuple(found), tuple(skipped), scope)
+
+
+def shown_name(name: str) -> str:
+    """`name` safe to show on one line: control and bidi characters (and undecodable bytes) escaped."""
+    return "".join(_escaped(c) if _unsafe(c) else c for c in name)
+
+
+def _unsafe(char: str) -> bool:
+    return char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp")
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8 (os.fsdecode's surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return char.encode("unicode_escape").decode("ascii") if code < 0x10000 else f"\\U{code:08x}"
 
 
 def in_scope(rel: str, scope: tuple[str, ...]) -> bool:
@@ -104,27 +143,60 @@ def _walk(targets: list[Path]) -> Iterator[Path]:
             yield from (base / d for d in dirs if (base / d).is_symlink())
 
 
-def _skip_reason(path: Path, rel: str, root: Path, max_bytes: int) -> str:
+def _skip_reason(path: Path, rel: str, root: Path, max_bytes: int) -> tuple[str, os.stat_result | None]:
+    """(reason to skip, the file's stat): the type is checked before anything is opened, so nothing blocks."""
     if any(part.startswith(".") for part in Path(rel).parts):
-        return "hidden folder" if path.is_dir() else "hidden file"
-    if path.is_symlink() and not path.resolve().is_relative_to(root):
-        return "symlink that leads outside raw/"
-    if path.is_dir():
+        return ("hidden folder" if path.is_dir() else "hidden file"), None
+    if any(0xDC80 <= ord(c) <= 0xDCFF for c in rel):
+        return "file name is not valid UTF-8 (rename the file)", None
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            info = _follow(path, root)
+    except KwikiError as err:
+        return err.message, None
+    except OSError as err:
+        return f"cannot be read ({err.strerror})", None
+    return _kind_reason(path, info, max_bytes), info
+
+
+def _follow(path: Path, root: Path) -> os.stat_result:
+    """The stat of a symlink's target inside raw/; a KwikiError says why the link cannot be ingested."""
+    try:
+        info = path.stat()
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise KwikiError("symlink loop (the link leads back to itself)") from None
+        if err.errno == errno.ENOENT:
+            raise KwikiError("dangling symlink (its target does not exist)") from None
+        raise
+    if not Path(os.path.realpath(path)).is_relative_to(root):
+        raise KwikiError("symlink that leads outside raw/")
+    return info
+
+
+def _kind_reason(path: Path, info: os.stat_result, max_bytes: int) -> str:
+    if stat.S_ISDIR(info.st_mode):
         return "symlinked folder (kwiki does not follow folder links)"
+    for test, kind in _KINDS:
+        if test(info.st_mode):
+            return f"{kind}, not a regular file"
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
         kinds = ".md .markdown .txt .html .htm .pdf .docx .epub"
         return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads {kinds})"
-    size = path.stat().st_size
-    if size > max_bytes:
-        mb = size / 1_000_000
+    if info.st_size > max_bytes:
+        mb = info.st_size / 1_000_000
         return f"too large ({mb:.1f} MB > {max_bytes / 1_000_000:g} MB); raise max_source_mb in kwiki.toml"
     return ""
 
 
 def _inspect(path: Path, suffix: str) -> tuple[str, str]:
     """(skip reason, sha256): reads the bytes once, read-only."""
-    data = path.read_bytes()
+    try:
+        data = read_bytes(path)
+    except KwikiError as err:
+        return err.message, ""
     sha = hashlib.sha256(data).hexdigest()
     if suffix in READERS:
         try:
@@ -132,25 +204,56 @@ def _inspect(path: Path, suffix: str) -> tuple[str, str]:
         except UnreadableDocument as err:
             return err.message, sha
         return "", sha
-    if b"\0" in data[:8192]:
-        return "binary file", sha
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return f"not valid UTF-8 text (byte {err.start})", sha
+    text, reason = decode(data)
+    if reason:
+        return reason, sha
     if not to_plain_text(text, suffix).strip():
         return "empty or whitespace-only", sha
     return "", sha
 
 
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes, opened read-only and non-blocking (a FIFO swapped in meanwhile cannot hang us)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise KwikiError(f"cannot be read ({err.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise KwikiError("not a regular file")
+        try:
+            return handle.read()
+        except OSError as err:
+            raise KwikiError(f"cannot be read ({err.strerror})") from None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, "") or ("", why it is not text): UTF-8, or UTF-16/32 when a byte-order mark says so."""
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as err:
+                return "", f"not valid {codec.upper().removesuffix('-SIG')} text (byte {err.start})"
+            return ("", "binary file") if "\0" in text[:8192] else (text, "")
+    if b"\0" in data[:8192]:
+        return "", "binary file"
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError as err:
+        return "", f"not valid UTF-8 text (byte {err.start})"
+
+
 def read_source(raw: Path, rel: str) -> str:
     """The source's text, HTML reduced to its readable text; raw/ is opened read-only."""
     path = raw / rel
-    with path.open("rb") as handle:
-        data = handle.read()
+    data = read_bytes(path)
     if path.suffix.lower() in READERS:
         return READERS[path.suffix.lower()](data)
-    return to_plain_text(data.decode("utf-8"), path.suffix.lower())
+    text, reason = decode(data)
+    if reason:
+        raise KwikiError(f"raw/{shown_name(rel)}: {reason}", "it changed since kwiki looked; run the command again")
+    return to_plain_text(text, path.suffix.lower())
 
 
 def to_plain_text(text: str, suffix: str) -> str:

@@ -11,10 +11,11 @@ from pathlib import Path
 from kwiki import journal
 from kwiki.bases import ensure_bases
 from kwiki.compile import Compiler, CompileResult
-from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets
+from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets, shown_name
 from kwiki.errors import KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.index import LogEntry
+from kwiki.journal import RETRY_PAGES  # set when a page failed: the next run compiles even if no source changed
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
@@ -25,7 +26,6 @@ from kwiki.sanitize import one_line
 from kwiki.state import SourceRecord, State
 
 Progress = Callable[[str, str, int, int], None]  # (phase, item, done, total)
-RETRY_PAGES = "retry_pages"  # set when a page draft failed: the next run compiles even if no source changed
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ class IngestReport:
     writes: tuple[PageWrite, ...] = ()  # --plan: the page writes a run would make
     dropped_quotes: int = 0
     recovered: bool = False
+    recovery_notes: list[str] = field(default_factory=list)  # pages merged, kept or not written; a journal set aside
     seconds: float = 0.0
 
 
@@ -70,7 +71,8 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
     if options.plan_only:
         return _plan_only(paths, llm, options, report, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
-        report.recovered = journal.recover(paths, state)
+        recovery = journal.recover(paths, state)
+        report.recovered, report.recovery_notes = recovery.replayed, list(recovery.notes)
         known = {r.path: r for r in state.sources()}
         key = compile_key(options.provider, llm.model, paths.schema)
         targets = resolve_targets(paths.raw, list(options.targets))
@@ -155,7 +157,7 @@ def _run(
                     options.today,
                     "ingest",
                     extraction.note.title,
-                    (f"- source: `raw/{pending.path}` ({pending.reason})", f"- page: `{page}`"),
+                    (f"- source: `raw/{shown_name(pending.path)}` ({pending.reason})", f"- page: `{page}`"),
                 )
             )
         else:
@@ -165,12 +167,13 @@ def _run(
                 LogEntry(
                     options.today,
                     "ingest",
-                    pending.path,
+                    shown_name(pending.path),
                     (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run"),
                 )
             )
     for path in plan.deleted:
-        entries.append(LogEntry(options.today, "delete", deleted_titles[path], (f"- source removed: `raw/{path}`",)))
+        removed = (f"- source removed: `raw/{shown_name(path)}`",)
+        entries.append(LogEntry(options.today, "delete", deleted_titles[path], removed))
     changes.deleted_sources.extend(plan.deleted)
     changes.meta[RETRY_PAGES] = "1" if result.page_failures else "0"
     changes.files.update(compiler.finish(llm, result, entries))

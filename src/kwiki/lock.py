@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TextIO
 
-from kwiki.errors import LockedError
+from kwiki.errors import KwikiError, LockedError
 
 
 class ProjectLock:
@@ -22,9 +23,7 @@ class ProjectLock:
         self._handle: TextIO | None = None
 
     def __enter__(self) -> ProjectLock:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        # "a+" so that a process that loses the race does not truncate the holder's description
-        handle = self._path.open("a+", encoding="utf-8")
+        handle = self._open()
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -42,6 +41,19 @@ class ProjectLock:
         handle.flush()
         self._handle = handle
         return self
+
+    def _open(self) -> TextIO:
+        """The lock file, opened without truncating it: a process that loses the race must not erase the holder."""
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            if self._path.is_symlink() or (self._path.exists() and not self._path.is_file()):
+                raise IsADirectoryError(errno.EISDIR, "not a regular file")
+            return self._path.open("a+", encoding="utf-8")
+        except OSError as err:
+            raise KwikiError(
+                f"cannot use the lock file {self._path} ({err.strerror or err})",
+                "run `kwiki doctor --fix` (it removes a lock folder or a stale lock), then try again",
+            ) from None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._handle is not None:

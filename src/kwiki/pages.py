@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kwiki.discover import shown_name
 from kwiki.markdown import dump_page, replace_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
 from kwiki.sanitize import one_line, strip_foreign_urls
@@ -53,7 +54,7 @@ def source_body(
 ) -> str:
     """Summary, key claims, verified quotes, and what it mentions (linked where a page exists)."""
     summary = strip_foreign_urls(note.summary, [source_text]).strip() or "_No summary._"
-    meta = " · ".join(x for x in (f"`raw/{note.path}`", note.date, note.language) if x)
+    meta = " · ".join(x for x in (f"`raw/{shown_name(note.path)}`", note.date, note.language) if x)
     parts = [f"# {note.title}", f"> [!info] Source\n> {meta}", "## Summary", summary]
     claims = [f"- {strip_foreign_urls(c.statement, [source_text])}" for c in note.claims if c.statement]
     if claims:

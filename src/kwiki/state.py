@@ -11,6 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from kwiki.errors import KwikiError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -76,10 +78,22 @@ class State:
 
     @classmethod
     def open(cls, path: Path) -> State:
+        """The state at `path` (created when missing); a damaged file is a KwikiError saying how to recover."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(SCHEMA)
+        try:
+            connection = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as err:
+            raise damaged(path, err) from None
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(SCHEMA)
+            check = connection.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.Error as err:
+            connection.close()
+            raise damaged(path, err) from None
+        if check is None or check[0] != "ok":
+            connection.close()
+            raise damaged(path, check[0] if check else "no answer to an integrity check")
         return cls(connection)
 
     def close(self) -> None:
@@ -165,6 +179,13 @@ class State:
 
     def pair_cache_put(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO pair_cache VALUES (?, ?)", (key, value))
+
+
+def damaged(path: Path, why: object) -> KwikiError:
+    return KwikiError(
+        f"{path.parent.name}/{path.name} is damaged ({why})",
+        "run `kwiki doctor --fix`: it moves the file aside and the next `kwiki ingest` rebuilds it (from cache)",
+    )
 
 
 def _source(row: tuple[Any, ...]) -> SourceRecord:

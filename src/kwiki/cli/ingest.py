@@ -92,17 +92,20 @@ def summary_json(report: IngestReport, usage: dict[str, int] | None) -> dict[str
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "dropped_quotes": report.dropped_quotes,
         "recovered_interrupted_run": report.recovered,
+        "recovery_notes": report.recovery_notes,
         "seconds": round(report.seconds, 3),
     }
 
 
 def _print_summary(report: IngestReport, usage: dict[str, int] | None, wiki: Path) -> None:
     for s in report.skipped:
-        err.print(f"skipped {s.path}: {s.reason}")
+        err.print(f"skipped {s.shown}: {s.reason}")
     for f in [*report.failures, *report.page_failures]:
         err.print(f"failed {f.path}: {f.error} (retried on the next run)")
     if report.recovered:
         err.print("finished an interrupted earlier run first")
+    for note in report.recovery_notes:
+        err.print(f"note: {note}")
     echo(
         f"sources: {len(report.ingested)} ingested, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
         f"{len(report.failures)} failed, {len(report.deleted)} deleted"

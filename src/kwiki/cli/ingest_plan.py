@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kwiki.cli.text import echo, plural
+from kwiki.discover import shown_name
 from kwiki.ingest import IngestReport
 from kwiki.plan import total_tokens
 
@@ -35,18 +36,18 @@ def print_plan(report: IngestReport, offline: bool) -> None:
         echo(f"Sources to extract ({len(report.pending)}):")
     for p in report.pending:
         cost = "" if offline else f", ~{plural(p.estimated_tokens, 'token')}"
-        echo(f"raw/{p.path}  {p.reason}, {plural(p.chunks, 'chunk')}{cost}", "  ", "      ")
+        echo(f"raw/{shown_name(p.path)}  {p.reason}, {plural(p.chunks, 'chunk')}{cost}", "  ", "      ")
     if report.writes:
         echo(f"Pages to write ({len(report.writes)}):")
     for w in report.writes:
-        where = "wiki/sources/<title>.md" if w.path == "sources/" else f"wiki/{w.path}"
-        echo(f"{w.action} {where}  ({w.reason})", "  ", "      ")
+        where = "wiki/sources/<title>.md" if w.path == "sources/" else f"wiki/{shown_name(w.path)}"
+        echo(f"{w.action} {where}  ({shown_name(w.reason)})", "  ", "      ")
     if any(p.reason == "new" for p in report.pending):
         echo("Knowledge pages for what new sources discuss are decided once they are extracted.")
     for path in report.deleted:
-        echo(f"deleted from raw/: {path} (its source page will be removed)")
+        echo(f"deleted from raw/: {shown_name(path)} (its source page will be removed)")
     for s in report.skipped:
-        echo(f"skip {s.path}: {s.reason}")
+        echo(f"skip {s.shown}: {s.reason}")
     echo(_totals(report, offline))
 
 

@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES
+from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES, read_bytes
+from kwiki.errors import KwikiError
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.pages import known_deleted
 from kwiki.lint.snapshot import Vault
@@ -17,10 +18,13 @@ from kwiki.state import SourceRecord
 def _changed(vault: Vault, record: SourceRecord) -> bool:
     """Hash only when size or mtime moved, as ingest does: a touched but identical file is not a change."""
     path = vault.paths.raw / record.path
-    stat = path.stat()
-    if stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns:
-        return False
-    return hashlib.sha256(path.read_bytes()).hexdigest() != record.sha256
+    try:  # a source replaced by a FIFO, a loop or an unreadable file has changed; reading it must not block
+        stat = path.stat()
+        if stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns:
+            return False
+        return hashlib.sha256(read_bytes(path)).hexdigest() != record.sha256
+    except (OSError, KwikiError):
+        return True
 
 
 def _stale_sources(vault: Vault, records: tuple[SourceRecord, ...]) -> dict[str, list[str]]:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import PurePosixPath
 
-from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES
+from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES, decode, read_bytes
+from kwiki.errors import KwikiError
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.markdown import find_wikilinks
@@ -52,7 +53,10 @@ def _contradictions(vault: Vault) -> Iterator[Finding]:
 
 
 def _raw_text(vault: Vault, rel: str) -> str:
-    return (vault.paths.raw / rel).read_text(encoding="utf-8", errors="replace")
+    try:  # never blocks on a FIFO, never raises on a loop or an unreadable file
+        return decode(read_bytes(vault.paths.raw / rel))[0]
+    except (OSError, KwikiError):
+        return ""
 
 
 def _foreign_urls(vault: Vault, file: PageFile) -> Iterator[Finding]:
