@@ -32,6 +32,7 @@ from kwiki.markdown import split_frontmatter
 from kwiki.merge import merge_page
 from kwiki.notes import SourceNote
 from kwiki.pages import LinkTo, clean_tags, render, source_body, source_frontmatter
+from kwiki.payloads import OverviewPayload, overview_page
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
@@ -318,11 +319,8 @@ class Compiler:
     def _overview(self, llm: LLM, files: Mapping[str, str | None], result: CompileResult) -> str | None:
         pages = [p for p in scan_pages(self.paths.wiki, files) if p.type in ("concept", "entity", "method")]
         top = sorted(pages, key=lambda p: (-p.source_count, p.title.casefold()))[:OVERVIEW_PAGES]
-        payload = {
-            "pages": [
-                {"page": p.slug, "title": p.title, "type": p.type, "summary": p.summary, "source_count": p.source_count}
-                for p in top
-            ],
+        payload: OverviewPayload = {
+            "pages": [overview_page(p, top) for p in top],
             "source_count": len(self.notes),
         }
         # rewritten when the wiki changed materially: other leading pages, or the page count moved by ~20%

@@ -9,6 +9,7 @@ from typing import Any
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
 from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, mentions_from_data
+from kwiki.payloads import SummarizePayload
 from kwiki.prompts import load_prompt
 from kwiki.sanitize import normalize_ws, one_line, quote_occurs
 
@@ -62,7 +63,7 @@ def extract_request(rel: str, chunk: str, index: int, total: int, schema_doc: st
 
 def summarize_request(rel: str, title: str, summaries: list[str]) -> Request:
     system, user = load_prompt("summarize").render(
-        payload=fence_json({"path": rel, "title": title, "summaries": summaries})
+        payload=fence_json(SummarizePayload(path=rel, title=title, summaries=summaries))
     )
     return Request("summarize", system, user, SUMMARIZE_SCHEMA, max_tokens=1024)
 

@@ -26,6 +26,7 @@ class PageMeta:
     type: str
     summary: str
     source_count: int
+    sources: tuple[str, ...] = ()  # raw paths, for grouping related pages in the overview
 
     @property
     def slug(self) -> str:
@@ -53,6 +54,7 @@ def page_meta(rel: str, text: str) -> PageMeta:
         type=str(meta.get("type") or rel.split("/")[0].rstrip("s")),
         summary=str(meta.get("summary") or ""),
         source_count=len(sources) if isinstance(sources, list) else 0,
+        sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (),
     )
 
 

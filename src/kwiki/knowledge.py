@@ -14,6 +14,7 @@ from kwiki.llm.blocks import fence_json
 from kwiki.markdown import Link, replace_wikilinks
 from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo, display_text, plain_prose
+from kwiki.payloads import WritePagePayload
 from kwiki.project import FOLDERS
 from kwiki.prompts import load_prompt
 from kwiki.resolve import Cluster, claims_for, normalize_name
@@ -95,7 +96,7 @@ def write_request(
     claims = [pc for pc in plan.claims if fresh(pc[0])]
     claims = sorted(claims, key=lambda pc: (notes[pc[0]].date, pc[0]), reverse=True)[:MAX_CLAIMS]
     descriptions = [(p, d) for p, d in plan.cluster.descriptions if fresh(p)][:MAX_CLAIMS]
-    payload = {
+    payload: WritePagePayload = {
         "title": plan.cluster.title,
         "type": plan.cluster.kind,
         "aliases": list(plan.cluster.aliases),

@@ -56,10 +56,9 @@ def source_body(
     summary = strip_foreign_urls(note.summary, [source_text]).strip() or "_No summary._"
     meta = " · ".join(x for x in (f"`raw/{shown_name(note.path)}`", note.date, note.language) if x)
     parts = [f"# {note.title}", f"> [!info] Source\n> {meta}", "## Summary", summary]
-    claims = [f"- {strip_foreign_urls(c.statement, [source_text])}" for c in note.claims if c.statement]
+    claims, quotes = _said_once(note, summary, source_text)
     if claims:
         parts += ["## Key claims", "\n".join(claims)]
-    quotes = [f'> "{c.quote.strip()}"' for c in note.claims if c.quote]
     if quotes:
         parts += ["## Quotes", "\n\n".join(quotes)]
     mentioned = [
@@ -71,6 +70,18 @@ def source_body(
         parts += ["## Mentions", "\n".join(mentioned)]
     parts += list(callouts)
     return "\n\n".join(parts)
+
+
+def _said_once(note: SourceNote, summary: str, source_text: str) -> tuple[list[str], list[str]]:
+    """Key claims and quotes, each sentence shown once: a claim the summary says, or a quote a claim says, is not
+    repeated (a short source's one sentence would otherwise appear under three headings)."""
+    said: list[str] = []
+    for claim in note.claims:
+        statement = strip_foreign_urls(claim.statement, [source_text])
+        if statement and statement not in said and statement not in summary:
+            said.append(statement)
+    quotes = dict.fromkeys(q for c in note.claims if (q := c.quote.strip()) and q not in said and q not in summary)
+    return [f"- {s}" for s in said], [f'> "{q}"' for q in quotes]
 
 
 def source_frontmatter(note: SourceNote) -> dict[str, object]:

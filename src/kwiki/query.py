@@ -13,6 +13,7 @@ from kwiki.links import VaultIndex
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks, split_frontmatter
+from kwiki.payloads import QueryPayload
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
 from kwiki.sanitize import one_line, strip_foreign_urls
@@ -137,7 +138,7 @@ def answer(paths: Paths, llm: LLM, question: str, limit: int = DEFAULT_LIMIT, bu
 
 
 def build_request(question: str, pages: list[ContextPage]) -> Request:
-    payload = {
+    payload: QueryPayload = {
         "question": question,
         "pages": [
             {"page": page.name, "title": page.title, "text": page.text, "earlier_answer": page.earlier_answer}

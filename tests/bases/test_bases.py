@@ -13,8 +13,8 @@ from ingest.test_extractive import LUHMANN, MYTHS
 from kwiki.bases import BASES, FOLDER, problems
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.lint import LintOptions, run_lint
-from kwiki.llm.extractive import ExtractiveLLM
 from kwiki.markdown import parse_page
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 
 FILE_PROPERTIES = {"name", "basename", "path", "folder", "ext", "size", "ctime", "mtime", "tags", "links", "file"}

@@ -93,5 +93,5 @@ def test_debug_sink_is_used_only_with_kwiki_debug(tmp_path: Path) -> None:
 
 
 def test_extractive_needs_nothing(tmp_path: Path) -> None:
-    pytest.importorskip("kwiki.llm.extractive")
+    pytest.importorskip("kwiki.offline")
     assert build(tmp_path, {}, {}).model == "extractive"

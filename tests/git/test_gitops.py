@@ -15,7 +15,7 @@ from kwiki.config import load_config
 from kwiki.errors import ConfigError
 from kwiki.gitops import GitError, commit_ingest, snapshot, undo
 from kwiki.ingest import IngestOptions, IngestReport, ingest
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 
 ARCHIVE = """---

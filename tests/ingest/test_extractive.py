@@ -6,8 +6,8 @@ from pathlib import Path
 
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.links import VaultIndex
-from kwiki.llm.extractive import ExtractiveLLM
 from kwiki.markdown import parse_page
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 from kwiki.sanitize import normalize_ws
 from kwiki.state import State

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kwiki.llm.base import Reply, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 
 
-def ask(name: str, payload: dict[str, Any], source: str | None = None) -> Reply:
+def ask(name: str, payload: Mapping[str, Any], source: str | None = None) -> Reply:
     user = "Payload:\n\n" + fence_json(payload)
     if source is not None:
         user += "\n\nSource:\n\n" + fence(SOURCE, source)

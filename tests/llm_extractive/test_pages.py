@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kwiki.payloads import OverviewPage, PageClaim, WritePagePayload
 from llm_extractive.asking import ask
 
 
-def _claim(statement: str, source: str, date: str, quote: str | None = None) -> dict[str, str]:
+def _claim(statement: str, source: str, date: str, quote: str | None = None) -> PageClaim:
     return {"statement": statement, "quote": statement if quote is None else quote, "source_page": source,
             "source_title": source.title(), "date": date}
 
 
 def _page(**overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
+    payload: WritePagePayload = {
         "title": "Zettelkasten",
         "type": "concept",
         "aliases": ["slip-box"],
@@ -28,9 +29,10 @@ def _page(**overrides: Any) -> dict[str, Any]:
             _claim("Many tools copy the Zettelkasten, the favourite example of Niklas Luhmann's method.",
                    "pkm-glossary", "2026-02-24", quote=""),
         ],
+        "descriptions": [],
         "neighbours": [{"page": "niklas-luhmann", "title": "Niklas Luhmann"}],
     }
-    return payload | overrides
+    return {**payload, **overrides}
 
 
 def _links(body: str) -> set[str]:
@@ -83,23 +85,27 @@ def test_write_page_without_claims_still_names_the_page() -> None:
     assert ask("write-page", _page(claims=[], neighbours=[])).text == "**Zettelkasten**\n"
 
 
-def _pages() -> list[dict[str, Any]]:
+def _pages() -> list[OverviewPage]:
     return [
         {"page": "zettelkasten", "title": "Zettelkasten", "type": "concept",
-         "summary": "A slip-box of linked notes.", "source_count": 5},
+         "summary": "A slip-box of linked notes.", "source_count": 5, "related": ["niklas-luhmann"]},
         {"page": "niklas-luhmann", "title": "Niklas Luhmann", "type": "entity",
-         "summary": "German sociologist.", "source_count": 7},
+         "summary": "German sociologist.", "source_count": 7, "related": ["zettelkasten"]},
         {"page": "spaced-repetition", "title": "Spaced repetition", "type": "method",
          "summary": "Reviews at growing intervals.", "source_count": 2},
-        {"page": "inside", "title": "Inside", "type": "source", "summary": "A source.", "source_count": 1},
+        {"page": "inside", "title": "Inside", "type": "source", "summary": "A source.", "source_count": 1,
+         },
     ]
 
 
-def test_overview_lists_the_most_cited_pages_by_type_with_their_summaries() -> None:
+def test_overview_groups_pages_the_same_sources_discuss_into_themes_most_supported_first() -> None:
     body = ask("overview", {"pages": _pages(), "source_count": 9}).text
     assert body.startswith("This wiki compiles 9 sources.")
-    assert "- [[zettelkasten|Zettelkasten]] — A slip-box of linked notes. (5 sources)" in body
-    assert body.index("**Concepts**") < body.index("**Entities**") < body.index("**Methods**")
+    lines = [line for line in body.splitlines() if line.startswith("- ")]
+    assert lines == [
+        "- **[[niklas-luhmann|Niklas Luhmann]]** with [[zettelkasten|Zettelkasten]] — German sociologist. (7 sources)",
+        "- **[[spaced-repetition|Spaced repetition]]** — Reviews at growing intervals. (2 sources)",
+    ]
     assert "[[inside" not in body
 
 

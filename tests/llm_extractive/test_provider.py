@@ -11,7 +11,7 @@ import pytest
 from kwiki.errors import ProviderError
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 from llm_extractive.asking import extract
 from llm_extractive.texts import SLIP_BOX
 
@@ -73,3 +73,9 @@ def test_extract_on_real_sources_keeps_its_promises(seed: Path) -> None:
     assert len(data["mentions"]) <= 15
     assert all(m["type"] in {"concept", "entity", "method"} and m["description"] for m in data["mentions"])
     assert 1 <= len(data["tags"]) <= 5
+
+
+def test_a_payload_missing_a_typed_field_is_a_provider_error_naming_it() -> None:
+    user = fence_json({"title": "Zettelkasten", "type": "concept"})  # a WritePagePayload without its other fields
+    with pytest.raises(ProviderError, match="'aliases'"):
+        ExtractiveLLM().complete(Request("write-page", "system", user))

@@ -15,7 +15,7 @@ from mcp.types import CallToolResult, TextContent
 
 from ingest.test_extractive import LUHMANN, MYTHS
 from kwiki.ingest import IngestOptions, ingest
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 
 READ_TOOLS = {"search_wiki", "read_page", "ask_wiki", "lint_wiki", "wiki_status"}

@@ -12,8 +12,8 @@ from kwiki.discover import discover, read_source
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm.base import Request
 from kwiki.llm.blocks import SOURCE, unfence
-from kwiki.llm.extractive import ExtractiveLLM
 from kwiki.markdown import parse_page
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 from kwiki.readers import UnreadableDocument, pdf_text
 from kwiki.sanitize import normalize_ws

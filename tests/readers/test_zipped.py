@@ -8,7 +8,7 @@ import pytest
 
 from kwiki.discover import discover
 from kwiki.ingest import IngestOptions, ingest
-from kwiki.llm.extractive import ExtractiveLLM
+from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
 from kwiki.readers import UnreadableDocument, docx_text, epub_text
 from kwiki.sanitize import normalize_ws

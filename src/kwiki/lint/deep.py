@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
 
 from kwiki.errors import ProviderError
 from kwiki.lint.model import DeepSummary, Progress
@@ -17,6 +16,7 @@ from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
 from kwiki.markdown import find_wikilinks
+from kwiki.payloads import CompareClaim, ComparePayload, CompareSide
 from kwiki.prompts import load_prompt
 from kwiki.state import ContradictionRecord, State
 
@@ -117,8 +117,11 @@ def ranked_pairs(vault: Vault) -> list[tuple[str, str]]:
     return [pair for pair, _ in sorted(score.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def _side(file: PageFile, found: list[Claim]) -> dict[str, Any]:
-    return {"page": file.slug, "title": file.title, "claims": [c.__dict__ for c in found]}
+def _side(file: PageFile, found: list[Claim]) -> CompareSide:
+    claims: list[CompareClaim] = [
+        {"id": c.id, "statement": c.statement, "quote": c.quote, "source": c.source} for c in found
+    ]
+    return {"page": file.slug, "title": file.title, "claims": claims}
 
 
 def _record(vault: Vault, a: PageFile, b: PageFile, pick: tuple[Claim, Claim], why: str) -> ContradictionRecord:
@@ -164,7 +167,7 @@ class _Tally:
     failed: int = 0
 
 
-def _answer(state: State, llm: LLM, payload: dict[str, Any], budget: int, tally: _Tally) -> list[dict[str, str]] | None:
+def _answer(state: State, llm: LLM, payload: ComparePayload, budget: int, tally: _Tally) -> list[dict[str, str]] | None:
     """The model's contradictions for one pair: from the pair cache, or one call while the budget lasts."""
     system, user = load_prompt("compare").render(payload=fence_json(payload))
     key = "compare:" + hashlib.sha256(f"{llm.model}\0{system}\0{user}".encode()).hexdigest()

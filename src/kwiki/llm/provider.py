@@ -68,7 +68,7 @@ def _adapter(config: Config, key: str | None) -> LLM:
             max_retries=config.max_retries,
         )
     if config.provider == "extractive":
-        from kwiki.llm.extractive import ExtractiveLLM
+        from kwiki.offline import ExtractiveLLM
 
         return ExtractiveLLM()
     return _fake(config)

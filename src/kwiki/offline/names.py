@@ -6,14 +6,24 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, word_set
-from kwiki.llm.extractive_text import WORD, Sentence
+from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
+from kwiki.offline.text import WORD, Sentence
 
 ACRONYM = re.compile(r"[A-Z][A-Za-z]?[A-Z]{1,5}s?")
 CONNECTORS = word_set("of von van der de du da di del la")
+_QUOTES = " \"'“”‘’*_"
+_DEFINES = ("is", "are", "was", "were", "refers", "means", "ist", "sind", "war", "est", "es", "è", "é")
 _PAREN = re.compile(r"\(([^()]{1,60})\)")
 # "a slip-box, or Zettelkasten," / "Zettelkasten (also known as slip-box)": the name after is another name
-_OTHER_NAME = re.compile(r"(?:, or|\b(?:also known as|also called|aka|a\.k\.a\.)) ([^,.;:()]{2,40}?)(?=[,.;:)]|$)")
+_OTHER_NAME = re.compile(
+    r"(?:, or|\b(?:also known as|also called|also written|aka|a\.k\.a\.)) ([^,.;:()]{2,40}?)(?=[,.;:)]|$)"
+)
+# a glossary entry that translates its term: "**Slip-box.** English for *Zettelkasten*"
+_TRANSLATION = re.compile(
+    r"^\*\*([^*.\n]{2,40})\.\*\*\s+(?:English|German|French|Latin|Greek|Italian|Spanish|Dutch) for "
+    r"[*_\"“„]*([^*_\"“”;,.\n]{2,40})",
+    re.MULTILINE,
+)
 _NOT_ALIAS = re.compile(r"^(?:e\.g|i\.e|see|cf|for|and|or|also|like|such|via|from|in|on|at|ca)\b|\d", re.I)
 
 
@@ -29,6 +39,8 @@ class Candidate:
     at_start: int = 0  # occurrences as a sentence's first word
     determined: int = 0  # occurrences after an article or possessive: a common noun, not a name
     method_near: int = 0
+    evident: int = 0  # occurrences that are a term by shape or place (kwiki.offline.terms)
+    quoted: int = 0  # occurrences in quotes or parentheses
     aliases: list[str] = field(default_factory=list)
 
     @property
@@ -41,6 +53,7 @@ class Candidate:
         self.count += other.count
         self.determined += other.determined
         self.method_near += other.method_near
+        self.evident += other.evident
         known = {self.name.casefold(), *(a.casefold() for a in self.aliases)}
         for name in (alias, *other.aliases):
             if name and name.casefold() not in known:
@@ -74,8 +87,8 @@ def drop_parts(kept: dict[str, Candidate]) -> None:
     """A term that (almost) only occurs inside a longer kept term is that term's part, not a page."""
     for key in sorted(kept, key=lambda k: (-len(k.split()), k)):
         words = key.split()
-        if key not in kept or len(words) == 1:
-            continue
+        if key not in kept or len(words) == 1 or kept[key].count < 2:
+            continue  # a once-seen term ("RAG systems") leaves its parts ("RAG") their own evidence
         for n in range(1, len(words)):
             for i in range(len(words) - n + 1):
                 part = " ".join(words[i : i + n])
@@ -94,7 +107,13 @@ def merge_aliases(sentences: tuple[Sentence, ...], kept: dict[str, Candidate]) -
         if ", or " in text or " a" in text:
             for match in _OTHER_NAME.finditer(text):
                 before = " ".join(WORD.findall(text[max(0, match.start() - 60) : match.start()])[-3:])
-                _alias_pair(kept, _edge(before, last=True), _edge(match.group(1), last=False), flip=True)
+                _alias_pair(kept, _edge(before, last=True), _edge(match.group(1).strip(_QUOTES), last=False), flip=True)
+
+
+def merge_translations(source: str, kept: dict[str, Candidate]) -> None:
+    """A term and the translation a glossary gives for it are one mention."""
+    for term, translation in _TRANSLATION.findall(source):
+        _alias_pair(kept, term.strip(), translation.strip(), flip=True)
 
 
 def _paren_pair(before: str, inside: str) -> tuple[str, str]:
@@ -167,3 +186,22 @@ def _longest_suffix_key(kept: dict[str, Candidate], name: str) -> str | None:
         if (key := " ".join(words[-n:])) in kept:
             return key
     return None
+
+
+def describe(c: Candidate, sentences: tuple[Sentence, ...]) -> str:
+    """The first sentence defining the name ("X is …"), else the first complete one mentioning it."""
+    texts = [sentences[i] for i in c.sentences]
+    complete = [s.text for s in texts if s.complete and len(s.text.split()) >= 5] or [s.text for s in texts]
+    names = [n.casefold() for n in (c.name, *c.aliases)]
+    return next((t for t in complete if _defines(t, names)), complete[0] if complete else "")
+
+
+def _defines(text: str, names: list[str]) -> bool:
+    """Whether the sentence opens with the name followed soon by "is/are/means …"."""
+    head = text[:160].casefold()
+    for name in names:
+        at = head.find(name)
+        if 0 <= at <= 12:
+            following = head[at + len(name) :].split()[:6]
+            return any(w.strip(",") in _DEFINES for w in following)
+    return False

@@ -9,13 +9,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from kwiki.llm.extractive_lexicon import GENERIC, detect_language, stopwords_for, word_set
-from kwiki.llm.extractive_mentions import Mention, find_mentions
-from kwiki.llm.extractive_text import WORD, Document, Sentence, find_date, injected, parse
+from kwiki.offline.lexicon import GENERIC, detect_language, stopwords_for, word_set
+from kwiki.offline.mentions import Mention, find_mentions
+from kwiki.offline.text import WORD, Document, Sentence, find_date, injected, parse
 
 MIN_CLAIMS, MAX_CLAIMS = 6, 12
 COVERED_MENTIONS = 6
 MAX_SUBJECTS = 2
+MAX_TAGS = 5
 TITLE_CHARS = 80
 _DEFINITION = re.compile(
     r"\b(?:is|are|was|were|refers to|means|ist|sind|war|est|es|è|é|zijn)\s+"
@@ -57,7 +58,7 @@ def extract(source: str) -> dict[str, Any]:
         "date": find_date(doc.meta.get("date", "")) or find_date(source[doc.body_start :]),
         "language": language,
         "summary": _summary(reading),
-        "tags": _tags(weights, mentions),
+        "tags": _tags(mentions),
         "claims": _claims(reading),
         "mentions": [m.as_json() for m in mentions],
     }
@@ -110,18 +111,17 @@ def _summary(reading: _Reading) -> str:
     return " ".join(sentences[i].text for i in sorted(best))
 
 
-def _tags(weights: Counter[str], mentions: tuple[Mention, ...]) -> list[str]:
-    terms = [m.name for m in mentions if m.type != "entity" and len(m.name.split()) <= 3][:2]
-    ranked = [w for w, _ in weights.most_common(40) if "." not in w]
-    frequent = [w for w in ranked if weights[w] >= 2]
+def _tags(mentions: tuple[Mention, ...]) -> list[str]:
+    """Topic terms: what the source is about first, then what it names more than once; never a verb or adjective
+    (frequent words are), nor a phrase it says once in passing."""
+    ranked = sorted(mentions, key=lambda m: (not m.central, m.type == "entity", -len(m.sentences)))
     tags: list[str] = []
-    for term in [*terms, *frequent, *ranked]:
-        tag = _tag(term)
-        if tag and tag not in tags and any(c.isalpha() for c in tag):
+    for mention in ranked:
+        passing = not mention.central and len(mention.sentences) < 2 and mention.name.islower()
+        tag = _tag(mention.name)
+        if tag and tag not in tags and any(c.isalpha() for c in tag) and len(tag.split("-")) <= 3 and not passing:
             tags.append(tag)
-        if len(tags) == 5:
-            break
-    return tags
+    return tags[:MAX_TAGS]
 
 
 def _tag(term: str) -> str:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from kwiki.llm.extractive_lexicon import ABBREVIATIONS, INJECTION, INJECTION_HINTS, MONTHS_DE, MONTHS_EN
+from kwiki.offline.lexicon import ABBREVIATIONS, INJECTION, INJECTION_HINTS, MONTHS_DE, MONTHS_EN
 
 WORD = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W_])?")
 NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")

@@ -1,24 +1,19 @@
-"""The offline provider: answers every kwiki request from the text itself — no model, deterministic, stdlib only.
-
-Everything it says is copied from its input: quotes and statements are sentences of the source, summaries are
-its most central sentences, pages are lists of the given claims. Modules: `extractive_text` (source → sentences
-with exact spans), `extractive_lexicon` (word lists), `extractive_mentions` and `extractive_names` (names and
-terms), `extractive_extract` ("extract", "summarize"), `extractive_pages` ("write-page", "overview"),
-`extractive_answers` ("query", "compare").
-"""
+"""ExtractiveLLM: the offline engine behind kwiki.llm.base.LLM — each request kind to its extractive reply."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from kwiki.errors import ProviderError
 from kwiki.llm.base import Reply, Request, Usage
 from kwiki.llm.blocks import SOURCE, unfence, unfence_json
-from kwiki.llm.extractive_answers import answer, compare
-from kwiki.llm.extractive_extract import extract, summarize
-from kwiki.llm.extractive_pages import overview, write_page
+from kwiki.offline.answers import answer, compare
+from kwiki.offline.extract import extract, summarize
+from kwiki.offline.overview import overview
+from kwiki.offline.pages import write_page
+from kwiki.payloads import ComparePayload, OverviewPayload, QueryPayload, SummarizePayload, WritePagePayload
 
 
 def _extract(user: str) -> dict[str, Any]:
@@ -31,8 +26,8 @@ def _extract(user: str) -> dict[str, Any]:
 
 
 def _summarize(user: str) -> dict[str, Any]:
-    payload = _payload(user)
-    return summarize(str(payload.get("title", "")), [str(s) for s in payload.get("summaries", [])])
+    payload = cast(SummarizePayload, _payload(user))
+    return summarize(payload["title"], payload["summaries"])
 
 
 def _payload(user: str) -> dict[str, Any]:
@@ -50,10 +45,10 @@ def _payload(user: str) -> dict[str, Any]:
 _KINDS: dict[str, Callable[[str], str | dict[str, Any]]] = {
     "extract": _extract,
     "summarize": _summarize,
-    "write-page": lambda user: write_page(_payload(user)),
-    "overview": lambda user: overview(_payload(user)),
-    "query": lambda user: answer(_payload(user)),
-    "compare": lambda user: compare(_payload(user)),
+    "write-page": lambda user: write_page(cast(WritePagePayload, _payload(user))),
+    "overview": lambda user: overview(cast(OverviewPayload, _payload(user))),
+    "query": lambda user: answer(cast(QueryPayload, _payload(user))),
+    "compare": lambda user: compare(cast(ComparePayload, _payload(user))),
 }
 
 
@@ -71,7 +66,12 @@ class ExtractiveLLM:
                 f"the extractive provider cannot answer a {request.name!r} request",
                 f"it knows {', '.join(sorted(_KINDS))}; use a model provider (anthropic, openai) for others",
             )
-        result = kind(request.user)
+        try:
+            result = kind(request.user)
+        except KeyError as error:  # the payload types in kwiki.payloads are the contract with the builders
+            raise ProviderError(
+                f"the {request.name!r} payload has no field {error}", "build it as its kwiki.payloads TypedDict"
+            ) from error
         if isinstance(result, str):
             return Reply(result, None, _usage(request.user, result))
         text = json.dumps(result, ensure_ascii=False)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS, word_set
-from kwiki.llm.extractive_text import WORD, contradiction, parse
+from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
+from kwiki.offline.text import WORD, contradiction, parse
+from kwiki.payloads import ComparePayload, QueryPayload
 
 NO_ANSWER = "The wiki has no page that answers this."
 MAX_PAGES = 6
@@ -15,19 +15,22 @@ _CITATION = re.compile(r"\s+—\s+(?:\[\[[^\]]+\]\]\s*)+$", re.MULTILINE)  # " �
 _ATTRIBUTION = re.compile(r"^>\s*—\s+.*$", re.MULTILINE)  # "> — [[source]]" under a quote
 
 
-def answer(payload: dict[str, Any]) -> str:
+def answer(payload: QueryPayload) -> str:
     """For each page, the one or two sentences sharing most words with the question, cited."""
-    question = _stems(str(payload.get("question", ""))) - _QUESTION_WORDS
+    question = _stems(payload["question"]) - _QUESTION_WORDS
     found: list[tuple[float, int, str, list[str]]] = []
-    for order, page in enumerate(payload.get("pages", [])):
-        best = _best_sentences(str(page.get("text", "")), question)
+    for order, page in enumerate(payload["pages"]):
+        best = _best_sentences(page["text"], question)
         if best:
-            weight = 0.5 if page.get("earlier_answer") else 1.0  # earlier answers are themselves derived
-            found.append((-best[0][0] * weight, order, str(page.get("page", "")), [t for _, t in best]))
+            weight = 0.5 if page["earlier_answer"] else 1.0  # earlier answers are themselves derived
+            found.append((-best[0][0] * weight, order, page["page"], [t for _, t in best]))
     if not found:
         return NO_ANSWER + "\n"
-    lines = [f"- {text} [[{page}]]" for _, _, page, texts in sorted(found)[:MAX_PAGES] for text in texts]
-    return "\n".join(lines) + "\n"
+    lines: dict[str, str] = {}  # each sentence once, cited by the page that matched it best
+    for _, _, name, texts in sorted(found)[:MAX_PAGES]:
+        for text in texts:
+            lines.setdefault(" ".join(text.casefold().split()), f"- {text} [[{name}]]")
+    return "\n".join(lines.values()) + "\n"
 
 
 def _best_sentences(text: str, question: set[str]) -> list[tuple[int, str]]:
@@ -54,14 +57,12 @@ def _stem(word: str) -> str:
     return word
 
 
-def compare(payload: dict[str, Any]) -> dict[str, Any]:
+def compare(payload: ComparePayload) -> dict[str, list[dict[str, str]]]:
     """Claims of two pages that say the same thing with different numbers."""
-    a_claims = payload.get("a", {}).get("claims", [])
-    b_claims = payload.get("b", {}).get("claims", [])
     found = []
-    for a in a_claims:
-        for b in b_claims:
-            why = contradiction(str(a.get("statement", "")), str(b.get("statement", "")), ALL_STOPWORDS)
+    for a in payload["a"]["claims"]:
+        for b in payload["b"]["claims"]:
+            why = contradiction(a["statement"], b["statement"], ALL_STOPWORDS)
             if why:
-                found.append({"a_claim": a.get("id"), "b_claim": b.get("id"), "explanation": why})
+                found.append({"a_claim": a["id"], "b_claim": b["id"], "explanation": why})
     return {"contradictions": found}

@@ -1,22 +1,18 @@
-"""The "write-page" and "overview" bodies without a model: sourced statements, verbatim quotes, callouts."""
+"""The "write-page" body without a model: sourced statements, verbatim quotes, callouts."""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
-from kwiki.llm.extractive_lexicon import ALL_STOPWORDS
-from kwiki.llm.extractive_text import WORD, contradiction
+from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
+from kwiki.offline.text import WORD, contradiction
+from kwiki.payloads import PageDescription, WritePagePayload
 
 MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3
-MAX_OVERVIEW = 12
-KNOWLEDGE_TYPES = ("concept", "entity", "method")
-_PLURALS = {"concept": "Concepts", "entity": "Entities", "method": "Methods"}
-PER_TYPE = 6  # so a wiki of many people still shows its concepts
 _DEFINING = ("is", "are", "was", "were", "refers", "means", "describes", "ist", "sind", "war", "est", "es", "è")
+_OUT_OF_CONTEXT = word_set("it this that these those they he she its his her their such both")
 _TOKEN = re.compile(r"\w+")
 _ARTICLES = ("a", "an", "the", "one", "ein", "eine", "der", "die", "das", "un", "une", "una", "el", "la", "il")
 _LINK = re.compile(r"\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]")
@@ -30,18 +26,18 @@ class _Claim:
     date: str
 
 
-def write_page(payload: dict[str, Any]) -> str:
+def write_page(payload: WritePagePayload) -> str:
     """Opening definition, one cited bullet per statement, contradictions, then a few verbatim quotes."""
-    title = str(payload.get("title", ""))
-    names = [title, *(str(a) for a in payload.get("aliases", []))]
+    title = payload["title"]
+    names = [title, *payload["aliases"]]
     claims = _claims(payload)
-    opening, cite = _opening(names, claims, payload.get("descriptions", []))
+    opening, cite = _opening(names, claims, payload["descriptions"])
     quoted = _best_quotes([c for c in claims if _norm(c.statement) != _norm(opening)], names, len(claims) // 3)
     # a claim whose statement is its own quote is shown once: as the opening, a quote, or a bullet
     shown = {_norm(opening)} | {_norm(c.statement) for c in quoted if _norm(c.statement) == _norm(c.quote)}
     bullets = _bullets([c for c in claims if _norm(c.statement) not in shown])
-    old = _kept_from(str(payload.get("current_body", "")), {c.source for c in claims}, bullets)
-    neighbours = [(str(n.get("page", "")), str(n.get("title", ""))) for n in payload.get("neighbours", [])]
+    old = _kept_from(payload["current_body"], {c.source for c in claims}, bullets)
+    neighbours = [(n["page"], n["title"]) for n in payload["neighbours"]]
     linked = {title.casefold()}
     head = f"**{title}** — {_link(opening, neighbours, linked)}{cite}" if opening else f"**{title}**"
     lines = [_link(b, neighbours, linked) for b in bullets] + old["bullets"]
@@ -51,51 +47,23 @@ def write_page(payload: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
 
 
-def overview(payload: dict[str, Any]) -> str:
-    """The most-cited knowledge pages, grouped by type, each with its one-line summary."""
-    pages = [p for p in payload.get("pages", []) if p.get("type") in KNOWLEDGE_TYPES]
-    ranked = sorted(pages, key=lambda p: (-int(p.get("source_count", 0)), str(p.get("title", ""))))
-    per_type: Counter[str] = Counter()
-    top: list[dict[str, Any]] = []
-    for page in ranked:
-        per_type[page["type"]] += 1
-        if per_type[page["type"]] <= PER_TYPE and len(top) < MAX_OVERVIEW:
-            top.append(page)
-    if not top:
-        return "The wiki has no concept, entity or method pages yet.\n"
-    count = int(payload.get("source_count", 0))
-    parts = [f"This wiki compiles {count} source{'s' if count != 1 else ''}. Its most-cited pages:"]
-    for kind in KNOWLEDGE_TYPES:
-        group = [p for p in top if p.get("type") == kind]
-        if group:
-            parts.append(f"**{_PLURALS[kind]}**\n" + "\n".join(_overview_line(p) for p in group))
-    return "\n\n".join(parts) + "\n"
-
-
-def _overview_line(page: dict[str, Any]) -> str:
-    summary = " ".join(str(page.get("summary", "")).split())
-    n = int(page.get("source_count", 0))
-    cited = f" ({n} source{'s' if n != 1 else ''})"
-    return f"- [[{page.get('page', '')}|{page.get('title', '')}]]{' — ' + summary if summary else ''}{cited}"
-
-
-def _claims(payload: dict[str, Any]) -> list[_Claim]:
+def _claims(payload: WritePagePayload) -> list[_Claim]:
     claims = [
         _Claim(
-            " ".join(str(c.get("statement", "")).split()),
-            " ".join(str(c.get("quote", "")).split()),
-            str(c.get("source_page", "")),
-            str(c.get("date", "")),
+            " ".join(c["statement"].split()),
+            " ".join(c["quote"].split()),
+            c["source_page"],
+            c["date"],
         )
-        for c in payload.get("claims", [])
+        for c in payload["claims"]
     ]
     return sorted((c for c in claims if c.statement and c.source), key=lambda c: (c.date, c.source))
 
 
-def _opening(names: list[str], claims: list[_Claim], descriptions: list[Any]) -> tuple[str, str]:
+def _opening(names: list[str], claims: list[_Claim], descriptions: list[PageDescription]) -> tuple[str, str]:
     """(statement, citation) of the claim or description that best says what the page's subject is."""
     candidates = [(c.statement, c.source) for c in claims]
-    candidates += [(" ".join(str(d.get("text", "")).split()), str(d.get("source_page", ""))) for d in descriptions]
+    candidates += [(" ".join(d["text"].split()), d["source_page"]) for d in descriptions]
     candidates = [(text, source) for text, source in candidates if text]
     if not candidates:
         return "", ""
@@ -104,17 +72,23 @@ def _opening(names: list[str], claims: list[_Claim], descriptions: list[Any]) ->
 
 
 def _defines_score(text: str, names: list[str]) -> float:
-    words = [w.casefold() for w in WORD.findall(text)]
-    score = 0.0
+    """Highest for "X is a …" opening the sentence; a sentence opening with "It"/"This" needs what came before."""
+    words = [_base(w.casefold()) for w in WORD.findall(text)]
+    score, dangling = 0.0, 1.5 * bool(words and words[0] in _OUT_OF_CONTEXT)
     for name in (n for n in names if n):
-        name_words = [w.casefold() for w in WORD.findall(name)]
+        name_words = [_base(w.casefold()) for w in WORD.findall(name)]
         at = _find(words, name_words)
         if at >= 0:
             after = words[at + len(name_words) : at + len(name_words) + 4]
             verb = next((i for i, w in enumerate(after[:2]) if w in _DEFINING), -1)  # "X is", "X (Y) is"
             article = verb >= 0 and verb + 1 < len(after) and after[verb + 1] in _ARTICLES  # "was a sociologist"
             score = max(score, 1 + (at <= 2) + 2 * (verb >= 0) + article)
-    return score - len(words) / 200
+    return score - dangling - len(words) / 200
+
+
+def _base(word: str) -> str:
+    """Without a plural "s" ("LSTMs" names the LSTM page too)."""
+    return word[:-1] if word.endswith("s") and len(word) > 3 and not word.endswith("ss") else word
 
 
 def _find(words: list[str], name: list[str]) -> int:
@@ -190,7 +164,8 @@ def _link(text: str, neighbours: list[tuple[str, str]], linked: set[str]) -> str
         return text
     for page, title in neighbours:
         if page and len(title) >= 3 and title.casefold() not in linked:
-            match = re.search(rf"(?<![\w\[|]){re.escape(title)}(?![\w\]])", statement, re.IGNORECASE)
+            # a whole name only: "GPT" is not linked inside "GPT-2", nor "llm" inside "llm.c"
+            match = re.search(rf"(?<![\w\[|.-]){re.escape(title)}(?![\w\]]|[-.]\w)", statement, re.IGNORECASE)
             if match:
                 statement = f"{statement[: match.start()]}[[{page}|{match.group()}]]{statement[match.end() :]}"
                 linked.add(title.casefold())
