@@ -170,14 +170,14 @@ def phase_timer() -> Iterator[dict[str, float]]:
                 PEAK_AFTER[label] = _peak_mb()
         return wrapper
 
-    targets = {"discover": "discover", "plan": "plan_sources", "extract": "_extract_all"}
+    targets = {"load snapshot": "load_snapshot", "discover": "discover", "plan": "plan_sources",
+               "extract": "_extract_all", "finish (index, overview, log)": "generate"}
     for label, name in targets.items():
         originals[name] = getattr(ingest_module, name)
         setattr(ingest_module, name, timed(label, originals[name]))
     apply = journal.apply
     setattr(journal, "apply", timed("apply (journal + state)", apply))  # noqa: B010 - patched for timing only
-    methods = {"__init__": "resolve + place (Compiler init)", "compile": "compile (draft + check + merge)",
-               "finish": "finish (index, overview, log)"}
+    methods = {"__init__": "resolve + place (Compiler init)", "compile": "compile (draft + check + merge)"}
     saved = {m: getattr(Compiler, m) for m in methods}
     for method, label in methods.items():
         setattr(Compiler, method, timed(label, saved[method]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kwiki.contradictions import Finding, settle
-from kwiki.index import SHARD_AT, PageMeta, build_index
+from kwiki.index import SHARD_AT, PageMeta, build_index, page_meta
 
 
 def _pages(count: int, page_type: str, folder: str) -> list[PageMeta]:
@@ -46,3 +46,10 @@ def test_a_newer_source_siding_with_one_claim_supersedes_the_dispute() -> None:
 def test_without_dates_nothing_is_settled() -> None:
     findings = [Finding("concepts/x.md", "a.md", "b.md", "t"), Finding("concepts/x.md", "b.md", "c.md", "t")]
     assert {r.status for r in settle(findings, {}, PAGES)} == {"open"}
+
+
+def test_a_page_without_type_is_typed_by_its_folder_and_filed_under_it() -> None:
+    meta = page_meta("entities/ada.md", "---\ntitle: Ada\n---\n# Ada\n")
+    assert meta.type == "entity"
+    index = build_index([meta])["index.md"]
+    assert "## Entities" in index and "## Concepts" not in index

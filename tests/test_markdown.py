@@ -232,3 +232,9 @@ def test_simple_properties_read_as_pyyaml_reads_them() -> None:
             slow = yaml.safe_load(text)
             assert fast == slow and [type(v) for v in fast.values()] == [type(v) for v in slow.values()], text
     assert compared > 100
+
+
+def test_property_links_are_read_by_the_one_wikilink_parser_in_any_yaml_layout() -> None:
+    text = '---\ncites:\n    - "[[alpha|The alpha]]"\n    - "[[beta#Part]]"\nnote: "`[[not-a-link]]`"\n---\n\nBody.\n'
+    found = [(link.target, link.subpath, link.display, link.line) for link in parse_page(text).links]
+    assert found == [("alpha", "", "The alpha", 3), ("beta", "Part", "", 4)]

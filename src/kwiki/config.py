@@ -48,6 +48,7 @@ class Config:
     deadline: float = 3600.0
     fake_replies: Path | None = None
     commit: bool = False  # `kwiki ingest` commits what it changed under wiki/ (gitops.py)
+    batch: bool = False  # `kwiki ingest` goes through the provider's batch API (batch/)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
 
@@ -80,6 +81,7 @@ KEYS: Mapping[str, _Key] = {
     "deadline": _Key(float, "a number of seconds > 0", "3600", positive=True),
     "fake_replies": _Key(Path, "a folder path", '"tests/replies"', pattern=r".+"),
     "commit": _Key(bool, "true or false", "true"),
+    "batch": _Key(bool, "true or false", "true"),
 }
 
 

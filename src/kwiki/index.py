@@ -11,11 +11,12 @@ from kwiki.markdown import dump_page, split_frontmatter
 from kwiki.pages import display_text
 from kwiki.project import Paths
 from kwiki.sanitize import one_line
+from kwiki.vocabulary import FOLDER_TYPES, FOLDERS, KNOWLEDGE_ORDER
 
 SHARD_AT = 300  # past this many catalogued pages, each type gets its own index/<type>.md
-TYPE_ORDER = ("concept", "entity", "method", "source", "answer")
+TYPE_ORDER = (*KNOWLEDGE_ORDER, "source", "answer")
 HEADINGS = {"concept": "Concepts", "entity": "Entities", "method": "Methods", "source": "Sources", "answer": "Answers"}
-CATALOGUED_FOLDERS = ("sources", "concepts", "entities", "methods", "answers")
+CATALOGUED_FOLDERS = tuple(FOLDERS[t] for t in ("source", *KNOWLEDGE_ORDER, "answer"))
 LOG_HEADER = "# Log\n\nAppend-only record of what kwiki did. Each entry starts `## [YYYY-MM-DD] operation | Title`.\n"
 
 
@@ -51,7 +52,7 @@ def page_meta(rel: str, text: str) -> PageMeta:
     return PageMeta(
         path=rel,
         title=str(meta.get("title") or Path(rel).stem),
-        type=str(meta.get("type") or rel.split("/")[0].rstrip("s")),
+        type=str(meta.get("type") or FOLDER_TYPES.get(rel.split("/")[0], "note")),
         summary=str(meta.get("summary") or ""),
         source_count=len(sources) if isinstance(sources, list) else 0,
         sources=tuple(str(s) for s in sources) if isinstance(sources, list) else (),

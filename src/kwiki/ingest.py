@@ -1,21 +1,28 @@
-"""`kwiki ingest`: discover → extract → resolve → plan → write → finish → apply (DESIGN §2)."""
+"""`kwiki ingest`: load → discover → extract → compile → apply (docs/design.md §2).
+
+`ingest` is the only part that touches the project: it takes the lock, replays a journal, reads one
+`WikiSnapshot`, and applies the change set. Between those, everything is a function of what was read plus the
+model's replies (extraction here, drafts in compile.py).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kwiki import journal
 from kwiki.bases import ensure_bases
-from kwiki.compile import Compiler, CompileResult
-from kwiki.discover import RawFile, Skipped, discover, read_source, resolve_targets, shown_name
+from kwiki.compile import Compiled, Compiler, Progress
+from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets, shown_name
 from kwiki.errors import KwikiError
 from kwiki.extract import Extraction, extract_source
+from kwiki.generated import Generated, generate
 from kwiki.index import LogEntry
-from kwiki.journal import RETRY_PAGES  # set when a page failed: the next run compiles even if no source changed
+from kwiki.journal import RETRY_PAGES, ChangeSet  # RETRY_PAGES: a page failed, the next run compiles
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
@@ -23,9 +30,12 @@ from kwiki.notes import SourceNote
 from kwiki.plan import PageWrite, PendingSource, SourcePlan, compile_key, expected_writes, plan_sources
 from kwiki.project import Paths
 from kwiki.sanitize import one_line
+from kwiki.search import refresh_index
+from kwiki.snapshot import WikiSnapshot, load_snapshot
 from kwiki.state import SourceRecord, State
+from kwiki.vocabulary import render_digest
 
-Progress = Callable[[str, str, int, int], None]  # (phase, item, done, total)
+RENDERED_WITH = "render_digest"  # how pages were last rendered: a new page format re-renders every page
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class Failure:
     error: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestReport:
     ingested: list[str] = field(default_factory=list)
     unchanged: int = 0
@@ -56,6 +66,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old page, new page): moved with text and base
     pending: list[PendingSource] = field(default_factory=list)
     page_plan: list[PagePlan] = field(default_factory=list)
     writes: tuple[PageWrite, ...] = ()  # --plan: the page writes a run would make
@@ -67,152 +78,213 @@ class IngestReport:
 
 def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | None = None) -> IngestReport:
     started = time.monotonic()
-    report = IngestReport()
     if options.plan_only:
-        return _plan_only(paths, llm, options, report, started)
+        return _plan_only(paths, llm, options, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
         recovery = journal.recover(paths, state)
-        report.recovered, report.recovery_notes = recovery.replayed, list(recovery.notes)
-        known = {r.path: r for r in state.sources()}
-        key = compile_key(options.provider, llm.model, paths.schema)
-        targets = resolve_targets(paths.raw, list(options.targets))
-        found = discover(paths.raw, targets, known, options.max_bytes)
-        plan = plan_sources(paths.raw, found, known, key)
-        report.skipped, report.unchanged = list(found.skipped), len(plan.unchanged)
-        report.pending, report.deleted = list(plan.pending), list(plan.deleted)
-        if plan.pending or plan.deleted or state.get_meta(RETRY_PAGES) == "1":
-            files = {f.rel: f for f in found.found}
-            _run(paths, llm, options, state, known, files, plan, key, report, progress)
-    report.seconds = time.monotonic() - started
-    return report
-
-
-def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, report: IngestReport, started: float) -> IngestReport:
-    """Read-only: no lock, no journal replay, and no state file is created when there is none."""
-    known: dict[str, SourceRecord] = {}
-    state = State.open(paths.state_db) if paths.state_db.is_file() else None
-    if state is not None:
-        known = {r.path: r for r in state.sources()}
-    try:
-        key = compile_key(options.provider, llm.model, paths.schema)
+        known, schema = {r.path: r for r in state.sources()}, _schema(paths)
+        key = compile_key(options.provider, llm.model, schema)
         found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
         plan = plan_sources(paths.raw, found, known, key)
-        report.skipped, report.unchanged = list(found.skipped), len(plan.unchanged)
-        report.pending, report.deleted = list(plan.pending), list(plan.deleted)
-        if state is not None:
-            report.page_plan = _page_plan(paths, state, known, plan)
-        pages = state.pages() if state is not None else []
-        report.writes = expected_writes(plan, known, pages, report.page_plan, paths.wiki)
+        run = None
+        if plan.pending or plan.deleted or _pages_due(state):  # only then is the vault read
+            snap = load_snapshot(paths, state, known, schema)
+            run = _run(Run(snap, llm, options, key, found, plan), progress)
+            journal.apply(paths, run.changes, state)
+            ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
+        if run is not None or recovery.replayed:
+            refresh_index(paths)  # `kwiki query` stays fast: the search index follows the pages just written
+    return _report(found, plan, run, recovery, time.monotonic() - started)
+
+
+def _pages_due(state: State) -> bool:
+    """A page draft failed last time, or pages were rendered by another version of kwiki."""
+    return state.get_meta(RETRY_PAGES) == "1" or state.get_meta(RENDERED_WITH) not in (None, render_digest())
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one run works from: the snapshot, the model, the options and the plan."""
+
+    snap: WikiSnapshot
+    llm: LLM
+    options: IngestOptions
+    key: str
+    found: Discovery
+    plan: SourcePlan
+
+
+@dataclass(frozen=True)
+class RunResult:
+    changes: ChangeSet
+    compiled: Compiled
+    extractions: Mapping[str, Extraction]
+    errors: Mapping[str, str]
+    page_failures: tuple[tuple[str, str], ...]
+
+
+def _report(
+    found: Discovery, plan: SourcePlan, run: RunResult | None, recovery: journal.Recovery, seconds: float
+) -> IngestReport:
+    base = IngestReport(
+        skipped=list(found.skipped),
+        unchanged=len(plan.unchanged),
+        pending=list(plan.pending),
+        deleted=list(plan.deleted),
+        recovered=recovery.replayed,
+        recovery_notes=list(recovery.notes),
+        seconds=seconds,
+    )
+    if run is None:
+        return base
+    compiled = run.compiled
+    return dataclasses.replace(
+        base,
+        ingested=[p.path for p in plan.pending if p.path in run.extractions],
+        failures=[Failure(p.path, run.errors[p.path]) for p in plan.pending if p.path not in run.extractions],
+        page_failures=[Failure(page, error) for page, error in run.page_failures],
+        dropped_quotes=sum(e.dropped_quotes for e in run.extractions.values()),
+        created=compiled.paths("created"),
+        updated=compiled.paths("updated"),
+        removed=compiled.paths("removed"),
+        conflicts=compiled.conflicts,
+        renamed=list(compiled.renamed),
+    )
+
+
+def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, started: float) -> IngestReport:
+    """Read-only: no lock, no journal replay, and no state file is created when there is none."""
+    state = State.open(paths.state_db) if paths.state_db.is_file() else None
+    try:
+        known = {r.path: r for r in state.sources()} if state is not None else {}
+        snap = load_snapshot(paths, state, known, _schema(paths)) if state is not None else WikiSnapshot(pages={})
+        key = compile_key(options.provider, llm.model, _schema(paths))
+        targets = resolve_targets(paths.raw, list(options.targets))
+        found = discover(paths.raw, targets, snap.sources, options.max_bytes)
+        plan = plan_sources(paths.raw, found, snap.sources, key)
+        page_plan = _page_plan(snap, plan) if state is not None else []
+        writes = expected_writes(plan, snap.sources, state.pages() if state else [], page_plan, paths.wiki)
     finally:
         if state is not None:
             state.close()
-    report.seconds = time.monotonic() - started
-    return report
+    report = _report(found, plan, None, journal.Recovery(), time.monotonic() - started)
+    return dataclasses.replace(report, page_plan=page_plan, writes=writes)
 
 
-def _page_plan(paths: Paths, state: State, known: Mapping[str, SourceRecord], plan: SourcePlan) -> list[PagePlan]:
+def _schema(paths: Paths) -> str:
+    return paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
+
+
+def _page_plan(snap: WikiSnapshot, plan: SourcePlan) -> list[PagePlan]:
     """Knowledge-page edits implied by what is already extracted (pending sources are extracted by the real run)."""
-    notes = _notes(known, exclude=set(plan.deleted))
-    compiler = Compiler(paths, state, notes, changed=set(), today="")
-    return compiler.plan()
+    return Compiler(snap, _notes(snap.sources, exclude=set(plan.deleted)), changed=set(), today="").plan()
 
 
 def _notes(known: Mapping[str, SourceRecord], exclude: set[str]) -> dict[str, SourceNote]:
     return {p: SourceNote.from_json(r.note) for p, r in known.items() if r.note and p not in exclude}
 
 
-def _run(
-    paths: Paths,
-    llm: LLM,
-    options: IngestOptions,
-    state: State,
-    known: Mapping[str, SourceRecord],
-    files: Mapping[str, RawFile],
-    plan: SourcePlan,
-    key: str,
-    report: IngestReport,
-    progress: Progress | None,
-) -> None:
-    schema_doc = paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
-    extractions, errors = _extract_all(paths, llm, options, plan, schema_doc, progress)
-    notes = _notes(known, exclude=set(plan.deleted))
+def _run(run: Run, progress: Progress | None) -> RunResult:
+    extractions, errors = _extract_all(run, progress)
+    notes = _notes(run.snap.sources, exclude=set(run.plan.deleted))
     notes.update({p: e.note for p, e in extractions.items()})
-    compiler = Compiler(paths, state, notes, changed=set(extractions) | set(plan.deleted), today=options.today)
-    deleted_titles = _titles(known, plan.deleted)
-    result = compiler.compile(llm, schema_doc, options.concurrency, deleted_titles, progress)
-    changes, entries = result.changes, []
-    for pending in plan.pending:
+    changed = set(extractions) | set(run.plan.deleted)
+    compiler = Compiler(run.snap, notes, changed, run.options.today)
+    compiled = compiler.compile(run.llm, run.options.concurrency, run.plan.deleted, progress)
+    entries = _log_entries(run, compiled, extractions, errors)
+    generated = generate(run.snap, run.llm, compiled, entries, len(notes), run.options.today)
+    failures = compiled.page_failures + generated.failures
+    changes = _change_set(run, compiled, generated, _source_records(run, compiled, extractions, errors), failures)
+    return RunResult(changes, compiled, extractions, errors, failures)
+
+
+def _change_set(
+    run: Run,
+    compiled: Compiled,
+    generated: Generated,
+    sources: list[SourceRecord],
+    failures: Sequence[tuple[str, str]],
+) -> ChangeSet:
+    staged = compiled.staged
+    return ChangeSet(
+        files={**compiled.files(), **generated.files},
+        bases=compiled.bases(),
+        sources=sources,
+        deleted_sources=list(run.plan.deleted),
+        pages=[s.record for s in staged if s.record is not None] + list(generated.records),
+        deleted_pages=[s.rel for s in staged if s.record is None],
+        contradictions=list(compiled.contradictions),
+        meta={RETRY_PAGES: "1" if failures else "0", RENDERED_WITH: render_digest()},
+    )
+
+
+def _source_records(
+    run: Run, compiled: Compiled, extractions: Mapping[str, Extraction], errors: Mapping[str, str]
+) -> list[SourceRecord]:
+    files = {f.rel: f for f in run.found.found}
+    records = []
+    for pending in run.plan.pending:
+        raw = files[pending.path]
         if pending.path in extractions:
-            extraction = extractions[pending.path]
-            changes.sources.append(_done(files[pending.path], extraction, key, result))
-            report.ingested.append(pending.path)
-            report.dropped_quotes += extraction.dropped_quotes
-            page = result.source_pages[pending.path]
+            records.append(_done(raw, extractions[pending.path], run.key, compiled.source_pages[pending.path]))
+        else:
+            records.append(_failed(raw, run.snap.sources.get(pending.path), run.key, errors[pending.path]))
+    return records
+
+
+def _log_entries(
+    run: Run, compiled: Compiled, extractions: Mapping[str, Extraction], errors: Mapping[str, str]
+) -> list[LogEntry]:
+    today, staged = run.options.today, compiled.files()
+    entries = []
+    for pending in run.plan.pending:
+        if pending.path in extractions:
+            page = compiled.source_pages[pending.path]
             # state was lost (a fresh clone, a deleted .kwiki/) and the page on disk is already exactly this one:
             # adopting it is not news, and logging it again would make log.md differ on every fresh clone
-            if pending.reason == "new" and _already_on_disk(paths.wiki / page, changes.files.get(page)):
+            if pending.reason == "new" and _already_on_disk(run.snap, page, staged.get(page)):
                 continue
-            entries.append(
-                LogEntry(
-                    options.today,
-                    "ingest",
-                    extraction.note.title,
-                    (f"- source: `raw/{shown_name(pending.path)}` ({pending.reason})", f"- page: `{page}`"),
-                )
-            )
+            title = extractions[pending.path].note.title
+            lines = (f"- source: `raw/{shown_name(pending.path)}` ({pending.reason})", f"- page: `{page}`")
+            entries.append(LogEntry(today, "ingest", title, lines))
         else:
-            changes.sources.append(_failed(files[pending.path], known.get(pending.path), key, errors[pending.path]))
-            report.failures.append(Failure(pending.path, errors[pending.path]))
-            entries.append(
-                LogEntry(
-                    options.today,
-                    "ingest",
-                    shown_name(pending.path),
-                    (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run"),
-                )
-            )
-    for path in plan.deleted:
-        removed = (f"- source removed: `raw/{shown_name(path)}`",)
-        entries.append(LogEntry(options.today, "delete", deleted_titles[path], removed))
-    changes.deleted_sources.extend(plan.deleted)
-    changes.meta[RETRY_PAGES] = "1" if result.page_failures else "0"
-    changes.files.update(compiler.finish(llm, result, entries))
-    journal.apply(paths, changes, state)
-    ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
-    report.page_failures = [Failure(page, error) for page, error in result.page_failures]
-    report.created, report.updated = result.created, result.updated
-    report.removed, report.conflicts = result.removed, result.conflicts
+            lines = (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run")
+            entries.append(LogEntry(today, "ingest", shown_name(pending.path), lines))
+    for old, new in compiled.renamed:
+        entries.append(LogEntry(today, "rename", new, (f"- page moved: `{old}` → `{new}`",)))
+    titles = _titles(run.snap.sources, run.plan.deleted)
+    for path in run.plan.deleted:
+        entries.append(LogEntry(today, "delete", titles[path], (f"- source removed: `raw/{shown_name(path)}`",)))
+    return entries
 
 
-def _extract_all(
-    paths: Paths, llm: LLM, options: IngestOptions, plan: SourcePlan, schema_doc: str, progress: Progress | None
-) -> tuple[dict[str, Extraction], dict[str, str]]:
+def _extract_all(run: Run, progress: Progress | None) -> tuple[dict[str, Extraction], dict[str, str]]:
     done: dict[str, Extraction] = {}
     errors: dict[str, str] = {}
 
-    def one(path: str) -> tuple[str, Extraction | str]:
+    def extract_or_error(path: str) -> tuple[str, Extraction | str]:
         try:
-            return path, extract_source(llm, path, read_source(paths.raw, path), schema_doc)
+            return path, extract_source(run.llm, path, run.snap.raw[path], run.snap.schema)
         except KwikiError as err:  # one failed source never stops the others
             return path, str(err)
 
-    with ThreadPoolExecutor(max_workers=max(1, options.concurrency)) as pool:
-        for count, (path, outcome) in enumerate(pool.map(one, [p.path for p in plan.pending]), start=1):
+    pending = [p.path for p in run.plan.pending]
+    with ThreadPoolExecutor(max_workers=max(1, run.options.concurrency)) as pool:
+        for count, (path, outcome) in enumerate(pool.map(extract_or_error, pending), start=1):
             if isinstance(outcome, str):
                 errors[path] = outcome
             else:
                 done[path] = outcome
             if progress:
-                progress("extract", path, count, len(plan.pending))
+                progress("extract", path, count, len(pending))
     return done, errors
 
 
-def _already_on_disk(file: Path, staged: str | None) -> bool:
-    return file.is_file() and (staged is None or file.read_text(encoding="utf-8") == staged)
+def _already_on_disk(snap: WikiSnapshot, page: str, staged: str | None) -> bool:
+    return page in snap.pages and (staged is None or snap.pages[page] == staged)
 
 
-def _done(raw: RawFile, extraction: Extraction, key: str, result: CompileResult) -> SourceRecord:
-    page = result.source_pages[raw.rel]
+def _done(raw: RawFile, extraction: Extraction, key: str, page: str) -> SourceRecord:
     return SourceRecord(
         raw.rel, raw.sha256, raw.size, raw.mtime_ns, key, "done", "", (page,), extraction.note.to_json()
     )

@@ -5,7 +5,7 @@ replaying the journal on the next start; a run killed before the journal exists 
 Nothing can wedge a project: a change set with a name or size the file system cannot take is refused before it
 is journaled; a replay that fails on one entry reports it and goes on; a journal that cannot be read is set aside
 (the next run redoes its work, from cache); and a page edited by hand after the journal was written is merged
-with kwiki's update (DESIGN §5), never overwritten.
+with kwiki's update (docs/design.md §5), never overwritten.
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
 
 
 def _merge_edit(paths: Paths, rel: str, base: str) -> str:
-    """The page changed since it was journaled: merge it with kwiki's update as for any human edit (DESIGN §5)."""
+    """The page changed since it was journaled: merge it as any human edit (docs/design.md §5)."""
     old_base = paths.base_dir / rel
     disk = (paths.wiki / rel).read_text(encoding="utf-8")
     merged = merge_page(old_base.read_text(encoding="utf-8") if old_base.is_file() else None, disk, base)

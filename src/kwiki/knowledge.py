@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from kwiki import vocabulary as v
 from kwiki.llm.base import Request
 from kwiki.llm.blocks import fence_json
 from kwiki.markdown import Link, replace_wikilinks
@@ -145,7 +146,7 @@ def _strip_structure(text: str) -> str:
     """Drop frontmatter, the H1 and Related/Sources sections if the model wrote them anyway: code owns those."""
     text = re.sub(r"\A---\n.*?\n---\n", "", text.strip(), flags=re.DOTALL)
     text = re.sub(r"\A#\s+[^\n]*\n", "", text.strip())
-    return re.split(r"^##\s+(?:Related|Sources)\s*$", text, flags=re.MULTILINE)[0]
+    return re.split(rf"^##\s+(?:{v.RELATED}|{v.SOURCES})\s*$", text, flags=re.MULTILINE)[0]
 
 
 def _verified_quotes(lines: list[str], sources: Sequence[str]) -> list[str]:

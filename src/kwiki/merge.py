@@ -1,4 +1,4 @@
-"""Three-way merge of a regenerated page with the human edits on disk, section by section (DESIGN §5).
+"""Three-way merge of a regenerated page with the human edits on disk, section by section (docs/design.md §5).
 
 A section is the text under a `## ` heading; the part before the first one (H1 and lead) is a section too.
 The caller must store `new` — never `MergeResult.text` — as the next base: the base is what kwiki itself
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks
+from kwiki.vocabulary import UPDATE_CALLOUT
 
-CALLOUT_HEAD = "> [!note] kwiki update"
+CALLOUT_HEAD = UPDATE_CALLOUT
 CALLOUT_INTRO = "> kwiki would now write this section as:"
 LEAD_TITLE = "(lead)"
 

@@ -6,7 +6,9 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("concept", "entity", "method")
+from kwiki.vocabulary import KNOWLEDGE_ORDER
+
+KINDS = KNOWLEDGE_ORDER
 
 _STR = {"type": "string"}
 _STRS = {"type": "array", "items": _STR}

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from kwiki import vocabulary as v
 from kwiki.discover import shown_name
 from kwiki.markdown import dump_page, replace_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
@@ -55,19 +56,19 @@ def source_body(
     """Summary, key claims, verified quotes, and what it mentions (linked where a page exists)."""
     summary = strip_foreign_urls(note.summary, [source_text]).strip() or "_No summary._"
     meta = " · ".join(x for x in (f"`raw/{shown_name(note.path)}`", note.date, note.language) if x)
-    parts = [f"# {note.title}", f"> [!info] Source\n> {meta}", "## Summary", summary]
+    parts = [f"# {note.title}", f"{v.SOURCE_CALLOUT}\n> {meta}", v.heading(v.SUMMARY), summary]
     claims, quotes = _said_once(note, summary, source_text)
     if claims:
-        parts += ["## Key claims", "\n".join(claims)]
+        parts += [v.heading(v.KEY_CLAIMS), "\n".join(claims)]
     if quotes:
-        parts += ["## Quotes", "\n\n".join(quotes)]
+        parts += [v.heading(v.QUOTES), "\n\n".join(quotes)]
     mentioned = [
         f"- {link.markdown()}" + (f" — {plain_prose(link.description, [source_text])}" if link.description else "")
         for link in links
     ]
     mentioned += [f"- {plain_prose(name, [source_text])}" for name in mentions_plain]
     if mentioned:
-        parts += ["## Mentions", "\n".join(mentioned)]
+        parts += [v.heading(v.MENTIONS), "\n".join(mentioned)]
     parts += list(callouts)
     return "\n\n".join(parts)
 

@@ -44,10 +44,11 @@ class SourcePlan:
     deleted: tuple[str, ...]
 
 
-def compile_key(provider: str, model: str, schema_path: Path) -> str:
-    """Prompts, model and CLAUDE.md together: changing any of them makes every source pending again."""
-    schema = schema_path.read_bytes() if schema_path.is_file() else b""
-    parts = [prompts_hash(), provider, model, hashlib.sha256(schema).hexdigest()]
+def compile_key(provider: str, model: str, schema: str | Path) -> str:
+    """Prompts, model and CLAUDE.md (its text, or its path) together: a change to any makes every source pending."""
+    if isinstance(schema, Path):
+        schema = schema.read_text(encoding="utf-8") if schema.is_file() else ""
+    parts = [prompts_hash(), provider, model, hashlib.sha256(schema.encode()).hexdigest()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 

@@ -1,14 +1,14 @@
-"""Where a kwiki project keeps things on disk (DESIGN §1)."""
+"""Where a kwiki project keeps things on disk (docs/design.md §1)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from kwiki.vocabulary import FOLDER_TYPES, FOLDERS, KNOWLEDGE_TYPES
+
+__all__ = ["CONFIG_NAME", "FOLDERS", "FOLDER_TYPES", "KNOWLEDGE_TYPES", "Paths", "find_root"]
 CONFIG_NAME = "kwiki.toml"
-KNOWLEDGE_TYPES = frozenset({"concept", "entity", "method"})
-FOLDERS = {"source": "sources", "concept": "concepts", "entity": "entities", "method": "methods", "answer": "answers"}
-FOLDER_TYPES = {folder: page_type for page_type, folder in FOLDERS.items()}  # wiki/<folder>/ holds pages of a type
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from kwiki.index import LogEntry, append_log, write_index
 from kwiki.links import VaultIndex
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
+from kwiki.lock import ProjectLock
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks, split_frontmatter
 from kwiki.payloads import QueryPayload
 from kwiki.project import Paths
@@ -19,12 +20,13 @@ from kwiki.prompts import load_prompt
 from kwiki.sanitize import one_line, strip_foreign_urls
 from kwiki.search import WORD, Hit, refresh_index, search
 from kwiki.slugs import slugify, unique_slug
+from kwiki.vocabulary import FOLDERS, LOG
 
 DEFAULT_LIMIT = 8
 DEFAULT_BUDGET = 24_000  # characters of page text sent to the model
 MIN_EXCERPT = 500  # below this much room, a page's excerpt would be too thin to be worth sending
 ANSWER_TOKENS = 2048
-ANSWERS = "answers"
+ANSWERS = FOLDERS["answer"]
 GAP = "[…]"
 NO_PAGES = "No page in the wiki matches this question, so there is nothing to answer from."
 
@@ -178,7 +180,12 @@ def check_citations(text: str, pages: list[ContextPage]) -> tuple[str, tuple[Con
 
 
 def save_answer(paths: Paths, result: Answer, today: dt.date) -> str:
-    """Write wiki/answers/<slug>.md, log it, refresh index.md; returns the wiki-relative path."""
+    """Write wiki/answers/<slug>.md, log it, refresh index.md, under the project lock; returns the path in wiki/."""
+    with ProjectLock(paths.state_dir, "query --save"):
+        return _file_answer(paths, result, today)
+
+
+def _file_answer(paths: Paths, result: Answer, today: dt.date) -> str:
     vault_index = VaultIndex.scan(paths.wiki)
     taken = {PurePosixPath(p).stem.casefold() for p in vault_index.paths}
     slug = unique_slug(slugify(result.question), taken)
@@ -223,7 +230,7 @@ def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:
 
 def append_query_log(paths: Paths, today: dt.date, question: str, slug: str) -> None:
     """Add a `query` entry to log.md; the file is read and written whole, atomically."""
-    log = paths.wiki / "log.md"
+    log = paths.wiki / LOG
     old = log.read_text(encoding="utf-8") if log.is_file() else None
     entry = LogEntry(today.isoformat(), "query", question, (f"- Answer: [[{slug}]]",))
-    vault.write_text(paths.wiki, "log.md", append_log(old, [entry]))
+    vault.write_text(paths.wiki, LOG, append_log(old, [entry]))

@@ -51,7 +51,7 @@ def init_project(root: Path) -> InitResult:
         if target.exists() or target.is_symlink():
             kept.append(rel)
         else:
-            vault.write_text(root, rel, template_text(template))
+            vault.create_new(root, rel, template_text(template))
             created.append(rel)
     return InitResult(root, created, kept)
 

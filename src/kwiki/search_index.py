@@ -15,12 +15,13 @@ from kwiki.errors import KwikiError
 from kwiki.markdown import parse_page
 from kwiki.project import FOLDER_TYPES, Paths
 from kwiki.vault import remove, safe_target
+from kwiki.vocabulary import GENERATED, INDEX_FOLDER
 
 INDEX_NAME = "search.sqlite"
 SCHEMA_VERSION = 1
 # Catalogues and registers list every page, so they would match almost any question without answering it.
-HUB_PAGES = frozenset({"index.md", "log.md", "overview.md", "contradictions.md"})
-HUB_FOLDERS = frozenset({"index"})
+HUB_PAGES = frozenset(GENERATED)
+HUB_FOLDERS = frozenset({INDEX_FOLDER})
 SCHEMA = """
 CREATE TABLE pages (
     id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, name TEXT NOT NULL, title TEXT NOT NULL,

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from kwiki.errors import KwikiError
+from kwiki.vocabulary import FOLDERS, GENERATED
 
 MAX_SLUG = 80  # characters: a readable name
 NAME_MAX = 255  # bytes per file name on ext4, APFS, NTFS, btrfs, …
@@ -18,9 +19,7 @@ TEMP_OVERHEAD = 20  # vault.py's temp file adds "." + "." + 8 random characters 
 MAX_NAME_BYTES = NAME_MAX - TEMP_OVERHEAD - 35  # 200: any page or base file name, extension included
 MAX_SLUG_BYTES = MAX_NAME_BYTES - len(".md")
 # basenames of kwiki's own files (index.md, log.md, index/concepts.md, …): a page with one would make links ambiguous
-RESERVED = frozenset(
-    {"index", "overview", "log", "contradictions", "concepts", "entities", "methods", "sources", "answers"}
-)
+RESERVED = frozenset({name.removesuffix(".md") for name in GENERATED} | set(FOLDERS.values()))
 WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {f"lpt{i}" for i in range(1, 10)}
 )

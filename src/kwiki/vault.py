@@ -1,19 +1,37 @@
-"""The only way kwiki writes files: atomically, and only inside wiki/ or .kwiki/, never through a symlink."""
+"""The only way kwiki writes files: atomically, and only inside wiki/ or .kwiki/, never through a symlink.
+
+The guard is structural, not a promise of each caller: whatever root a caller passes, `write_text` and `remove`
+refuse a target inside a project (a folder holding kwiki.toml) but outside its `wiki/` and `.kwiki/`. So raw/
+and the project's own files cannot be written by any caller. `kwiki init` alone
+lays out a project's root files, through `create_new`, which only ever creates files that do not exist.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from kwiki.errors import UnsafePathError
+from kwiki.project import CONFIG_NAME
 
 TEMP_SUFFIX = ".kwiki-tmp"
 
 
+WRITABLE = ("wiki", ".kwiki")  # the folders of a project kwiki may write; see project.Paths
+
+
 def safe_target(root: Path, rel_path: str) -> Path:
-    """`root/rel_path`, refused when it escapes root or passes through a symlink on the way."""
+    """`root/rel_path`, refused when it escapes root, passes through a symlink, or is outside wiki/ and .kwiki/."""
+    target = _contained(root, rel_path)
+    if not _writable_area(str(root.resolve())):
+        raise UnsafePathError(f"refusing to write {target}: kwiki writes only inside a project's wiki/ and .kwiki/")
+    return target
+
+
+def _contained(root: Path, rel_path: str) -> Path:
     rel = Path(rel_path)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise UnsafePathError(f"refusing to write {rel_path!r}", "kwiki writes only relative paths inside its root")
@@ -28,12 +46,33 @@ def safe_target(root: Path, rel_path: str) -> Path:
     return current
 
 
+@lru_cache(maxsize=256)
+def _writable_area(resolved_root: str) -> bool:
+    """Inside a project (a folder holding kwiki.toml), only its wiki/ and .kwiki/ are writable."""
+    folder = Path(resolved_root)
+    for project in (folder, *folder.parents):
+        if (project / CONFIG_NAME).is_file():
+            return folder != project and folder.relative_to(project).parts[0] in WRITABLE
+    return True  # no project around it (a cache folder of its own): nothing of a project to protect
+
+
 def write_text(root: Path, rel_path: str, text: str, durable: bool = True) -> Path:
     """Write atomically: a dot-named temp file in the same folder, fsync, then os.replace.
 
     `durable=False` skips the per-file fsync, for callers that sync once for a whole batch (the journal).
     """
-    target = safe_target(root, rel_path)
+    return _write(safe_target(root, rel_path), text, durable)
+
+
+def create_new(root: Path, rel_path: str, text: str) -> Path:
+    """`kwiki init` only: create a file of a new project's layout (kwiki.toml, CLAUDE.md, …); never overwrites."""
+    target = _contained(root, rel_path)
+    if target.exists() or target.is_symlink():
+        raise UnsafePathError(f"refusing to overwrite {target}", "kwiki init only creates files that are missing")
+    return _write(target, text, durable=True)
+
+
+def _write(target: Path, text: str, durable: bool) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:

@@ -53,6 +53,7 @@ def test_status_json_has_a_stable_shape(kb: Path) -> None:
         "endpoint": None,
         "counts": {"raw_files": 0, "wiki_pages": 0},
         "sources": {"done": 0, "pending": [], "failed": [], "deleted": []},
+        "batches_in_flight": [],
     }
 
 

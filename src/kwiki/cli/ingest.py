@@ -8,14 +8,22 @@ from typing import Annotated
 
 import typer
 
+from kwiki.batch.run import BatchSummary
 from kwiki.cli import progress
 from kwiki.cli.app import app
+from kwiki.cli.batch import (
+    batch_json,
+    collect_finished,
+    plan_price,
+    print_batch_summary,
+    print_plan_price,
+    run_batched,
+)
 from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
 from kwiki.cli.ingest_plan import ADD_SOURCES, OFFLINE, plan_json, print_plan
 from kwiki.cli.text import echo, plural
 from kwiki.cli.undo import commit_and_say
 from kwiki.ingest import IngestOptions, IngestReport, ingest
-from kwiki.search import refresh_index
 
 
 @app.command("ingest")
@@ -36,6 +44,9 @@ def ingest_command(
     commit: Annotated[
         bool, typer.Option("--commit", help="Commit what the run changed under wiki/ to git (kwiki.toml: commit).")
     ] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Use the provider's batch API: half the price, results within 24 h.")
+    ] = False,
 ) -> None:
     """Compile raw sources into the wiki.
 
@@ -50,23 +61,34 @@ def ingest_command(
         today=dt.date.today().isoformat(),
         provider=s.config.provider,
     )
-    llm = s.llm()
-    show = progress.wanted(as_json)
-    with progress.bars(show and not plan) as advance:
-        if (commit or s.config.commit) and not plan:
-            report = commit_and_say(s.paths, lambda: ingest(s.paths, llm, options, advance))
-        else:
-            report = ingest(s.paths, llm, options, advance)
-    if not plan:
-        with progress.spinner(show, "updating the search index"):
-            refresh_index(s.paths)  # keep `kwiki query` fast: the search index follows the pages just written
+    batched = batch or s.config.batch
+    summary: BatchSummary | None = None
+    with progress.bars(progress.wanted(as_json) and not plan) as advance:
+
+        def run() -> IngestReport:
+            nonlocal summary
+            if batched and not plan:
+                summary = run_batched(s, options, advance)
+                return summary.report
+            if not plan:
+                collect_finished(s)
+            return ingest(s.paths, s.llm(), options, advance)  # refreshes the search index itself
+
+        report = commit_and_say(s.paths, run) if (commit or s.config.commit) and not plan else run()
     usage = None if s.offline else s.meter.snapshot()
     if as_json:
-        print_json(plan_json(report, s.offline) if plan else summary_json(report, usage))
+        data = plan_json(report, s.offline) if plan else summary_json(report, usage)
+        if batched:
+            data["batch"] = plan_price(report, s.config.model) if summary is None else batch_json(summary)
+        print_json(data)
     elif plan:
         print_plan(report, s.offline)
+        if batched:
+            print_plan_price(plan_price(report, s.config.model))
     else:
         _print_summary(report, usage, s.paths.wiki)
+        if summary is not None:
+            print_batch_summary(summary)
     if (report.failures or report.page_failures) and not plan:
         raise typer.Exit(1)
 
@@ -84,6 +106,7 @@ def summary_json(report: IngestReport, usage: dict[str, int] | None) -> dict[str
             "created": len(report.created),
             "updated": len(report.updated),
             "deleted": len(report.removed),
+            "renamed": len(report.renamed),
             "conflicts": len(report.conflicts),
         },
         "llm": {"offline": True, "calls": 0, "input_tokens": 0, "output_tokens": 0} if usage is None else usage,
@@ -118,11 +141,12 @@ def _print_summary(report: IngestReport, usage: dict[str, int] | None, wiki: Pat
 
 
 def _pages_line(report: IngestReport) -> str:
-    if not (report.created or report.updated or report.removed):
+    if not (report.created or report.updated or report.removed or report.renamed):
         same = " (the pages on disk were already identical to what was compiled)" if report.ingested else ""
         return f"pages: none changed{same}"
     return (
         f"pages: {len(report.created)} created, {len(report.updated)} updated, {len(report.removed)} removed"
+        + (f", {len(report.renamed)} renamed" if report.renamed else "")
         + (f", {len(report.conflicts)} with kwiki update conflicts (see kwiki lint)" if report.conflicts else "")
     )
 

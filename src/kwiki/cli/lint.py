@@ -14,7 +14,6 @@ from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.cli.text import echo, plural, wrap
 from kwiki.lint import LintOptions, LintReport, run_lint
 from kwiki.lint.model import SEVERITIES, DeepSummary
-from kwiki.lock import ProjectLock
 from kwiki.state import State
 
 STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -44,10 +43,8 @@ def lint(
     """
     s = session(ctx, quiet=as_json)
     options = LintOptions(fix=fix, deep=deep, budget=budget)
-    writes = fix or deep
+    writes = fix or deep  # run_lint takes the project lock for these
     with contextlib.ExitStack() as stack:
-        if writes:
-            stack.enter_context(ProjectLock(s.paths.state_dir, "lint"))
         state = stack.enter_context(State.open(s.paths.state_db)) if writes or s.paths.state_db.is_file() else None
         show = progress.wanted(as_json)
         llm = s.llm() if deep else None

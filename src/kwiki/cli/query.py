@@ -12,7 +12,6 @@ from kwiki.cli import progress
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, Session, err, guarded, out, print_json, session
 from kwiki.errors import UsageError
-from kwiki.lock import ProjectLock
 from kwiki.query import DEFAULT_BUDGET, DEFAULT_LIMIT, Answer, ContextPage, answer, require_question, save_answer
 from kwiki.search import Hit, refresh_index, search
 
@@ -54,8 +53,7 @@ def query(
         result = answer(s.paths, llm, question, limit, budget)
     saved = None
     if save and result.pages:
-        with ProjectLock(s.paths.state_dir, "query --save"):
-            saved = save_answer(s.paths, result, dt.date.today())
+        saved = save_answer(s.paths, result, dt.date.today())  # under the project lock
     if as_json:
         print_json({**_answer_json(result), "saved": saved, "llm": s.meter.snapshot()})
     else:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import typer
 
+from kwiki.batch.store import in_flight_batches
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.cli.text import plural
@@ -22,10 +25,16 @@ def status(
     """
     s = session(ctx, quiet=as_json)
     report = status_report(s.paths, s.config, s.env)
+    batches = in_flight_batches(s.paths.state_db)
     if as_json:
-        print_json(report)
+        print_json({**dataclasses.asdict(report), "batches_in_flight": batches})
     else:
         render(report)
+        for b in batches:
+            out.print(
+                f"batch     {b.batch_id} in flight: {b.requests} requests to {b.provider} {b.model} since "
+                f"{b.submitted} — `kwiki ingest --batch` collects it"
+            )
 
 
 def render(report: StatusReport) -> None:

@@ -7,9 +7,11 @@ from kwiki.contradictions import register_text, render_callout
 from kwiki.lint.deep import Found
 from kwiki.project import Paths
 from kwiki.state import State
+from kwiki.vocabulary import CONTRADICTIONS, heading
+from kwiki.vocabulary import RELATED as RELATED_TITLE
 
-REGISTER = "contradictions.md"
-RELATED = "\n## Related"
+REGISTER = CONTRADICTIONS
+RELATED = f"\n{heading(RELATED_TITLE)}"
 
 
 def with_callout(text: str, callout: str) -> str:

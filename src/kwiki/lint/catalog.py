@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kwiki import vocabulary
 from kwiki.index import CATALOGUED_FOLDERS, PageMeta, build_index
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.snapshot import PageFile, Vault
 
-LOG = "log.md"
+LOG = vocabulary.LOG
 
 
 def _meta(file: PageFile) -> PageMeta:

@@ -15,7 +15,7 @@ from kwiki.lint.model import DeepSummary, Progress
 from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
-from kwiki.markdown import find_wikilinks
+from kwiki.markdown import Link, find_wikilinks, replace_wikilinks
 from kwiki.payloads import CompareClaim, ComparePayload, CompareSide
 from kwiki.prompts import load_prompt
 from kwiki.state import ContradictionRecord, State
@@ -39,7 +39,6 @@ SCHEMA = {
     "additionalProperties": False,
 }
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_LINK = re.compile(r"!?\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|([^\]]*))?\]\]")
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,12 @@ def default_budget(vault: Vault) -> int:
 def _plain(vault: Vault, path: str, text: str) -> str:
     """The text as read, without its citations (links to source pages travel as the claim's `source`)."""
 
-    def shown(match: re.Match[str]) -> str:
-        target = vault.files.resolve(match.group(1), path)
+    def shown(link: Link) -> str:
+        target = vault.files.resolve(link.target, path)
         cited = target in vault.pages and vault.pages[target].type == "source"
-        return "" if cited else (match.group(2) or match.group(1))
+        return "" if cited else (link.display or link.target)
 
-    cleaned = _LINK.sub(shown, text).replace("()", "")
+    cleaned = replace_wikilinks(text, shown).replace("()", "")
     return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(cleaned.split()))
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.slugs import slugify
+from kwiki.vocabulary import MENTIONS
 
 MENTION_THRESHOLD = 3  # pages; a name mentioned this often deserves a page
 SKIP_TYPES = frozenset({"index", "log", "contradictions"})
@@ -25,11 +26,11 @@ class Candidate:
 def plain_mentions(file: PageFile) -> Iterator[tuple[str, int]]:
     """(name, file line) of unlinked items in a `## Mentions` section, as kwiki writes source pages."""
     in_mentions = False
-    if "entions" not in file.page.body:
+    if MENTIONS[1:] not in file.page.body:
         return
     for number, line in enumerate(file.page.body.split("\n"), start=file.page.body_line):
         if line.startswith("#"):
-            in_mentions = line.lstrip("#").strip().lower() == "mentions"
+            in_mentions = line.lstrip("#").strip().lower() == MENTIONS.lower()
             continue
         item = _ITEM.match(line) if in_mentions else None
         if item and "[[" not in line and "](" not in line:

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.snapshot import KNOWLEDGE, PageFile, Vault
+from kwiki.vocabulary import RELATED_SEPARATOR
 
 LINKED_TYPES = KNOWLEDGE | {"source"}  # pages that something should link to
 CATALOG_TYPES = frozenset({"index", "log"})  # their links do not count as a page being linked
 MIN_WORDS = 15
-_STRUCTURE = re.compile(r"^\s*(#{1,6}\s|>\s*\[!|[-*]\s+\[\[[^\]]*\]\]\s*(·\s*\[\[[^\]]*\]\]\s*)*$)")
+_SEPARATOR = re.escape(RELATED_SEPARATOR.strip())
+_STRUCTURE = re.compile(rf"^\s*(#{{1,6}}\s|>\s*\[!|[-*]\s+\[\[[^\]]*\]\]\s*({_SEPARATOR}\s*\[\[[^\]]*\]\]\s*)*$)")
 
 
 def prose_words(file: PageFile, enough: int = MIN_WORDS) -> int:

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES, decode, read_bytes
 from kwiki.errors import KwikiError
+from kwiki.injection import INJECTION
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.markdown import find_wikilinks
@@ -17,15 +18,7 @@ from kwiki.markdown import find_wikilinks
 CONTRADICTION = re.compile(r"^>\s*\[!warning\][+-]?\s*contradiction", re.IGNORECASE)
 CONFLICT = re.compile(r"^>\s*\[!note\][+-]?\s*kwiki update", re.IGNORECASE)
 # A cheap tripwire for human review, not a defence: the defence is that models never act on what they read.
-INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier)\s+"
-    r"(?:instructions|prompts|messages|rules)"
-    r"|\b(?:system\s+prompt|developer\s+message)\b"
-    r"|\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|llm|chatbot)\b"
-    r"|\bnew\s+instructions\s*:"
-    r"|\bdo\s+not\s+(?:tell|inform|mention\s+(?:this\s+)?to)\s+the\s+user\b",
-    re.IGNORECASE,
-)
+# The same pattern as the offline engine's, so lint flags what that engine refuses to quote.
 
 
 def callout_lines(file: PageFile, pattern: re.Pattern[str]) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from kwiki.errors import UsageError
 from kwiki.lint import bases, catalog, freshness, links, mentions, names, pages, properties, review
@@ -15,6 +15,7 @@ from kwiki.lint.fix import apply_fixes
 from kwiki.lint.model import SEVERITIES, DeepSummary, Finding, Fix, LintOptions, LintReport, Progress
 from kwiki.lint.snapshot import Vault, load_vault
 from kwiki.llm.base import LLM
+from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 from kwiki.state import State
 
@@ -69,7 +70,8 @@ def run_lint(
     `progress` hears of each --deep comparison: ("compare", "a.md ~ b.md", done, total)."""
     if options.budget is not None and options.budget < 0:
         raise UsageError(f"--budget {options.budget} is negative", "give a number of model calls, 0 or more")
-    with _gc_paused():
+    writes = options.fix or options.deep  # one writer per project, whoever calls
+    with _gc_paused(), (ProjectLock(paths.state_dir, "lint") if writes else nullcontext()):
         return _run(paths, state, options, llm, progress)
 
 

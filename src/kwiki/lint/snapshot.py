@@ -12,13 +12,14 @@ from typing import NamedTuple
 
 from kwiki.links import VaultIndex
 from kwiki.markdown import Link, Page, parse_page, split_frontmatter
-from kwiki.project import FOLDER_TYPES as PAGE_FOLDER_TYPES
-from kwiki.project import KNOWLEDGE_TYPES, Paths
+from kwiki.project import Paths
 from kwiki.state import ContradictionRecord, SourceRecord, State
+from kwiki.vocabulary import FOLDER_TYPES as PAGE_FOLDER_TYPES
+from kwiki.vocabulary import GENERATED, INDEX, INDEX_FOLDER, KNOWLEDGE_TYPES
 
 KNOWLEDGE = KNOWLEDGE_TYPES
-FOLDER_TYPES = {**PAGE_FOLDER_TYPES, "index": "index"}
-ROOT_TYPES = {"index.md": "index", "log.md": "log", "overview.md": "overview", "contradictions.md": "contradictions"}
+FOLDER_TYPES = {**PAGE_FOLDER_TYPES, INDEX_FOLDER: "index"}
+ROOT_TYPES = GENERATED
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def _read(wiki: Path, rels: list[str]) -> list[PageFile]:
     for rel in rels:
         with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as handle:
             text = handle.read()
-        catalog = rel == "index.md" or rel.startswith("index/")
+        catalog = rel == INDEX or rel.startswith(INDEX_FOLDER + "/")
         files.append(PageFile(rel, text, _catalog_page(text) if catalog else parse_page(text)))
     return files
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar, cast
 
 import anthropic
 import httpx2
 from anthropic.types import Message, MessageParam, TextBlockParam
+from anthropic.types.messages import MessageBatchIndividualResponse
+from anthropic.types.messages.batch_create_params import Request as BatchRequest
 
+from kwiki.batch.api import BatchResult, BatchStatus
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
 from kwiki.llm.retry_cap import cap_retry_after
 from kwiki.llm.validate import complete_structured
+
+T = TypeVar("T")
 
 
 class AnthropicLLM:
@@ -105,3 +111,70 @@ def _translate(err: anthropic.APIError, endpoint: Endpoint) -> ProviderError:
     if isinstance(err, anthropic.APIStatusError):
         return provider_errors.status_error(endpoint, err.status_code, err.api_message or err.message)
     return ProviderError(f"anthropic: {err.message}", "see KWIKI_DEBUG=1 for the request")
+
+
+# --- Message Batches (kwiki ingest --batch) ------------------------------------------------------------------
+
+
+class AnthropicBatches:
+    """Message Batches for the model of `direct`: the same request parameters, at the batch price."""
+
+    def __init__(self, direct: AnthropicLLM) -> None:
+        self._direct = direct
+        self._batches = direct._client.messages.batches
+
+    @property
+    def direct(self) -> AnthropicLLM:
+        return self._direct
+
+    def submit(self, requests: Sequence[tuple[str, Request]]) -> str:
+        items = [
+            cast(BatchRequest, {"custom_id": custom_id, "params": self._direct._params(request)})
+            for custom_id, request in requests
+        ]
+        return self._call(lambda: self._batches.create(requests=items)).id
+
+    def status(self, batch_id: str) -> BatchStatus:
+        try:
+            batch = self._call(lambda: self._batches.retrieve(batch_id))
+        except _Gone:  # deleted, or made with another key: over, with no results (its requests go direct)
+            return BatchStatus(batch_id, True, 0, 0)
+        counts = batch.request_counts
+        finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
+        return BatchStatus(batch_id, batch.processing_status == "ended", finished, finished + counts.processing)
+
+    def results(self, batch_id: str) -> Iterator[BatchResult]:
+        try:
+            lines = self._call(lambda: list(self._batches.results(batch_id)))
+        except _Gone:
+            return
+        for line in lines:
+            yield _batch_result(line)
+
+    def _call(self, send: Callable[[], T]) -> T:
+        try:
+            return send()
+        except anthropic.NotFoundError as err:
+            known = _translate(err, self._direct._endpoint)
+            raise _Gone(known.message, known.hint) from err
+        except anthropic.APIError as err:
+            raise _translate(err, self._direct._endpoint) from err
+
+
+class _Gone(ProviderError):
+    """The provider does not know the batch (any more)."""
+
+
+def _batch_result(line: MessageBatchIndividualResponse) -> BatchResult:
+    result = line.result
+    if result.type == "errored":
+        return BatchResult(line.custom_id, None, f"errored: {result.error.error.message}")
+    if result.type != "succeeded":
+        return BatchResult(line.custom_id, None, result.type)
+    if result.message.stop_reason == "max_tokens":  # cut: sent again directly, where a cut reply is handled
+        return BatchResult(line.custom_id, None, "cut at max_tokens")
+    try:
+        text = _text_of(result.message, Request("batched request", "", ""))
+    except ProviderError as err:
+        return BatchResult(line.custom_id, None, err.message)
+    return BatchResult(line.custom_id, Reply(text=text, usage=_usage_of(result.message)))

@@ -1,4 +1,4 @@
-"""The LLM boundary's data types and protocol (DESIGN §4)."""
+"""The LLM boundary's data types and protocol (docs/design.md §4)."""
 
 from __future__ import annotations
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpx2
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
+from kwiki.batch.api import BatchResult, BatchStatus
 from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import Reply, Request, Usage
@@ -21,6 +22,9 @@ from kwiki.llm.validate import complete_structured
 # How a structured reply is asked for; servers differ in what they support (see README).
 JSON_MODES = ("json_schema", "json_object", "tools", "prompt")
 # Keywords OpenAI's strict mode accepts; a schema using anything else is sent with strict false.
+# A batch is over in any of these states; its output and error files hold what was answered.
+_BATCH_OVER = frozenset({"completed", "expired", "failed", "cancelled"})
+T = TypeVar("T")
 _STRICT_KEYWORDS = frozenset(
     {"type", "properties", "required", "additionalProperties", "items", "enum", "description", "title"}
     | {"minItems", "maxItems", "anyOf", "const", "pattern", "format", "minimum", "maximum"}
@@ -167,3 +171,87 @@ def _translate(err: openai.APIError, endpoint: Endpoint) -> ProviderError:
         message = str(body.get("message") or err.message)
         return provider_errors.status_error(endpoint, err.status_code, message)
     return ProviderError(f"openai: {err.message}", "KWIKI_DEBUG=1 shows the request")
+
+
+# --- the Batch API (kwiki ingest --batch) -------------------------------------------------------------------
+
+
+class OpenAIBatches:
+    """OpenAI's Batch API for the model of `direct`: a JSONL file of /v1/chat/completions bodies."""
+
+    def __init__(self, direct: OpenAILLM) -> None:
+        self._direct = direct
+        self._client = direct._client
+
+    @property
+    def direct(self) -> OpenAILLM:
+        return self._direct
+
+    def submit(self, requests: Sequence[tuple[str, Request]]) -> str:
+        url = "/v1/chat/completions"
+        lines = [
+            json.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": self._direct._params(r)})
+            for custom_id, r in requests
+        ]
+        content = ("\n".join(lines) + "\n").encode("utf-8")
+        uploaded = self._call(lambda: self._client.files.create(file=("kwiki-batch.jsonl", content), purpose="batch"))
+        batch = self._call(
+            lambda: self._client.batches.create(
+                input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+            )
+        )
+        return batch.id
+
+    def status(self, batch_id: str) -> BatchStatus:
+        try:
+            batch = self._call(lambda: self._client.batches.retrieve(batch_id))
+        except _Gone:  # deleted, or made with another key: over, with no results (its requests go direct)
+            return BatchStatus(batch_id, True, 0, 0)
+        counts = batch.request_counts
+        finished, total = (counts.completed + counts.failed, counts.total) if counts else (0, 0)
+        return BatchStatus(batch_id, batch.status in _BATCH_OVER, finished, total)
+
+    def results(self, batch_id: str) -> Iterator[BatchResult]:
+        try:
+            batch = self._call(lambda: self._client.batches.retrieve(batch_id))
+            files = [self._file_text(f) for f in (batch.output_file_id, batch.error_file_id) if f]
+        except _Gone:
+            return
+        for text in files:
+            for line in text.splitlines():
+                try:
+                    yield _batch_line(json.loads(line), self._direct.model)
+                except ValueError:  # a blank or damaged line: that request counts as unanswered, sent directly
+                    continue
+
+    def _file_text(self, file_id: str) -> str:
+        return self._call(lambda: self._client.files.content(file_id).text)
+
+    def _call(self, send: Callable[[], T]) -> T:
+        try:
+            return send()
+        except openai.NotFoundError as err:
+            known = _translate(err, self._direct._endpoint)
+            raise _Gone(known.message, known.hint) from err
+        except openai.APIError as err:
+            raise _translate(err, self._direct._endpoint) from err
+
+
+class _Gone(ProviderError):
+    """The provider does not know the batch or file (any more)."""
+
+
+def _batch_line(line: dict[str, Any], model: str) -> BatchResult:
+    custom_id = str(line.get("custom_id", ""))
+    response = line.get("response") or {}
+    if response.get("status_code") != 200:
+        error = line.get("error") or (response.get("body") or {}).get("error") or {}
+        return BatchResult(custom_id, None, f"{error.get('code', 'error')}: {error.get('message', '')}")
+    completion = ChatCompletion.model_validate(response["body"])
+    if completion.choices and completion.choices[0].finish_reason == "length":  # cut: sent again directly
+        return BatchResult(custom_id, None, "cut at max_tokens")
+    try:
+        text = _text_of(completion, Request("batched request", "", ""), model)
+    except ProviderError as err:
+        return BatchResult(custom_id, None, err.message)
+    return BatchResult(custom_id, Reply(text=text, usage=_usage_of(completion)))

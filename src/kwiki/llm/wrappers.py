@@ -73,15 +73,24 @@ class CachedLLM:
 
     def complete(self, request: Request) -> Reply:
         key = self.key(request)
-        rel_path = f"{key[:2]}/{key}.json"
-        cached = _read_cached(self._cache_dir / rel_path)
+        cached = _read_cached(cache_path(self._cache_dir, key))
         if cached is not None:
             return cached
         reply = self._inner.complete(request)
-        entry = {"name": request.name, "model": self.model, "text": reply.text, "data": reply.data}
-        entry["usage"] = asdict(reply.usage)
-        vault.write_text(self._cache_dir, rel_path, json.dumps(entry, ensure_ascii=False))
+        store_reply(self._cache_dir, key, request.name, self.model, reply)
         return reply
+
+
+def cache_path(cache_dir: Path, key: str) -> Path:
+    """Where the reply for a cache key (CachedLLM.key) is stored."""
+    return cache_dir / key[:2] / f"{key}.json"
+
+
+def store_reply(cache_dir: Path, key: str, name: str, model: str, reply: Reply) -> None:
+    """Write one reply under its cache key; batch mode stores batch results this way."""
+    entry = {"name": name, "model": model, "text": reply.text, "data": reply.data, "usage": asdict(reply.usage)}
+    rel_path = cache_path(cache_dir, key).relative_to(cache_dir).as_posix()
+    vault.write_text(cache_dir, rel_path, json.dumps(entry, ensure_ascii=False))
 
 
 def _read_cached(path: Path) -> Reply | None:

@@ -6,7 +6,6 @@ Every line number is 1-based in the file. The public API: `parse_page`, `split_f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -26,21 +25,20 @@ __all__ = [
     "split_frontmatter",
 ]
 
-_PROPERTY_LINK = re.compile(r"\[\[([^\[\]\n]+?)\]\]")
-
-
 def _property_links(yaml_text: str, data: Mapping[str, Any]) -> Iterator[Link]:
     """Links quoted in property values; Obsidian counts them as links (backlinks, graph)."""
     if "[[" not in yaml_text:
         return
     values = [v for value in data.values() for v in (value if isinstance(value, list) else [value])]
-    wanted = {m.group(1) for v in values if isinstance(v, str) for m in _PROPERTY_LINK.finditer(v)}
+    wanted = {_key(link) for v in values if isinstance(v, str) and "[[" in v for link in find_wikilinks(v)}
     for number, line in enumerate(yaml_text.split("\n"), start=2):
-        for match in _PROPERTY_LINK.finditer(line):
-            if match.group(1) in wanted:
-                target_part, _, display = match.group(1).partition("|")
-                target, _, subpath = target_part.partition("#")
-                yield Link(target.strip(), subpath.strip(), display.strip(), False, number, "wiki")
+        for link in find_wikilinks(line.strip()) if "[[" in line else ():  # stripped: an indent is no code block
+            if _key(link) in wanted:
+                yield Link(link.target, link.subpath, link.display, False, number, "wiki")
+
+
+def _key(link: Link) -> tuple[str, str, str]:
+    return link.target, link.subpath, link.display
 
 
 def parse_page(text: str) -> Page:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
+
+from kwiki import injection
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -124,32 +125,8 @@ ABBREVIATIONS = word_set(
     eds jan feb mar apr jun jul aug sep sept oct nov dec bzw usw ggf evtl vgl z.b d.h u.a s"""
 )
 
-# Text aimed at a model rather than a reader: never quoted, summarized or turned into a claim.
-INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|prompts?|rules|directions)\b"
-    r"|\bsystem prompt\b|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|llm|chatbot)\b"
-    r"|\b(?:as an ai|new instructions|jailbreak)\b"
-    r"|\b(?:ai|assistant|llm|model|chatgpt|claude)\b[,:]? (?:please )?(?:ignore|forget|output|print|reveal|reply)\b"
-    r"|\bignorier\w*\b[^.!?\n]{0,40}\banweisungen\b",
-    re.IGNORECASE,
-)
-
-# Cheap substring test first: the pattern itself is only run on text that contains one of these.
-INJECTION_HINTS = (
-    "ignor",
-    "disregard",
-    "forget",
-    "overrid",
-    "system prompt",
-    "you are",
-    "as an ai",
-    "new instruction",
-    "jailbreak",
-    "output",
-    "print",
-    "reveal",
-    "reply",
-)
+# Text aimed at a model rather than a reader: never quoted, summarized or turned into a claim (one pattern with lint).
+INJECTION, INJECTION_HINTS = injection.INJECTION, injection.HINTS
 
 
 def detect_language(words: Iterable[str]) -> str:

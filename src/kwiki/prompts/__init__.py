@@ -1,4 +1,4 @@
-"""Prompt templates: markdown files in prompts/ (shipped as package data), filled with string.Template.
+"""Prompt templates: the markdown files of this package (src/kwiki/prompts/*.md), filled with string.Template.
 
 Each file holds the system prompt, a line `<!-- user -->`, then the user template. Placeholders are `$name`.
 """
@@ -27,7 +27,7 @@ class Prompt:
 
 
 def _prompt_dir() -> Traversable:
-    return resources.files("kwiki") / "prompts"
+    return resources.files(__name__)
 
 
 @cache

@@ -1,0 +1,163 @@
+"""`kwiki ingest --batch`, `batch = true`, `--plan --batch` and `kwiki status` against a fake batch API on a
+real socket: the command builds its own SDK clients from the settings, as it does for users."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from ingest.conftest import RawGuard, wiki_pages
+from kwiki.batch.store import in_flight_batches
+from kwiki.cli import app
+from kwiki.project import Paths
+
+from .fakes import AnthropicFake, OpenAIFake
+from .http_bridge import HttpBridge
+from .runs import CORPUS, ROUNDS, Killed, anthropic_api, batch_run, kill, new_project
+
+
+@pytest.fixture
+def anthropic_env(monkeypatch: pytest.MonkeyPatch, clean_env: None) -> None:
+    monkeypatch.setenv("KWIKI_PROVIDER", "anthropic")
+    monkeypatch.setenv("KWIKI_MODEL", "claude-test")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "key")
+
+
+def kwiki(paths: Paths, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--project", str(paths.root), *args])
+
+
+def test_ingest_batch_writes_the_same_wiki_as_a_direct_ingest(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = AnthropicFake(polls=0)
+    with HttpBridge(fake) as server:
+        fake.base_url = server.url
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        direct = new_project(tmp_path / "direct", raw_guard)
+        assert kwiki(direct, "ingest").exit_code == 0
+        assert fake.direct_calls > 0 and fake.creates == 0
+        calls = fake.direct_calls
+
+        batched = new_project(tmp_path / "batched", raw_guard)
+        result = kwiki(batched, "ingest", "--batch", "--json")
+    assert result.exit_code == 0, result.output
+    assert fake.creates == ROUNDS and fake.direct_calls == calls
+    assert wiki_pages(batched) == wiki_pages(direct)
+    summary = json.loads(result.stdout)
+    assert summary["sources"]["ingested"] == len(CORPUS)
+    assert len(summary["batch"]["submitted"]) == ROUNDS
+    assert summary["batch"]["batched_requests"] == summary["llm"]["calls"] == calls
+    assert [json.loads(line).get("batch") for line in batched.calls_log.read_text().splitlines()].count(None) == 0
+
+
+def test_batch_true_in_kwiki_toml_sends_an_openai_ingest_through_the_batch_api(
+    tmp_path: Path, raw_guard: RawGuard, monkeypatch: pytest.MonkeyPatch, clean_env: None
+) -> None:
+    fake = OpenAIFake(polls=0)
+    paths = new_project(tmp_path / "kb", raw_guard)
+    (paths.root / "kwiki.toml").write_text('provider = "openai"\nmodel = "gpt-test"\nbatch = true\n')
+    monkeypatch.setenv("OPENAI_API_KEY", "key")
+    with HttpBridge(fake) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+        result = kwiki(paths, "ingest")
+    assert result.exit_code == 0, result.output
+    assert fake.creates == ROUNDS and fake.direct_calls == 0
+    assert f"batch: {ROUNDS} submitted, 0 resumed" in result.stdout
+    assert (paths.wiki / "overview.md").is_file()
+
+
+def test_plan_with_batch_shows_the_batch_price_and_sends_nothing(
+    tmp_path: Path, raw_guard: RawGuard, monkeypatch: pytest.MonkeyPatch, clean_env: None
+) -> None:
+    paths = new_project(tmp_path / "kb", raw_guard)
+    monkeypatch.setenv("KWIKI_PROVIDER", "anthropic")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")  # nothing listens: any call would fail
+    result = kwiki(paths, "ingest", "--plan", "--batch", "--json")
+    assert result.exit_code == 0, result.output
+    price = json.loads(result.stdout)["batch"]
+    assert price["known_price"] and price["batch_usd"] == pytest.approx(price["direct_usd"] / 2, abs=1e-4)
+    text = kwiki(paths, "ingest", "--plan", "--batch").stdout
+    assert "batch: ~$" in text and "Nothing was written." in text
+
+
+def test_batch_with_a_provider_without_a_batch_api_fails_with_a_fix(
+    tmp_path: Path, raw_guard: RawGuard, monkeypatch: pytest.MonkeyPatch, clean_env: None
+) -> None:
+    paths = new_project(tmp_path / "kb", raw_guard)
+    monkeypatch.setenv("KWIKI_PROVIDER", "extractive")
+    result = kwiki(paths, "ingest", "--batch")
+    assert result.exit_code != 0
+    assert "has no batch API" in result.output and "fix:" in result.output
+    assert not (paths.wiki / "index.md").exists()
+
+
+def test_status_lists_a_batch_in_flight(tmp_path: Path, raw_guard: RawGuard, anthropic_env: None) -> None:
+    paths = new_project(tmp_path / "kb", raw_guard)
+    fake = AnthropicFake(polls=5)
+
+    with pytest.raises(Killed):
+        batch_run(paths, "anthropic", anthropic_api(fake), sleep=kill)
+    result = kwiki(paths, "status")
+    assert result.exit_code == 0, result.output
+    assert "msgbatch_001 in flight: 3 requests to anthropic claude-test" in result.stdout
+    report = json.loads(kwiki(paths, "status", "--json").stdout)
+    assert [b["batch_id"] for b in report["batches_in_flight"]] == ["msgbatch_001"]
+
+
+@pytest.mark.parametrize("finished", [True, False])
+def test_a_direct_ingest_uses_the_finished_batches_of_an_interrupted_batch_run(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch, finished: bool
+) -> None:
+    fake = AnthropicFake(polls=1 if finished else 99)
+    paths = new_project(tmp_path / "kb", raw_guard)
+
+    with pytest.raises(Killed):
+        batch_run(paths, "anthropic", anthropic_api(fake), sleep=kill)  # polled once: still in progress
+    with HttpBridge(fake) as server:
+        fake.base_url = server.url
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        result = kwiki(paths, "ingest")
+    assert result.exit_code == 0, result.output
+    assert fake.creates == 1
+    if finished:  # the extractions came from the batch; only page writes and the overview were sent directly
+        assert "collected 1 finished batch(es)" in result.stderr
+        assert [b.batch_id for b in in_flight_batches(paths.state_db)] == []
+        assert fake.direct_calls == 4
+    else:
+        assert "1 still in flight" in result.stderr
+        assert [b.batch_id for b in in_flight_batches(paths.state_db)] == ["msgbatch_001"]
+        assert fake.direct_calls == 4 + len(CORPUS)
+
+
+def test_batch_with_commit_makes_one_commit_of_the_applied_wiki(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    paths = new_project(tmp_path / "kb", raw_guard)
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=paths.root, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q", "-b", "main")
+    for key, value in (("user.name", "Test User"), ("user.email", "t@example.com"), ("commit.gpgsign", "false")):
+        git("config", key, value)
+    git("add", "kwiki.toml")
+    git("commit", "-q", "-m", "start")
+    fake = AnthropicFake(polls=0)
+    with HttpBridge(fake) as server:
+        fake.base_url = server.url
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        result = kwiki(paths, "ingest", "--batch", "--commit")
+    assert result.exit_code == 0, result.output
+    assert fake.creates == ROUNDS
+    assert git("rev-list", "--count", "HEAD").strip() == "2"  # the rounds before the last wrote nothing to commit
+    committed = set(git("show", "--name-only", "--format=", "HEAD").split())
+    assert {f"wiki/{rel}" for rel in wiki_pages(paths)} <= committed

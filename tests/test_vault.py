@@ -1,0 +1,43 @@
+"""The write guard is structural: inside a project, only wiki/ and .kwiki/ can be written, whatever root is passed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kwiki import vault
+from kwiki.errors import UnsafePathError
+from kwiki.project import Paths
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> Paths:
+    for folder in ("raw", "wiki", ".kwiki"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "kwiki.toml").write_text("", encoding="utf-8")
+    return Paths(tmp_path)
+
+
+@pytest.mark.parametrize(("root", "rel"), [("raw", "x.md"), ("", "raw/x.md"), ("", "notes.md"), ("raw/sub", "x.md")])
+def test_no_caller_can_write_raw_or_the_project_root(paths: Paths, root: str, rel: str) -> None:
+    (paths.raw / "sub").mkdir()
+    with pytest.raises(UnsafePathError):
+        vault.write_text(paths.root / root, rel, "x")
+    with pytest.raises(UnsafePathError):
+        vault.remove(paths.root / root, rel)
+    assert sorted(p.name for p in paths.raw.rglob("*")) == ["sub"]
+
+
+def test_wiki_and_state_folders_are_writable(paths: Paths) -> None:
+    vault.write_text(paths.wiki, "concepts/a.md", "a")
+    vault.write_text(paths.base_dir, "concepts/a.md", "a")
+    assert (paths.wiki / "concepts" / "a.md").read_text(encoding="utf-8") == "a"
+    assert vault.remove(paths.base_dir, "concepts/a.md")
+
+
+def test_init_creates_missing_files_only(paths: Paths) -> None:
+    vault.create_new(paths.root, "CLAUDE.md", "schema")
+    with pytest.raises(UnsafePathError):
+        vault.create_new(paths.root, "CLAUDE.md", "other")
+    assert (paths.root / "CLAUDE.md").read_text(encoding="utf-8") == "schema"
