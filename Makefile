@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint fmt bench clean
+.PHONY: demo install test lint fmt bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,6 +17,14 @@ demo: $(STAMP)
 	KWIKI_PROVIDER=extractive $(BIN)/kwiki ingest raw/
 	@echo ""
 	@echo "The wiki is in $(CURDIR)/wiki — open it in Obsidian: Open folder as vault → choose wiki/."
+
+# Put `kwiki` on PATH from this clone (editable: a `git pull` updates it).
+install: $(STAMP)
+	@if command -v uv >/dev/null 2>&1; then uv tool install --force -e .; \
+	elif command -v pipx >/dev/null 2>&1; then pipx install --force -e .; \
+	else mkdir -p $(HOME)/.local/bin && ln -sf $(CURDIR)/$(BIN)/kwiki $(HOME)/.local/bin/kwiki && \
+		echo "linked $(HOME)/.local/bin/kwiki -> $(CURDIR)/$(BIN)/kwiki (put $(HOME)/.local/bin on PATH if it is not)"; fi
+	@echo "kwiki is installed: try \`kwiki --help\`"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -28,7 +28,7 @@ from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
 from kwiki.notes import SourceNote
-from kwiki.plan import PendingSource, SourcePlan, compile_key, plan_sources
+from kwiki.plan import PageWrite, PendingSource, SourcePlan, compile_key, expected_writes, plan_sources
 from kwiki.project import Paths
 from kwiki.search import refresh_index
 from kwiki.snapshot import WikiSnapshot, load_snapshot
@@ -70,6 +70,7 @@ class IngestReport:
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old page, new page): moved with text and base
     pending: list[PendingSource] = field(default_factory=list)
     page_plan: list[PagePlan] = field(default_factory=list)
+    writes: tuple[PageWrite, ...] = ()  # --plan: the page writes a run would make
     dropped_quotes: int = 0
     recovered: bool = False
     recovery_notes: list[str] = field(default_factory=list)  # pages merged, kept or not written; a journal set aside
@@ -167,11 +168,12 @@ def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, started: float) -
         found = discover(paths.raw, targets, snap.sources, options.max_bytes)
         plan = plan_sources(paths.raw, found, snap.sources, key)
         page_plan = _page_plan(snap, plan) if state is not None else []
+        writes = expected_writes(plan, snap.sources, state.pages() if state else [], page_plan, paths.wiki)
     finally:
         if state is not None:
             state.close()
     report = _report(found, plan, None, journal.Recovery(), time.monotonic() - started)
-    return dataclasses.replace(report, page_plan=page_plan)
+    return dataclasses.replace(report, page_plan=page_plan, writes=writes)
 
 
 def _schema(paths: Paths) -> str:

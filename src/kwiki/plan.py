@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from kwiki.discover import Discovery, in_scope, read_source
-from kwiki.extract import CHUNK_CHARS, split_text
+from kwiki.extract import CHUNK_CHARS, SCHEMA_CHARS, split_text
+from kwiki.knowledge import PagePlan
 from kwiki.llm.base import Usage
 from kwiki.llm.prices import Pricing
-from kwiki.prompts import prompts_hash
-from kwiki.state import SourceRecord
+from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA
+from kwiki.project import Paths
+from kwiki.prompts import load_prompt, prompts_hash
+from kwiki.state import PageRecord, SourceRecord
 
-if TYPE_CHECKING:
-    from kwiki.knowledge import PagePlan
-
-PROMPT_OVERHEAD_TOKENS = 1_500  # system prompt + schema + CLAUDE.md head, per call
-REPLY_TOKENS = 900  # a typical extraction reply
-PAGE_REPLY_TOKENS = 700  # of knowledge.PagePlan.estimated_tokens: the page body written
+# Token estimates. Prompt overheads are measured from the prompt files, the JSON schema and the CLAUDE.md head;
+# replies and the number of pages a source feeds are calibrated on the bundled corpus (24 sources → 26
+# extraction calls, 58 page drafts, 1 overview) — tests/ingest/test_plan_estimate.py holds them to within 25%.
+CHARS_PER_TOKEN = 4
+EXTRACT_REPLY_TOKENS = 600  # a reply's fixed part (title, summary, mentions) ...
+EXTRACT_REPLY_SHARE = 0.6  # ... plus claims and quotes, in proportion to the chunk
+PAGES_PER_SOURCE = 2.5  # knowledge pages drafted for each extracted source
+PAGE_PAYLOAD_TOKENS = 800  # a page's claims, its sources' titles and neighbour titles
+PAGE_REPLY_TOKENS = 400
+SUMMARY_TOKENS = 200  # one chunk's summary in the reduce call of a long source
 
 
 @dataclass(frozen=True)
@@ -60,21 +68,99 @@ def pending_reason(record: SourceRecord | None, sha256: str, key: str) -> str:
 
 def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceRecord], key: str) -> SourcePlan:
     pending, unchanged = [], []
+    schema = Paths(raw.parent).schema  # raw/ sits in the project root, beside CLAUDE.md
+    head = len(schema.read_text(encoding="utf-8")[:SCHEMA_CHARS]) if schema.is_file() else 0
     for found in discovery.found:
         reason = pending_reason(known.get(found.rel), found.sha256, key)
         if not reason:
             unchanged.append(found.rel)
             continue
         chunks = len(split_text(read_source(raw, found.rel))) if found.size > CHUNK_CHARS else 1
-        tokens = found.size // 4 + chunks * (PROMPT_OVERHEAD_TOKENS + REPLY_TOKENS) + (900 if chunks > 1 else 0)
-        pending.append(PendingSource(found.rel, reason, chunks, tokens))
+        pending.append(PendingSource(found.rel, reason, chunks, source_tokens(found.size, chunks, head)))
     present = {f.rel for f in discovery.found}
     deleted = [p for p in sorted(known) if in_scope(p, discovery.scope) and p not in present]
     return SourcePlan(tuple(pending), tuple(unchanged), tuple(deleted))
 
 
-def estimated_cost(pending: Sequence[PendingSource], pages: Sequence[PagePlan], pricing: Pricing) -> float | None:
-    """The plan's estimated tokens in dollars: each reply priced as output, the rest as uncached input."""
-    output = sum(p.chunks for p in pending) * REPLY_TOKENS + len(pages) * PAGE_REPLY_TOKENS
-    total = sum(p.estimated_tokens for p in pending) + sum(p.estimated_tokens for p in pages)
+def source_tokens(size: int, chunks: int, schema_head: int) -> int:
+    """Tokens in and out to extract a source of `size` characters in `chunks` chunks, reduce a long one,
+    and draft its share of the knowledge pages; `schema_head` is how much of CLAUDE.md each prompt carries."""
+    text = size // CHARS_PER_TOKEN
+    extract = chunks * (_overhead("extract", schema_head) + EXTRACT_REPLY_TOKENS) + text
+    extract += int(text * EXTRACT_REPLY_SHARE)
+    reduce = _overhead("summarize", 0) + (chunks + 1) * SUMMARY_TOKENS if chunks > 1 else 0
+    page = _overhead("write-page", schema_head) + PAGE_PAYLOAD_TOKENS + PAGE_REPLY_TOKENS
+    return extract + reduce + int(PAGES_PER_SOURCE * page)
+
+
+def total_tokens(pending: Sequence[PendingSource], drafts: Sequence[PagePlan], deleted: Sequence[str]) -> int:
+    """The whole run: the pending sources, the page drafts already decided, and the overview call."""
+    overview = _overhead("overview", 0) + PAGE_PAYLOAD_TOKENS + PAGE_REPLY_TOKENS if pending or deleted else 0
+    return sum(p.estimated_tokens for p in pending) + sum(d.estimated_tokens for d in drafts) + overview
+
+
+@cache
+def _overhead(prompt: str, schema_head: int) -> int:
+    """Tokens of a prompt with an empty payload: its system and user text, JSON schema and CLAUDE.md head."""
+    template = load_prompt(prompt)
+    schema = {"extract": EXTRACT_SCHEMA, "summarize": SUMMARIZE_SCHEMA}.get(prompt)
+    chars = len(template.system) + len(template.user.template) + schema_head
+    return (chars + (len(json.dumps(schema)) if schema else 0)) // CHARS_PER_TOKEN
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """A page --plan expects the run to write. A new source's page is named from its title, known only after
+    extraction: its path is the folder, "sources/"."""
+
+    path: str  # wiki-relative
+    action: str  # create | update | remove
+    reason: str
+
+
+CATALOGS = (("index.md", "lists every page"), ("overview.md", "the wiki in brief"), ("log.md", "one entry a source"))
+
+
+def expected_writes(
+    plan: SourcePlan, known: Mapping[str, SourceRecord], pages: Sequence[PageRecord], drafts: Sequence[PagePlan],
+    wiki: Path,
+) -> tuple[PageWrite, ...]:
+    """The page writes a run would make, from the plan and the state: source pages of pending and deleted
+    sources, the knowledge pages citing them, the drafts already decided, and the catalogs."""
+    writes: dict[str, PageWrite] = {}
+    for pending in plan.pending:
+        record = known.get(pending.path)
+        if record is None or not record.pages:
+            writes.setdefault(f"new:{pending.path}", PageWrite("sources/", "create", f"new source raw/{pending.path}"))
+            continue
+        writes[record.pages[0]] = PageWrite(record.pages[0], "update", f"raw/{pending.path}: {pending.reason}")
+        for page in _citing(pages, pending.path):
+            writes.setdefault(page.path, PageWrite(page.path, "update", f"cites raw/{pending.path}, extracted again"))
+    for path in plan.deleted:
+        for source_page in known[path].pages[:1]:
+            writes[source_page] = PageWrite(source_page, "remove", f"raw/{path} was deleted")
+        for page in _citing(pages, path):
+            only = page.sources == (path,)
+            action, why = ("remove", "its only source") if only else ("update", "loses the claims of")
+            writes.setdefault(page.path, PageWrite(page.path, action, f"{why} raw/{path} was deleted"))
+    for draft in drafts:
+        writes.setdefault(draft.path, PageWrite(draft.path, draft.action, draft.reason))
+    if writes:
+        for name, why in CATALOGS:
+            writes[name] = PageWrite(name, "update" if (wiki / name).is_file() else "create", why)
+    return tuple(writes.values())
+
+
+def _citing(pages: Sequence[PageRecord], source: str) -> list[PageRecord]:
+    return [page for page in pages if source in page.sources]
+
+
+def estimated_cost(
+    pending: Sequence[PendingSource], drafts: Sequence[PagePlan], deleted: Sequence[str], pricing: Pricing
+) -> float | None:
+    """The plan's estimated tokens in dollars: the replies priced as output, the rest as uncached input."""
+    total = total_tokens(pending, drafts, deleted)
+    pages = int(PAGES_PER_SOURCE * len(pending)) + len(drafts) + (1 if pending or deleted else 0)
+    output = sum(p.chunks for p in pending) * EXTRACT_REPLY_TOKENS + pages * PAGE_REPLY_TOKENS
+    output = min(output, total)
     return pricing.cost(Usage(total - output, output))

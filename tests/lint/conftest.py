@@ -205,6 +205,9 @@ def planted_project(tmp_path: Path) -> Paths:
         "open",
     )
     ingest_state(paths, records, [contradiction])
+    base = paths.base_dir / "concepts/alpha.md"  # kwiki wrote alpha as it is, [[nowhere-page]] included
+    base.parent.mkdir(parents=True, exist_ok=True)
+    base.write_bytes((paths.wiki / "concepts/alpha.md").read_bytes())
     index = paths.wiki / "index.md"
     index.write_text(index.read_text() + "\nA line a human added.\n")
     log = paths.wiki / "log.md"

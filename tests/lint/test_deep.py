@@ -51,3 +51,18 @@ def test_contradictions_are_stored_rendered_and_a_second_run_makes_no_call(clean
         3,
         0,
     )
+
+
+def test_deep_reports_each_comparison_to_the_progress_callback(clean_project: Paths) -> None:
+    heard: list[tuple[str, str, int, int]] = []
+
+    def progress(phase: str, item: str, done: int, total: int) -> None:
+        heard.append((phase, item, done, total))
+
+    with State.open(clean_project.state_db) as state:
+        run_lint(clean_project, state, LintOptions(deep=True), FakeLLM({"compare": AGREE}), progress=progress)
+    assert heard == [
+        ("compare", "concepts/alpha.md ~ concepts/beta.md", 1, 3),
+        ("compare", "concepts/alpha.md ~ entities/gamma.md", 2, 3),
+        ("compare", "concepts/beta.md ~ entities/gamma.md", 3, 3),
+    ]

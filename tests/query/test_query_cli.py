@@ -123,3 +123,16 @@ def test_offline_query_as_a_subprocess_without_keys(project: Paths) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Search results (no model)" in done.stdout and "[[gedaechtnispalast]]" in done.stdout
+
+
+def test_save_offline_explains_it_needs_a_model_and_how_to_set_one(project: Paths) -> None:
+    code, _, stderr = run(project, "--save", "rlvr")  # no key, no provider: extractive
+    assert code == 2
+    assert "provider extractive (offline) runs no model" in stderr
+    assert "ANTHROPIC_API_KEY" in stderr and "base_url" in stderr
+    assert "--no-llm" not in stderr  # the user never passed it
+
+
+def test_save_with_no_llm_says_to_drop_it(project: Paths) -> None:
+    _, _, stderr = run(project, "--no-llm", "--save", "rlvr")
+    assert "drop --no-llm" in stderr

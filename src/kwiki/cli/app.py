@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kwiki import __version__
-from kwiki.cli.common import GlobalOptions
-from kwiki.llm.provider import PROVIDERS
+from kwiki.cli.common import BaseUrlOption, GlobalOptions, ModelOption, ProjectOption, ProviderOption
+from kwiki.cli.help import KwikiGroup, KwikiTyper
 
-app = typer.Typer(
+app = KwikiTyper(
     name="kwiki",
-    no_args_is_help=True,
+    cls=KwikiGroup,
+    invoke_without_command=True,  # bare `kwiki` prints help and exits 0 (see root)
+    rich_markup_mode=None,  # plain help: no <type> labels, no boxes, nothing rich takes for markup
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals may hold API keys
 )
@@ -28,23 +29,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    project: Annotated[
-        Path | None,
-        typer.Option(
-            "--project",
-            envvar="KWIKI_PROJECT",
-            help="Project folder (default: the nearest folder at or above the current one with kwiki.toml).",
-            file_okay=False,
-        ),
-    ] = None,
-    provider: Annotated[
-        str | None,
-        typer.Option(help=f"LLM provider: {', '.join(PROVIDERS)} (env KWIKI_PROVIDER)."),
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Model name (env KWIKI_MODEL).")] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible server or proxy URL (env KWIKI_BASE_URL).")
-    ] = None,
+    project: ProjectOption = None,
+    provider: ProviderOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -52,5 +40,9 @@ def root(
     """Compile a folder of raw sources into an Obsidian wiki that an LLM keeps up to date.
 
     Settings come from flags, then KWIKI_* variables, then kwiki.toml; `kwiki status` shows which won.
+    The options below also work after the command (`kwiki lint --project DIR`).
     """
     ctx.obj = GlobalOptions(project=project, provider=provider, model=model, base_url=base_url)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()

@@ -11,6 +11,7 @@ from kwiki.batch.run import BatchRunner, BatchSummary, Waiting
 from kwiki.batch.store import in_flight_batches
 from kwiki.cli.common import Session, err, out
 from kwiki.ingest import IngestOptions, IngestReport
+from kwiki.plan import total_tokens
 
 
 def run_batched(s: Session, options: IngestOptions, advance: Progress | None) -> BatchSummary:
@@ -67,7 +68,7 @@ def print_batch_summary(summary: BatchSummary) -> None:
 
 def plan_price(report: IngestReport, model: str) -> dict[str, object]:
     """For `--plan --batch`: the estimated price direct and in a batch (placeholder price table)."""
-    tokens = sum(p.estimated_tokens for p in report.pending) + sum(p.estimated_tokens for p in report.page_plan)
+    tokens = total_tokens(report.pending, report.page_plan, report.deleted)  # the same estimate --plan prints
     price = batch_price(model, tokens)
     if price is None:
         return {"model": model, "estimated_tokens": tokens, "known_price": False}

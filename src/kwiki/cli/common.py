@@ -4,7 +4,7 @@ A command module looks like this:
 
     @app.command()
     @guarded
-    def lint(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    def lint(ctx: typer.Context, as_json: JsonOption = False) -> None:
         s = session(ctx)
         report = run_lint(s.paths, s.llm())
         if as_json:
@@ -14,24 +14,29 @@ A command module looks like this:
 
 Both consoles print plain text by default (markup, emoji and highlighting off), because what kwiki prints is
 full of page names and `[[links]]` that rich would take for markup; pass `markup=True` where you mean it.
+
+`@guarded` also gives every command the global options (--project, --provider, --model, --base-url), so that
+they work after the subcommand as well as before it; the root command declares the same Annotated types.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, cast
 
 import typer
 from rich.console import Console
 
 from kwiki.config import Config, load_config
 from kwiki.errors import KwikiError, UsageError
+from kwiki.llm.provider import PROVIDERS
 from kwiki.project import Paths, find_root
 
 if TYPE_CHECKING:
@@ -45,9 +50,34 @@ out = Console(soft_wrap=True, markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", metavar="DIR", file_okay=False, help="Project folder [default: $KWIKI_PROJECT, else found upward]."
+    ),
+]
+ProviderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        metavar="NAME",
+        help=f"{', '.join(PROVIDERS)} [default: $KWIKI_PROVIDER, kwiki.toml, else by API key].",
+    ),
+]
+ModelOption = Annotated[
+    str | None, typer.Option("--model", metavar="NAME", help="Model [default: $KWIKI_MODEL, kwiki.toml, provider's].")
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--base-url", metavar="URL", help="OpenAI-compatible server [default: $KWIKI_BASE_URL, kwiki.toml]."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON on stdout; stderr gets errors only.")]
+GLOBAL_OPTIONS = {"project": ProjectOption, "provider": ProviderOption, "model": ModelOption, "base_url": BaseUrlOption}
+
+
 @dataclass(frozen=True)
 class GlobalOptions:
-    """The root command's options; every subcommand finds them in its typer.Context."""
+    """The global options; every subcommand finds them in its typer.Context."""
 
     project: Path | None = None
     provider: str | None = None
@@ -57,15 +87,34 @@ class GlobalOptions:
     def flags(self) -> dict[str, object | None]:
         return {"provider": self.provider, "model": self.model, "base_url": self.base_url}
 
+    def project_folder(self, env: Mapping[str, str]) -> Path | None:
+        """--project, else KWIKI_PROJECT, else None (the current folder and upward)."""
+        return self.project or (Path(env["KWIKI_PROJECT"]) if env.get("KWIKI_PROJECT") else None)
+
+    def overridden(self, later: GlobalOptions) -> GlobalOptions:
+        """These options with the ones given after the subcommand (those win)."""
+        return GlobalOptions(
+            project=later.project or self.project,
+            provider=later.provider or self.provider,
+            model=later.model or self.model,
+            base_url=later.base_url or self.base_url,
+        )
+
 
 class Session:
     """One command's project, settings and environment; the LLM and its usage meter are built on first use."""
 
-    def __init__(self, paths: Paths, config: Config, env: Mapping[str, str]) -> None:
+    def __init__(self, paths: Paths, config: Config, env: Mapping[str, str], quiet: bool = False) -> None:
         self.paths = paths
         self.config = config
         self.env = env
+        self.quiet = quiet  # --json: stderr gets errors only
         self._llm: LLM | None = None
+
+    @property
+    def offline(self) -> bool:
+        """True for the extractive provider: pages come from the sources' own sentences, no model is called."""
+        return self.config.provider == "extractive"
 
     @functools.cached_property
     def meter(self) -> Meter:
@@ -77,20 +126,23 @@ class Session:
         if self._llm is None:
             from kwiki.llm.provider import build_llm
 
-            if self.config.notice:
+            if self.config.notice and not self.quiet:
                 err.print(f"note: {self.config.notice}")
             self._llm = build_llm(self.config, self.paths, self.env, meter=self.meter, debug_sink=_debug)
         return self._llm
 
 
-def session(ctx: typer.Context, require_project: bool = True) -> Session:
+def session(ctx: typer.Context, require_project: bool = True, quiet: bool = False) -> Session:
     """The project at --project (or found upward from the current folder) with its settings.
+
+    `quiet` (for --json) keeps notes off stderr, which then carries errors only.
 
     Without a project: a UsageError, or, when `require_project` is False, a session rooted at --project or
     the current folder whose settings come from flags, environment and defaults only.
     """
     options = ctx.find_object(GlobalOptions) or GlobalOptions()
-    start = options.project or Path.cwd()
+    env = dict(os.environ)
+    start = options.project_folder(env) or Path.cwd()
     if not start.is_dir():
         raise UsageError(f"--project {start} is not a folder", "pass the folder that holds kwiki.toml")
     root = find_root(start)
@@ -99,16 +151,24 @@ def session(ctx: typer.Context, require_project: bool = True) -> Session:
             f"no kwiki project here (no kwiki.toml in {start.absolute()} or above)",
             "run `kwiki init` or pass --project DIR",
         )
-    env = dict(os.environ)
     config = load_config(root, options.flags(), env)
-    return Session(Paths(root or start.absolute()), config, env)
+    return Session(Paths(root or start.absolute()), config, env, quiet)
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
-    """Put under @app.command(): a KwikiError becomes `error:`/`fix:` lines on stderr and its exit code."""
+    """Put under @app.command(): a KwikiError becomes `error:`/`fix:` lines on stderr and its exit code.
+
+    The command also takes the global options; they are merged into the context's GlobalOptions.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    context = next((p.name for p in signature.parameters.values() if p.annotation is typer.Context), None)
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        given = GlobalOptions(**cast(dict[str, Any], {name: kwargs.pop(name, None) for name in GLOBAL_OPTIONS}))
+        ctx = kwargs.get(context) if context else None
+        if ctx is not None:
+            _remember(cast(typer.Context, ctx), given)
         try:
             return command(*args, **kwargs)
         except KwikiError as exc:
@@ -119,7 +179,21 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
             err.print("  fix: run the command again; work already written is kept")
             raise typer.Exit(130) from None
 
+    run.__signature__ = _with_global_options(signature)  # type: ignore[attr-defined]
     return run
+
+
+def _with_global_options(signature: inspect.Signature) -> inspect.Signature:
+    """The command's parameters and, after them, the global options, which typer then parses."""
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+        for name, kind in GLOBAL_OPTIONS.items()
+    ]
+    return signature.replace(parameters=[*signature.parameters.values(), *extra])
+
+
+def _remember(ctx: typer.Context, given: GlobalOptions) -> None:
+    ctx.obj = (ctx.find_object(GlobalOptions) or GlobalOptions()).overridden(given)
 
 
 def _debug(text: str) -> None:

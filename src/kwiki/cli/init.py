@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kwiki.cli.app import app
-from kwiki.cli.common import GlobalOptions, guarded, out, print_json
+from kwiki.cli.common import GlobalOptions, JsonOption, guarded, out, print_json
+from kwiki.cli.text import echo
 from kwiki.scaffold import init_project
 
 
@@ -17,16 +19,18 @@ from kwiki.scaffold import init_project
 def init(
     ctx: typer.Context,
     folder: Annotated[
-        Path | None, typer.Argument(help="Folder to set up (default: --project, else the current folder).")
+        Path | None, typer.Argument(help="Folder to set up [default: --project, else the current folder].")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Create a kwiki project: raw/ for sources, wiki/ for the Obsidian vault, CLAUDE.md and kwiki.toml.
+    """Create a kwiki project.
+
+    raw/ for sources, wiki/ for the Obsidian vault, CLAUDE.md (the wiki's schema) and kwiki.toml.
 
     Existing files are never overwritten, so running it again is safe.
     """
     options = ctx.find_object(GlobalOptions) or GlobalOptions()
-    result = init_project(folder or options.project or Path.cwd())
+    result = init_project(folder or options.project_folder(os.environ) or Path.cwd())
     if as_json:
         print_json({"root": result.root, "created": result.created, "kept": result.kept})
         return
@@ -34,5 +38,9 @@ def init(
         out.print(f"created  {rel}")
     for rel in result.kept:
         out.print(f"kept     {rel}")
-    out.print(f"\nkwiki project ready in {result.root}")
-    out.print("next: put sources in raw/, then run `kwiki ingest`; open wiki/ in Obsidian as a vault")
+    out.print()
+    out.print(f"kwiki project ready in {result.root}")
+    echo(
+        "next: copy sources into raw/ (any subfolder; .md .txt .html), see what would happen with "
+        "`kwiki ingest --plan`, run `kwiki ingest`, and open wiki/ in Obsidian as a vault"
+    )

@@ -1,4 +1,4 @@
-"""`kwiki lint`: check the wiki, print findings grouped by severity (or JSON), exit 1 on errors."""
+"""`kwiki lint`: check the wiki, print findings as a compiler does (or JSON), exit 1 on errors."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import contextlib
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
+from kwiki.cli import progress
 from kwiki.cli.app import app
-from kwiki.cli.common import guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, guarded, out, print_json, session
+from kwiki.cli.text import echo, plural, wrap
 from kwiki.lint import LintOptions, LintReport, run_lint
-from kwiki.lint.model import SEVERITIES
+from kwiki.lint.model import SEVERITIES, DeepSummary
 from kwiki.state import State
 
 STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 @app.command("lint")
@@ -29,48 +31,88 @@ def lint(
         bool, typer.Option("--deep", help="Ask the model to compare related pages for contradictions.")
     ] = False,
     budget: Annotated[
-        int | None, typer.Option(min=0, help="At most this many --deep model calls [default: min(50, pages)].")
+        int | None,
+        typer.Option(metavar="CALLS", min=0, help="At most this many --deep model calls [default: min(50, pages)]."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Count warnings as errors for the exit code.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print every finding as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Check links, names, properties, evidence, freshness and catalogs of the wiki; exit 1 on errors."""
-    s = session(ctx)
+    """Check the wiki: links, names, properties, evidence, freshness.
+
+    Also catalogs (index, log) and open contradictions. Exit 1 on errors (--strict: on warnings too).
+    """
+    s = session(ctx, quiet=as_json)
     options = LintOptions(fix=fix, deep=deep, budget=budget)
     writes = fix or deep  # run_lint takes the project lock for these
     with contextlib.ExitStack() as stack:
         state = stack.enter_context(State.open(s.paths.state_db)) if writes or s.paths.state_db.is_file() else None
-        report = run_lint(s.paths, state, options, s.llm() if deep else None)
-    if as_json:
-        print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
-    else:
-        render(report)
+        show = progress.wanted(as_json)
+        llm = s.llm() if deep else None
+        with progress.bars(show and deep) as advance, progress.spinner(show and not deep, "checking the wiki"):
+            report = run_lint(s.paths, state, options, llm, advance)
+    _show(report, as_json, fix)
     if report.failed(strict):
         raise typer.Exit(1)
 
 
-def render(report: LintReport) -> None:
+def _show(report: LintReport, as_json: bool, fixed: bool) -> None:
+    if as_json:
+        print_json({"findings": report.findings, "counts": report.counts(), "fixes": report.fixes, "deep": report.deep})
+        return
+    render(report, out.width)
+    if fixed:
+        _kept_links(report)
+
+
+def render(report: LintReport, width: int) -> None:
+    """Like a compiler: `path:line: severity id message`, an indented fix, files apart, then a summary."""
     for fix in report.fixes:
-        out.print(f"fixed  {fix.path}: {fix.action}")
-    for severity in SEVERITIES:
-        found = [f for f in report.findings if f.severity == severity]
-        if not found:
-            continue
-        table = Table(title=Text(f"{severity}s ({len(found)})", style=STYLES[severity]), title_justify="left")
-        table.add_column("where", no_wrap=True)
-        table.add_column("check", no_wrap=True)
-        table.add_column("problem", overflow="fold", ratio=3)
-        table.add_column("fix", overflow="fold", ratio=2)
-        for f in found:
-            table.add_row(Text(f"{f.path}:{f.line}"), Text(f.id), Text(f.message), Text(f.fix))
-        out.print(table)
+        _lines(f"fixed {fix.path}: {fix.action}", width)
+    previous = None
+    for f in sorted(report.findings, key=lambda f: (f.path, f.line, _RANK[f.severity], f.id)):
+        if previous is not None and f.path != previous:
+            out.print()
+        previous = f.path
+        where = f"{f.path}:{f.line}: " if f.line else f"{f.path}: "
+        _lines(f"{where}{f.severity} {f.id} {f.message}", width, (len(where), len(where) + len(f.severity)), f.severity)
+        _lines(f"fix: {f.fix}", width, indent="    ", hang="         ")
     if report.deep is not None:
-        d = report.deep
-        out.print(
-            f"deep: {d.pairs} pairs ranked, {d.calls} calls, {d.cached} from cache, {d.unchecked} left for later"
-            f" (budget), {d.failed} failed, {d.new_contradictions} new contradictions"
+        out.print()
+        _lines(_deep_line(report.deep), width)
+    if report.findings or report.deep is not None:
+        out.print()
+    _lines(summary(report), width)
+
+
+def _kept_links(report: LintReport) -> None:
+    kept = sum(f.id == "link-unresolved" for f in report.findings)
+    if kept:
+        echo(
+            f"kept {plural(kept, 'broken link')} kwiki did not write (--fix unlinks only its own and links to "
+            "deleted pages): create the pages they name, or correct them"
         )
+
+
+def summary(report: LintReport) -> str:
     counts = report.counts()
-    out.print(
-        ", ".join(f"{counts[s]} {s}s" for s in SEVERITIES) + (f"; {len(report.fixes)} fixes" if report.fixes else "")
+    parts = [plural(counts["error"], "error"), plural(counts["warning"], "warning")]
+    if counts["info"]:
+        parts.append(plural(counts["info"], "info"))
+    return ", ".join(parts) + (f"; {plural(len(report.fixes), 'fix')} made" if report.fixes else "")
+
+
+def _deep_line(d: DeepSummary) -> str:
+    return (
+        f"deep: {plural(d.pairs, 'pair')} ranked, {plural(d.calls, 'call')}, {d.cached} from cache, "
+        f"{d.unchecked} left for later (budget), {d.failed} failed, {plural(d.new_contradictions, 'new contradiction')}"
     )
+
+
+def _lines(
+    text: str, width: int, span: tuple[int, int] = (0, 0), severity: str = "", indent: str = "", hang: str = "    "
+) -> None:
+    for number, line in enumerate(wrap(text, width, indent, hang)):
+        styled = Text(line)
+        if number == 0 and severity:
+            styled.stylize(STYLES[severity], *span)
+        out.print(styled)

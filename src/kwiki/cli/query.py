@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.markdown import Markdown
 
+from kwiki.cli import progress
 from kwiki.cli.app import app
-from kwiki.cli.common import err, guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, Session, err, guarded, out, print_json, session
 from kwiki.errors import UsageError
 from kwiki.query import DEFAULT_BUDGET, DEFAULT_LIMIT, Answer, ContextPage, answer, require_question, save_answer
 from kwiki.search import Hit, refresh_index, search
@@ -20,29 +21,36 @@ from kwiki.search import Hit, refresh_index, search
 def query(
     ctx: typer.Context,
     words: Annotated[list[str], typer.Argument(metavar="QUESTION", help="The question (quotes optional).")],
-    limit: Annotated[int, typer.Option("--limit", "-k", min=1, help="At most this many pages.")] = DEFAULT_LIMIT,
+    limit: Annotated[
+        int, typer.Option("--limit", "-k", metavar="N", min=1, help="At most this many pages.")
+    ] = DEFAULT_LIMIT,
     budget: Annotated[
-        int, typer.Option(min=1000, help="Characters of page text the model may read (lower it for small models).")
+        int,
+        typer.Option(
+            metavar="CHARS", min=1000, help="Characters of page text the model may read (lower it for small models)."
+        ),
     ] = DEFAULT_BUDGET,
-    save: Annotated[bool, typer.Option("--save", help="File the answer in wiki/answers/ and log it.")] = False,
+    save: Annotated[
+        bool, typer.Option("--save", help="File the answer in wiki/answers/ and log it (needs a model).")
+    ] = False,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Only search: ranked pages, no model call.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Answer a question from the wiki's pages, citing the pages it used; offline, list the best pages."""
-    s = session(ctx)
+    """Answer a question from the wiki, citing its pages.
+
+    Offline (provider extractive, or --no-llm) it lists the best-matching pages instead.
+    """
+    s = session(ctx, quiet=as_json)
     question = require_question(" ".join(words))
-    offline = no_llm or s.config.provider == "extractive"
+    offline = no_llm or s.offline
     if offline and save:
-        raise UsageError("--save files a model's answer, and this run has none", "drop --no-llm or set a provider")
+        raise _save_needs_a_model(no_llm)
     if offline:
-        refresh_index(s.paths)
-        hits = search(s.paths, question, limit)
-        if as_json:
-            print_json(_results_json(question, hits))
-        else:
-            _render_results(question, hits, no_llm)
+        _search_only(s, question, limit, no_llm, as_json)
         return
-    result = answer(s.paths, s.llm(), question, limit, budget)
+    llm = s.llm()
+    with progress.spinner(progress.wanted(as_json), "searching the wiki and asking the model"):
+        result = answer(s.paths, llm, question, limit, budget)
     saved = None
     if save and result.pages:
         saved = save_answer(s.paths, result, dt.date.today())  # under the project lock
@@ -50,6 +58,27 @@ def query(
         print_json({**_answer_json(result), "saved": saved, "llm": s.meter.snapshot()})
     else:
         _render_answer(result, saved)
+
+
+def _search_only(s: Session, question: str, limit: int, no_llm: bool, as_json: bool) -> None:
+    with progress.spinner(progress.wanted(as_json), "updating the search index"):
+        refresh_index(s.paths)
+    hits = search(s.paths, question, limit)
+    if as_json:
+        print_json(_results_json(question, hits))
+    else:
+        _render_results(question, hits, no_llm)
+
+
+def _save_needs_a_model(no_llm: bool) -> UsageError:
+    if no_llm:
+        return UsageError("--save files a model's answer, and --no-llm asks no model", "drop --no-llm to save")
+    return UsageError(
+        "--save files a model's answer, and provider extractive (offline) runs no model",
+        "set a model: export ANTHROPIC_API_KEY=… or OPENAI_API_KEY=…, or set provider and base_url in kwiki.toml "
+        "for a local server (e.g. --provider openai --base-url http://localhost:11434/v1); `kwiki status` shows "
+        "what is in effect",
+    )
 
 
 def _page(page: ContextPage) -> dict[str, object]:

@@ -9,7 +9,8 @@ import typer
 
 from kwiki.batch.store import in_flight_batches
 from kwiki.cli.app import app
-from kwiki.cli.common import guarded, out, print_json, session
+from kwiki.cli.common import JsonOption, guarded, out, print_json, session
+from kwiki.cli.text import plural
 from kwiki.status import Setting, StatusReport, status_report
 
 
@@ -17,7 +18,7 @@ from kwiki.status import Setting, StatusReport, status_report
 @guarded
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: JsonOption = False,
     probe: Annotated[
         bool,
         typer.Option(
@@ -25,8 +26,12 @@ def status(
         ),
     ] = False,
 ) -> None:
-    """Show the project, the provider and model in effect (and why), the API key, raw/ and wiki/ counts."""
-    s = session(ctx)
+    """Show the settings in effect and why.
+
+    The project, provider, model (and where each came from), the API key, raw/ and wiki/ counts; with --probe,
+    which json_mode the endpoint accepts.
+    """
+    s = session(ctx, quiet=as_json)
     report = status_report(s.paths, s.config, s.env, probe_modes=probe)
     batches = in_flight_batches(s.paths.state_db)
     if as_json:
@@ -56,8 +61,8 @@ def render(report: StatusReport) -> None:
     accepted = [probe.mode for probe in report.json_modes if probe.accepted]
     if report.json_modes:
         out.print(f"          → set json_mode = \"{accepted[0]}\"" if accepted else "          → no json_mode works")
-    out.print(f"raw       {report.counts.raw_files} files")
-    out.print(f"wiki      {report.counts.wiki_pages} pages")
+    out.print(f"raw       {plural(report.counts.raw_files, 'file')}")
+    out.print(f"wiki      {plural(report.counts.wiki_pages, 'page')}")
     src = report.sources
     todo = " — run `kwiki ingest`" if src.pending or src.failed or src.deleted else ""
     out.print(

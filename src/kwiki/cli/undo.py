@@ -7,7 +7,8 @@ from collections.abc import Callable
 import typer
 
 from kwiki.cli.app import app
-from kwiki.cli.common import err, guarded, out, session
+from kwiki.cli.common import JsonOption, err, guarded, out, print_json, session
+from kwiki.cli.text import plural
 from kwiki.gitops import commit_ingest, undo
 from kwiki.ingest import IngestReport
 from kwiki.project import Paths
@@ -16,12 +17,15 @@ from kwiki.search import refresh_index
 
 @app.command("undo")
 @guarded
-def undo_command(ctx: typer.Context) -> None:
+def undo_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Revert kwiki's last commit while it is HEAD and its files are unchanged; the next ingest redoes that work."""
-    s = session(ctx)
+    s = session(ctx, quiet=as_json)
     reverted = undo(s.paths)
     refresh_index(s.paths)
-    out.print(f"{reverted.subject} — {len(reverted.files)} files restored ({reverted.sha[:12]})")
+    if as_json:
+        print_json({"reverted": reverted})
+        return
+    out.print(f"{reverted.subject} — {plural(len(reverted.files), 'file')} restored ({reverted.sha[:12]})")
     out.print("the sources of that run are pending again: `kwiki ingest` recompiles them")
 
 

@@ -32,6 +32,8 @@ def index_differences(vault: Vault) -> list[str]:
         for path, file in sorted(vault.pages.items())
         if path.count("/") == 1 and path.split("/")[0] in CATALOGUED_FOLDERS
     ]
+    if not catalogued and "index.md" not in vault.pages:
+        return []  # a fresh project: nothing to list yet, and ingest writes the index with the first pages
     wanted: dict[str, str | None] = dict(build_index(catalogued))
     for path in vault.pages:
         if path.startswith("index/"):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from kwiki.errors import ProviderError
-from kwiki.lint.model import DeepSummary
+from kwiki.lint.model import DeepSummary, Progress
 from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import fence_json
@@ -197,13 +197,17 @@ class Found:
     pages: tuple[str, str]
 
 
-def run_deep(vault: Vault, state: State, llm: LLM, budget: int) -> tuple[DeepSummary, list[Found]]:
+def run_deep(
+    vault: Vault, state: State, llm: LLM, budget: int, progress: Progress | None = None
+) -> tuple[DeepSummary, list[Found]]:
     """Compare ranked pairs; store contradictions not seen before and return them (the caller renders them)."""
     known = {r.id for r in state.contradictions()}
     memo: dict[str, list[Claim]] = {}
     tally, new = _Tally(), list[Found]()
     pairs = ranked_pairs(vault)
-    for a, b in pairs:
+    for number, (a, b) in enumerate(pairs, start=1):
+        if progress:
+            progress("compare", f"{a} ~ {b}", number, len(pairs))
         found = tuple(memo.setdefault(p, claims(vault, vault.pages[p])) for p in (a, b))
         if not found[0] or not found[1]:
             continue

@@ -24,6 +24,41 @@ from kwiki.slugs import slugify, unique_slug
 
 STUB_FOLDER = "concepts"
 _LINK_VALUE = re.compile(r"^(\s*(?:[^\s:#'\"][^:]*:\s*|-\s+))(\[\[.*?)\s*$")
+_LOGGED_PAGE = re.compile(r"`(?:wiki/)?([^`]+)\.md`")
+
+
+def _stem(target: str) -> str:
+    return target.rsplit("/", 1)[-1].removesuffix(".md").casefold()
+
+
+def deleted_pages(vault: Vault) -> frozenset[str]:
+    """Stems of the pages log.md names (`page: ...` lines and links) that are no longer in the vault."""
+    log = vault.pages.get(LOG)
+    if log is None:
+        return frozenset()
+    named = {_stem(m) for m in _LOGGED_PAGE.findall(log.text)} | {_stem(link.target) for link in log.page.links}
+    return frozenset(named - {_stem(path) for path in vault.files.paths})
+
+
+class _Authorship:
+    """Which broken links --fix may unlink: those kwiki wrote (in the page's last generated text in
+    .kwiki/base/) and those to pages that existed and were deleted. A link a person wrote to a page that does
+    not exist yet is theirs: it stays, and lint keeps reporting it."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.base = vault.paths.base_dir
+        self.deleted = deleted_pages(vault)
+        self._generated: dict[str, frozenset[str]] = {}
+
+    def may_unlink(self, path: str, link: Link) -> bool:
+        return _stem(link.target) in self.deleted or _stem(link.target) in self.generated(path)
+
+    def generated(self, path: str) -> frozenset[str]:
+        if path not in self._generated:
+            base = self.base / path
+            text = base.read_text(encoding="utf-8") if base.is_file() else ""
+            self._generated[path] = frozenset(_stem(link.target) for link in parse_page(text).links)
+        return self._generated[path]
 
 
 @dataclass(frozen=True)
@@ -75,6 +110,7 @@ class _Relinker:
 
     def __init__(self, vault: Vault, index: VaultIndex, titles: dict[str, str], pages: dict[str, PageFile]) -> None:
         self.vault, self.index, self.titles, self.pages = vault, index, titles, pages
+        self.authorship = _Authorship(vault)
         self.changed: list[str] = []
 
     def __call__(self, path: str, link: Link) -> str | None:
@@ -90,6 +126,8 @@ class _Relinker:
             return None
         found = self._canonical(link.target)
         if found is None:
+            if not self.authorship.may_unlink(path, link):
+                return None  # a person's link to a page not written yet
             self.changed.append(f"unlinked '{link.target}' (no such page)")
             return shown
         self.changed.append(f"relinked '{link.target}' to '{found}'")
@@ -135,7 +173,7 @@ def _fix_page(file: PageFile, relink: _Relinker) -> list[str]:
     done = list(relink.changed)
     quoted = _quote_links(edit, file)
     if quoted:
-        done.append(f"quoted {quoted} link(s) in properties")
+        done.append(f"quoted {quoted} {'link' if quoted == 1 else 'links'} in properties")
     if _normalize_tags(edit, file):
         done.append("normalized tags")
     if done:
@@ -180,5 +218,5 @@ def _log_run(vault: Vault, fixes: list[Fix], today: dt.date) -> None:
     path = vault.paths.wiki / LOG
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     lines = tuple(f"- {fix.path}: {fix.action}" for fix in fixes)
-    entry = LogEntry(today.isoformat(), "lint", f"{len(fixes)} fixes", lines)
+    entry = LogEntry(today.isoformat(), "lint", f"{len(fixes)} {'fix' if len(fixes) == 1 else 'fixes'}", lines)
     files.write_text(vault.paths.wiki, LOG, append_log(old, [entry]))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 SEVERITIES = ("error", "warning", "info")
+Progress = Callable[[str, str, int, int], None]  # (phase, item, done, total), as kwiki.ingest.Progress
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,12 @@ class Check:
 CHECKS: dict[str, Check] = {
     c.id: c
     for c in (
-        Check("link-unresolved", "error", "fix the target or create the page; `kwiki lint --fix` relinks or unlinks"),
+        Check(
+            "link-unresolved",
+            "error",
+            "correct the target or create the page; --fix relinks aliases and unlinks only links kwiki wrote or "
+            "links to deleted pages",
+        ),
         Check("link-alias", "error", "Obsidian never resolves aliases: write [[canonical|alias]] (--fix does)"),
         Check("embed-missing", "error", "add the file to the vault or remove the embed"),
         Check("heading-missing", "warning", "link an existing heading, or drop the #part (--fix does)"),
