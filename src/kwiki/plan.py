@@ -156,11 +156,17 @@ def _citing(pages: Sequence[PageRecord], source: str) -> list[PageRecord]:
 
 
 def estimated_cost(
-    pending: Sequence[PendingSource], drafts: Sequence[PagePlan], deleted: Sequence[str], pricing: Pricing
+    pending: Sequence[PendingSource],
+    drafts: Sequence[PagePlan],
+    deleted: Sequence[str],
+    pricing: Pricing,
+    *,
+    batch: bool = False,
 ) -> float | None:
-    """The plan's estimated tokens in dollars: the replies priced as output, the rest as uncached input."""
+    """The plan's estimated tokens in dollars (at the batch price with `batch`): the replies priced as output,
+    the rest as uncached input."""
     total = total_tokens(pending, drafts, deleted)
     pages = int(PAGES_PER_SOURCE * len(pending)) + len(drafts) + (1 if pending or deleted else 0)
     output = sum(p.chunks for p in pending) * EXTRACT_REPLY_TOKENS + pages * PAGE_REPLY_TOKENS
     output = min(output, total)
-    return pricing.cost(Usage(total - output, output))
+    return pricing.cost(Usage(total - output, output), batch=batch)

@@ -83,7 +83,7 @@ def test_plan_with_batch_shows_the_batch_price_and_sends_nothing(
     assert result.exit_code == 0, result.output
     price = json.loads(result.stdout)["batch"]
     assert price["known_price"] and price["batch_usd"] == pytest.approx(price["direct_usd"] / 2, abs=1e-4)
-    text = kwiki(paths, "ingest", "--plan", "--batch").stdout
+    text = " ".join(kwiki(paths, "ingest", "--plan", "--batch").stdout.split())  # lines wrap at 80 columns
     assert "batch: ~$" in text and "Nothing was written." in text
 
 

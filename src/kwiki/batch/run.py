@@ -201,10 +201,12 @@ class BatchRunner:
             delay = min(delay * self._polling.factor, self._polling.longest)
 
     def _count_batched(self, name: str, reply: Reply, batch_id: str) -> None:
-        self._meter.add(reply)
+        self._meter.add(reply, batch=True)
         self._tally.batched += 1
         record = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "name": name, "model": self._model}
-        self._log.append({**record, **asdict(reply.usage), "batch": batch_id})
+        cost = self._meter.pricing.cost(reply.usage, batch=True)
+        priced = {} if cost is None else {"cost_usd": round(cost, 8)}
+        self._log.append({**record, **asdict(reply.usage), **priced, "batch": batch_id})
 
     def _summary(self, report: IngestReport) -> BatchSummary:
         t = self._tally

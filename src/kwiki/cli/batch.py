@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from kwiki.batch.client import batch_api
 from kwiki.batch.collect import Progress
-from kwiki.batch.price import batch_price
 from kwiki.batch.run import BatchRunner, BatchSummary, Waiting
 from kwiki.batch.store import in_flight_batches
 from kwiki.cli.common import Session, err, out
 from kwiki.ingest import IngestOptions, IngestReport
-from kwiki.plan import total_tokens
+from kwiki.llm.prices import Pricing
+from kwiki.plan import estimated_cost, total_tokens
 
 
 def run_batched(s: Session, options: IngestOptions, advance: Progress | None) -> BatchSummary:
@@ -66,18 +66,19 @@ def print_batch_summary(summary: BatchSummary) -> None:
         err.print(f"batch request sent directly instead: {reason}")
 
 
-def plan_price(report: IngestReport, model: str) -> dict[str, object]:
-    """For `--plan --batch`: the estimated price direct and in a batch (placeholder price table)."""
+def plan_price(report: IngestReport, model: str, pricing: Pricing) -> dict[str, object]:
+    """For `--plan --batch`: the estimated price direct and in a batch, from the price table."""
     tokens = total_tokens(report.pending, report.page_plan, report.deleted)  # the same estimate --plan prints
-    price = batch_price(model, tokens)
-    if price is None:
+    direct = estimated_cost(report.pending, report.page_plan, report.deleted, pricing)
+    batched = estimated_cost(report.pending, report.page_plan, report.deleted, pricing, batch=True)
+    if direct is None or batched is None:
         return {"model": model, "estimated_tokens": tokens, "known_price": False}
     return {
         "model": model,
         "estimated_tokens": tokens,
         "known_price": True,
-        "direct_usd": round(price.direct_usd, 4),
-        "batch_usd": round(price.batch_usd, 4),
+        "direct_usd": round(direct, 4),
+        "batch_usd": round(batched, 4),
     }
 
 
@@ -87,5 +88,5 @@ def print_plan_price(price: dict[str, object]) -> None:
         return
     out.print(
         f"batch: ~${price['batch_usd']:.2f} for ~{price['estimated_tokens']:,} tokens "
-        f"(direct ~${price['direct_usd']:.2f}; batch APIs bill 50%)"
+        f"(direct ~${price['direct_usd']:.2f})"
     )

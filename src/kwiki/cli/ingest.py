@@ -82,12 +82,13 @@ def ingest_command(
     if as_json:
         data = plan_json(report, s.offline, s.meter.pricing) if plan else summary_json(report, usage)
         if batched:
-            data["batch"] = plan_price(report, s.config.model) if summary is None else batch_json(summary)
+            price = plan_price(report, s.config.model, s.meter.pricing)
+            data["batch"] = price if summary is None else batch_json(summary)
         print_json(data)
     elif plan:
         print_plan(report, s.offline, s.meter.pricing)
         if batched:
-            print_plan_price(plan_price(report, s.config.model))
+            print_plan_price(plan_price(report, s.config.model, s.meter.pricing))
     else:
         _print_summary(report, usage, s.paths.wiki)
         if summary is not None:

@@ -36,11 +36,12 @@ class Meter:
         with self._lock:
             self.notices.append(notice)
 
-    def add(self, reply: Reply) -> None:
+    def add(self, reply: Reply, *, batch: bool = False) -> None:
+        """Count one reply; `batch`: it came through a batch API, billed at the batch share of the price."""
         with self._lock:
             self.calls += 1
             self.cache_hits += int(reply.cache_hit)
-            self._count(reply.usage)
+            self._count(reply.usage, batch=batch)
 
     def add_failure(self, billed: Usage | None) -> None:
         with self._lock:
@@ -48,9 +49,9 @@ class Meter:
             self.failed += 1
             self._count(billed or Usage())
 
-    def _count(self, usage: Usage) -> None:
+    def _count(self, usage: Usage, *, batch: bool = False) -> None:
         self.usage = self.usage + usage
-        self.cost += self.pricing.cost(usage) or 0.0
+        self.cost += self.pricing.cost(usage, batch=batch) or 0.0
 
     def snapshot(self) -> dict[str, Any]:
         """Calls, tokens, `cost_usd` (None with `cost_note` saying why when unpriced) and `notices`."""
