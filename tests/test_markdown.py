@@ -238,3 +238,15 @@ def test_property_links_are_read_by_the_one_wikilink_parser_in_any_yaml_layout()
     text = '---\ncites:\n    - "[[alpha|The alpha]]"\n    - "[[beta#Part]]"\nnote: "`[[not-a-link]]`"\n---\n\nBody.\n'
     found = [(link.target, link.subpath, link.display, link.line) for link in parse_page(text).links]
     assert found == [("alpha", "", "The alpha", 3), ("beta", "Part", "", 4)]
+
+
+def test_the_parser_fills_mdurls_encoding_table_before_threads_share_it() -> None:
+    # mdurl publishes its table before filling it; two page drafts parsing links at once read it half-built
+    import mdurl._encode
+
+    from kwiki.markdown.scan import parser
+
+    mdurl._encode.encode_cache.clear()
+    parser.cache_clear()
+    parser()
+    assert mdurl._encode.encode_cache and all(len(t) == 128 for t in mdurl._encode.encode_cache.values())

@@ -94,6 +94,10 @@ def parser() -> MarkdownIt:
         rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
         md.inline.ruler.at(name, _with_offset(rule, {"link_open", "image"}))
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
+    # mdurl publishes its percent-encoding table before filling it, so the first links parsed at once by two
+    # threads (page drafts run in a pool) can read it half-built (IndexError): fill it here, once.
+    md.normalizeLink("https://a.example/?q=1")
+    md.normalizeLinkText("a")
     return md
 
 
