@@ -3,6 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EXAMPLE := examples/pkm
 
 .PHONY: demo install test lint fmt bench clean
 
@@ -13,10 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/kwiki status
-	KWIKI_PROVIDER=extractive $(BIN)/kwiki ingest raw/
+	$(BIN)/kwiki status --project $(EXAMPLE)
+	KWIKI_PROVIDER=extractive $(BIN)/kwiki ingest --project $(EXAMPLE) $(EXAMPLE)/raw/
 	@echo ""
-	@echo "The wiki is in $(CURDIR)/wiki — open it in Obsidian: Open folder as vault → choose wiki/."
+	@echo "The wiki is in $(CURDIR)/$(EXAMPLE)/wiki — open it in Obsidian: Open folder as vault → choose that folder."
 
 # Put `kwiki` on PATH from this clone (editable: a `git pull` updates it).
 install: $(STAMP)
@@ -28,6 +29,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/pytest
 

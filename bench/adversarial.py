@@ -40,13 +40,23 @@ def converge(rate: float, runs: int) -> list[str]:
         paths = _project(Path(tmp))
         for attempt in range(1, runs + 1):
             inner = OpenAILLM("loopback", "key", base_url=server.base_url, max_retries=2, max_retry_after=0.01)
-            llm = wrappers.stack(inner, provider="openai", cache_dir=paths.cache_dir, calls_log=paths.calls_log,
-                                 meter=wrappers.Meter(), deadline=None, debug_sink=None, secrets=())
+            llm = wrappers.stack(
+                inner,
+                provider="openai",
+                cache_dir=paths.cache_dir,
+                calls_log=paths.calls_log,
+                meter=wrappers.Meter(),
+                deadline=None,
+                debug_sink=None,
+                secrets=(),
+            )
             report = run(paths, llm, concurrency=3)
             links, problems = len(unresolved_links(paths)), len(vault_problems(paths))
             pages = len(list(paths.wiki.rglob("*.md")))
-            rows.append(f"| {rate:.0%} | {attempt} | {len(report.failures)} | {len(report.page_failures)} | {pages} "
-                        f"| {links} | {problems - links} |")
+            rows.append(
+                f"| {rate:.0%} | {attempt} | {len(report.failures)} | {len(report.page_failures)} | {pages} "
+                f"| {links} | {problems - links} |"
+            )
     return rows
 
 

@@ -12,26 +12,129 @@ import random
 import sys
 from pathlib import Path
 
-_MODIFIERS = ["sparse", "latent", "recursive", "adaptive", "contrastive", "causal", "federated", "hierarchical",
-              "probabilistic", "symbolic", "incremental", "distributed", "robust", "verifiable", "multimodal"]
-_HEADS = ["attention", "retrieval", "memory", "planning", "reward modeling", "tokenization", "distillation",
-          "alignment", "search", "compression", "evaluation", "caching", "routing", "sampling", "indexing"]
-_ORGS = ["Orion Lab", "Kestrel Institute", "Northwind AI", "Basalt Research", "Halcyon Group", "Meridian Labs",
-         "Vantage Systems", "Quill Foundation", "Tessera Corp", "Lumen Works", "Cobalt University", "Ardent AI",
-         "Juniper Collective", "Solace Robotics", "Fathom Data", "Parallax Studio", "Helix Computing",
-         "Ember Analytics", "Granite Cloud", "Atlas Consortium"]
-_PEOPLE = ["Ada Moreau", "Tomas Lindqvist", "Priya Raman", "Kenji Aoki", "Lena Vogel", "Samir Haddad",
-           "Marta Kowalska", "Diego Herrera", "Yuki Tanaka", "Noor Siddiqui", "Felix Brandt", "Ines Carvalho",
-           "Oren Katz", "Hana Novak", "Rafael Costa"]
-_METHODS = ["beam pruning", "low-rank adaptation", "curriculum sampling", "self-consistency voting",
-            "speculative decoding", "gradient checkpointing", "rejection sampling", "knowledge distillation",
-            "reciprocal rank fusion", "chain-of-thought prompting", "direct preference optimization",
-            "mixture of experts", "quantization-aware training", "contrastive pretraining", "tree search",
-            "bootstrap resampling", "early stopping", "weight averaging", "temperature scaling", "data deduplication"]
-_FILLER = ["the team", "this approach", "the benchmark", "a later experiment", "the ablation", "the baseline",
-           "the dataset", "the pipeline", "the evaluation", "the paper", "the authors", "the deployment"]
-_VERBS = ["improves", "depends on", "replaces", "complements", "is limited by", "scales with", "conflicts with",
-          "builds on", "is evaluated against", "reduces the cost of", "is a special case of", "motivates"]
+_MODIFIERS = [
+    "sparse",
+    "latent",
+    "recursive",
+    "adaptive",
+    "contrastive",
+    "causal",
+    "federated",
+    "hierarchical",
+    "probabilistic",
+    "symbolic",
+    "incremental",
+    "distributed",
+    "robust",
+    "verifiable",
+    "multimodal",
+]
+_HEADS = [
+    "attention",
+    "retrieval",
+    "memory",
+    "planning",
+    "reward modeling",
+    "tokenization",
+    "distillation",
+    "alignment",
+    "search",
+    "compression",
+    "evaluation",
+    "caching",
+    "routing",
+    "sampling",
+    "indexing",
+]
+_ORGS = [
+    "Orion Lab",
+    "Kestrel Institute",
+    "Northwind AI",
+    "Basalt Research",
+    "Halcyon Group",
+    "Meridian Labs",
+    "Vantage Systems",
+    "Quill Foundation",
+    "Tessera Corp",
+    "Lumen Works",
+    "Cobalt University",
+    "Ardent AI",
+    "Juniper Collective",
+    "Solace Robotics",
+    "Fathom Data",
+    "Parallax Studio",
+    "Helix Computing",
+    "Ember Analytics",
+    "Granite Cloud",
+    "Atlas Consortium",
+]
+_PEOPLE = [
+    "Ada Moreau",
+    "Tomas Lindqvist",
+    "Priya Raman",
+    "Kenji Aoki",
+    "Lena Vogel",
+    "Samir Haddad",
+    "Marta Kowalska",
+    "Diego Herrera",
+    "Yuki Tanaka",
+    "Noor Siddiqui",
+    "Felix Brandt",
+    "Ines Carvalho",
+    "Oren Katz",
+    "Hana Novak",
+    "Rafael Costa",
+]
+_METHODS = [
+    "beam pruning",
+    "low-rank adaptation",
+    "curriculum sampling",
+    "self-consistency voting",
+    "speculative decoding",
+    "gradient checkpointing",
+    "rejection sampling",
+    "knowledge distillation",
+    "reciprocal rank fusion",
+    "chain-of-thought prompting",
+    "direct preference optimization",
+    "mixture of experts",
+    "quantization-aware training",
+    "contrastive pretraining",
+    "tree search",
+    "bootstrap resampling",
+    "early stopping",
+    "weight averaging",
+    "temperature scaling",
+    "data deduplication",
+]
+_FILLER = [
+    "the team",
+    "this approach",
+    "the benchmark",
+    "a later experiment",
+    "the ablation",
+    "the baseline",
+    "the dataset",
+    "the pipeline",
+    "the evaluation",
+    "the paper",
+    "the authors",
+    "the deployment",
+]
+_VERBS = [
+    "improves",
+    "depends on",
+    "replaces",
+    "complements",
+    "is limited by",
+    "scales with",
+    "conflicts with",
+    "builds on",
+    "is evaluated against",
+    "reduces the cost of",
+    "is a special case of",
+    "motivates",
+]
 _OBSERVATIONS = [
     "the gain disappears when the context grows beyond a few thousand tokens",
     "results were reproduced on three independent datasets",
@@ -55,8 +158,9 @@ def _vocabulary() -> list[tuple[str, str]]:
     concepts = [f"{m} {h}" for m in _MODIFIERS for h in _HEADS]
     rng.shuffle(concepts)
     entities = [*_ORGS, *_PEOPLE]
-    names = [(c, "concept") for c in concepts[:145]] + [(e, "entity") for e in entities] + \
-        [(m, "method") for m in _METHODS]
+    names = (
+        [(c, "concept") for c in concepts[:145]] + [(e, "entity") for e in entities] + [(m, "method") for m in _METHODS]
+    )
     rng.shuffle(names)
     return names
 

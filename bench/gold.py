@@ -18,7 +18,7 @@ from goldset import FIXTURES, score_corpus  # noqa: E402
 def main() -> None:
     for name, raw, gold in (
         ("gold posts", FIXTURES / "posts", FIXTURES / "gold.toml"),
-        ("bundled example raw/", REPO / "raw", FIXTURES / "example.toml"),
+        ("bundled example raw/", REPO / "examples" / "pkm" / "raw", FIXTURES / "example.toml"),
     ):
         if gold.exists():
             print(f"## {name}\n{score_corpus(raw, gold).report()}\n")

@@ -48,6 +48,7 @@ _SENTENCE = re.compile(r"[^.\n#][^.\n]*\.")
 
 # ---------------------------------------------------------------- fake replies, derived from the prompt
 
+
 def extract_reply(request: Request) -> dict[str, Any]:
     """What a careful model would return: the vocabulary names the text mentions, claims quoting it verbatim."""
     text = unfence(request.user, SOURCE)[0]
@@ -61,19 +62,27 @@ def extract_reply(request: Request) -> dict[str, Any]:
         subject = next((n for n, _ in found if n.casefold() in sentence.casefold()), None)
         if subject and len(claims) < 6:
             claims.append({"subject": subject, "statement": sentence.strip(), "quote": sentence.strip()})
-    mentions = [{"name": n, "type": k, "aliases": [], "description": f"{n}, as discussed in {title}.",
-                 "central": i == 0} for i, (n, k) in enumerate(found)]
+    mentions = [
+        {"name": n, "type": k, "aliases": [], "description": f"{n}, as discussed in {title}.", "central": i == 0}
+        for i, (n, k) in enumerate(found)
+    ]
     tags = sorted({k for _, k in found})[:3]
-    return {"title": title, "date": date.group(1) if date else "", "language": "en",
-            "summary": claims[0]["statement"] if claims else title, "tags": tags, "claims": claims,
-            "mentions": mentions}
+    return {
+        "title": title,
+        "date": date.group(1) if date else "",
+        "language": "en",
+        "summary": claims[0]["statement"] if claims else title,
+        "tags": tags,
+        "claims": claims,
+        "mentions": mentions,
+    }
 
 
 def write_reply(request: Request) -> str:
     """A body the size a model would write: one cited sentence per claim, a few quotes, some neighbour links."""
     data = unfence_json(request.user)
     lines = [f"{c['statement']} ([[{c['source_page']}]])" for c in data["claims"]]
-    quotes = [f"> \"{c['quote']}\"\n> — [[{c['source_page']}]]" for c in data["claims"][:2] if c["quote"]]
+    quotes = [f'> "{c["quote"]}"\n> — [[{c["source_page"]}]]' for c in data["claims"][:2] if c["quote"]]
     near = " ".join(f"See [[{n['page']}]]." for n in data["neighbours"][:3])
     kept = data["current_body"][:4000]
     return "\n\n".join(p for p in [kept, " ".join(lines), *quotes, near] if p)
@@ -90,7 +99,10 @@ def summarize_reply(request: Request) -> dict[str, Any]:
 
 
 REPLIES: dict[str, Callable[[Request], Any]] = {
-    "extract": extract_reply, "write-page": write_reply, "overview": overview_reply, "summarize": summarize_reply,
+    "extract": extract_reply,
+    "write-page": write_reply,
+    "overview": overview_reply,
+    "summarize": summarize_reply,
 }
 
 
@@ -106,6 +118,7 @@ def _timed_reply(fn: Callable[[Request], Any]) -> Callable[[Request], Any]:
         finally:
             with _FAKE_LOCK:
                 FAKE_CPU[0] += time.thread_time() - started
+
     return reply
 
 
@@ -115,6 +128,7 @@ def fake() -> FakeLLM:
 
 # ---------------------------------------------------------------- helpers
 
+
 def make_project(root: Path) -> Paths:
     for folder in ("raw", "wiki"):
         (root / folder).mkdir(parents=True, exist_ok=True)
@@ -123,8 +137,9 @@ def make_project(root: Path) -> Paths:
 
 
 def options(concurrency: int = 4) -> IngestOptions:
-    return IngestOptions(targets=(), plan_only=False, concurrency=concurrency, max_bytes=5_000_000,
-                         today=TODAY, provider="fake")
+    return IngestOptions(
+        targets=(), plan_only=False, concurrency=concurrency, max_bytes=5_000_000, today=TODAY, provider="fake"
+    )
 
 
 def run(paths: Paths, llm: LLM, concurrency: int = 4) -> tuple[IngestReport, float]:
@@ -168,10 +183,16 @@ def phase_timer() -> Iterator[dict[str, float]]:
             finally:
                 times[label] += time.perf_counter() - started
                 PEAK_AFTER[label] = _peak_mb()
+
         return wrapper
 
-    targets = {"load snapshot": "load_snapshot", "discover": "discover", "plan": "plan_sources",
-               "extract": "_extract_all", "finish (index, overview, log)": "generate"}
+    targets = {
+        "load snapshot": "load_snapshot",
+        "discover": "discover",
+        "plan": "plan_sources",
+        "extract": "_extract_all",
+        "finish (index, overview, log)": "generate",
+    }
     for label, name in targets.items():
         originals[name] = getattr(ingest_module, name)
         setattr(ingest_module, name, timed(label, originals[name]))
@@ -211,31 +232,49 @@ def bench_noop(work: Path, n: int, rows: list[Row], notes: list[str]) -> None:
     """(a) + (e): first ingest in a child process (peak RSS), then time the no-op re-ingest."""
     paths = make_project(work / "noop")
     generate_corpus(paths.raw, n)
-    child = subprocess.run([sys.executable, __file__, "--worker", str(paths.root)], capture_output=True,
-                           text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--worker", str(paths.root)], capture_output=True, text=True, check=True
+    )
     first = json.loads(child.stdout)
     rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rows.append((f"(e) peak RSS, first ingest of {n} sources (child process)", f"{rss_mb:.0f} MB", "< 300 MB",
-                 _verdict(rss_mb < 300)))
-    notes.append(f"(e) first ingest of {n} sources took {first['seconds']:.1f} s "
-                 f"({first['seconds'] / n * 1000:.1f} ms/source), {first['pages']} pages; peak RSS (MB) when each "
-                 "phase ended: " + ", ".join(f"{k} {v:.0f}" for k, v in first["peaks"].items()))
+    rows.append(
+        (
+            f"(e) peak RSS, first ingest of {n} sources (child process)",
+            f"{rss_mb:.0f} MB",
+            "< 300 MB",
+            _verdict(rss_mb < 300),
+        )
+    )
+    notes.append(
+        f"(e) first ingest of {n} sources took {first['seconds']:.1f} s "
+        f"({first['seconds'] / n * 1000:.1f} ms/source), {first['pages']} pages; peak RSS (MB) when each "
+        "phase ended: " + ", ".join(f"{k} {v:.0f}" for k, v in first["peaks"].items())
+    )
     timings = []
     for _ in range(3):
         report, elapsed = run(paths, fake())
         assert report.unchanged == n and not report.ingested, report
         timings.append(elapsed)
-    rows.append((f"(a) no-op re-ingest of {n} unchanged sources (library)",
-                 f"{timings[0]:.2f} s (best of 3: {min(timings):.2f} s)", "< 1 s", _verdict(timings[0] < 1)))
+    rows.append(
+        (
+            f"(a) no-op re-ingest of {n} unchanged sources (library)",
+            f"{timings[0]:.2f} s (best of 3: {min(timings):.2f} s)",
+            "< 1 s",
+            _verdict(timings[0] < 1),
+        )
+    )
     with phase_timer() as times:
         run(paths, fake())
     notes.append("(a) no-op phases: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in times.items()))
     first_cli = _cli_noop(paths, work)  # also builds the search index the library call does not maintain
     cli = _cli_noop(paths, work)
-    rows.append((f"(a) no-op re-ingest of {n} sources (CLI subprocess, 2nd run)", f"{cli:.2f} s", "< 1 s",
-                 _verdict(cli < 1)))
-    notes.append(f"(a) first CLI run after the library ingest: {first_cli:.2f} s (builds the search index); "
-                 f"`kwiki --help` alone: {_cli_help():.2f} s")
+    rows.append(
+        (f"(a) no-op re-ingest of {n} sources (CLI subprocess, 2nd run)", f"{cli:.2f} s", "< 1 s", _verdict(cli < 1))
+    )
+    notes.append(
+        f"(a) first CLI run after the library ingest: {first_cli:.2f} s (builds the search index); "
+        f"`kwiki --help` alone: {_cli_help():.2f} s"
+    )
 
 
 def _cli_help() -> float:
@@ -251,8 +290,9 @@ def _cli_noop(paths: Paths, work: Path) -> float:
     (replies / "overview.md").write_text("Nothing.", encoding="utf-8")
     env = {**os.environ, "KWIKI_PROVIDER": "fake", "KWIKI_MODEL": "fake", "KWIKI_FAKE_REPLIES": str(replies)}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kwiki", "ingest", "--json"], cwd=paths.root, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "kwiki", "ingest", "--json"], cwd=paths.root, env=env, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0 or json.loads(done.stdout)["sources"]["ingested"]:
         raise SystemExit(f"CLI no-op failed ({done.returncode}): {done.stderr[-800:]} {done.stdout[-400:]}")
@@ -266,8 +306,11 @@ def worker(root: str) -> None:
     llm.requests = _Discard()
     with phase_timer():
         report, elapsed = run(paths, llm)
-    print(json.dumps({"seconds": elapsed, "ingested": len(report.ingested), "pages": page_count(paths),
-                      "peaks": PEAK_AFTER}))
+    print(
+        json.dumps(
+            {"seconds": elapsed, "ingested": len(report.ingested), "pages": page_count(paths), "peaks": PEAK_AFTER}
+        )
+    )
 
 
 def bench_overhead(work: Path, n: int, rows: list[Row], notes: list[str], profile: bool) -> None:
@@ -281,14 +324,17 @@ def bench_overhead(work: Path, n: int, rows: list[Row], notes: list[str], profil
     per = elapsed / n * 1000
     fake_cpu = FAKE_CPU[0]
     compile_share = sum(v for k, v in times.items() if k.startswith(("resolve", "compile", "finish")))
-    rows.append((f"(b) kwiki overhead per source, {n} sources, instant fake", f"{per:.1f} ms", "< 5 ms",
-                 _verdict(per < 5)))
+    rows.append(
+        (f"(b) kwiki overhead per source, {n} sources, instant fake", f"{per:.1f} ms", "< 5 ms", _verdict(per < 5))
+    )
     calls = Counter(r.name for r in llm.requests)
-    notes.append(f"(b) {elapsed:.1f} s total, of which ~{fake_cpu:.2f} s CPU building the fake's replies "
-                 f"(kwiki alone ≈ {(elapsed - fake_cpu) / n * 1000:.1f} ms/source); "
-                 f"{page_count(paths)} pages, calls {dict(calls)}; phases: "
-                 + ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
-                 + f"; knowledge-page compile (resolve + compile + finish) = {compile_share / elapsed:.0%}")
+    notes.append(
+        f"(b) {elapsed:.1f} s total, of which ~{fake_cpu:.2f} s CPU building the fake's replies "
+        f"(kwiki alone ≈ {(elapsed - fake_cpu) / n * 1000:.1f} ms/source); "
+        f"{page_count(paths)} pages, calls {dict(calls)}; phases: "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
+        + f"; knowledge-page compile (resolve + compile + finish) = {compile_share / elapsed:.0%}"
+    )
     if profile:
         again = make_project(work / "overhead-profile")
         generate_corpus(again.raw, n)
@@ -309,11 +355,19 @@ def bench_concurrency(work: Path, n: int, delay: float, rows: list[Row], notes: 
             llm = OpenAILLM("loopback", "key", base_url=server.base_url, json_mode="json_schema", max_retries=0)
             _, walls[concurrency] = run(paths, llm, concurrency)
             calls = len(server.chat_bodies())
-        notes.append(f"(c) concurrency {concurrency}: {walls[concurrency]:.1f} s for {calls} calls "
-                     f"(≥ {calls * delay / concurrency:.1f} s of pure waiting at this concurrency)")
+        notes.append(
+            f"(c) concurrency {concurrency}: {walls[concurrency]:.1f} s for {calls} calls "
+            f"(≥ {calls * delay / concurrency:.1f} s of pure waiting at this concurrency)"
+        )
     speedup = walls[1] / walls[8]
-    rows.append((f"(c) {n} sources, server answers after {delay:g} s: concurrency 1 vs 8",
-                 f"{walls[1]:.1f} s vs {walls[8]:.1f} s = {speedup:.1f}×", "≥ 6×", _verdict(speedup >= 6)))
+    rows.append(
+        (
+            f"(c) {n} sources, server answers after {delay:g} s: concurrency 1 vs 8",
+            f"{walls[1]:.1f} s vs {walls[8]:.1f} s = {speedup:.1f}×",
+            "≥ 6×",
+            _verdict(speedup >= 6),
+        )
+    )
 
 
 def _responder(delay: float) -> Callable[[dict[str, Any]], Any]:
@@ -351,13 +405,21 @@ def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], big: int)
             by_name[request.name] += len(request.system) + len(request.user)
             calls[request.name] += 1
         sizes.append((count, sum(by_name.values())))
-        notes.append(f"(d) wiki of {count} pages: {sizes[-1][1]:,} prompt chars; "
-                     + ", ".join(f"{k} {calls[k]}× = {v:,}" for k, v in sorted(by_name.items())))
+        notes.append(
+            f"(d) wiki of {count} pages: {sizes[-1][1]:,} prompt chars; "
+            + ", ".join(f"{k} {calls[k]}× = {v:,}" for k, v in sorted(by_name.items()))
+        )
     (small, few), (middle, some), (large, many) = sizes
     notes.append(f"(d) from {middle} to {large} pages: {many / some - 1:+.0%}")
     growth = many / few - 1
-    rows.append((f"(d) prompt chars for one new source, wiki of {small} vs {large} pages",
-                 f"{few:,} vs {many:,} ({growth:+.0%})", "within ±10%", _verdict(abs(growth) <= 0.10)))
+    rows.append(
+        (
+            f"(d) prompt chars for one new source, wiki of {small} vs {large} pages",
+            f"{few:,} vs {many:,} ({growth:+.0%})",
+            "within ±10%",
+            _verdict(abs(growth) <= 0.10),
+        )
+    )
 
 
 def _grow(paths: Paths, target: int) -> int:

@@ -19,12 +19,15 @@ def test_source_images_are_off_by_default() -> None:
     assert load_config(None, {}, {}).source_images is False
 
 
-@pytest.mark.parametrize(("toml", "env", "expected"), [
-    ("source_images = true\n", {}, True),
-    ("source_images = false\n", {}, False),
-    ("", {"KWIKI_SOURCE_IMAGES": "true"}, True),
-    ("source_images = true\n", {"KWIKI_SOURCE_IMAGES": "0"}, False),
-])
+@pytest.mark.parametrize(
+    ("toml", "env", "expected"),
+    [
+        ("source_images = true\n", {}, True),
+        ("source_images = false\n", {}, False),
+        ("", {"KWIKI_SOURCE_IMAGES": "true"}, True),
+        ("source_images = true\n", {"KWIKI_SOURCE_IMAGES": "0"}, False),
+    ],
+)
 def test_source_images_come_from_toml_or_env(tmp_path: Path, toml: str, env: dict[str, str], expected: bool) -> None:
     assert load_config(_project(tmp_path, toml), {}, env).source_images is expected
 

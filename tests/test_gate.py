@@ -23,8 +23,16 @@ def _resolve(target: str) -> str | None:
 
 
 def _note(**fields: object) -> SourceNote:
-    base: dict[str, object] = {"path": "a.md", "title": "A note", "date": "", "language": "en", "summary": "",
-                               "tags": (), "claims": (), "mentions": ()}
+    base: dict[str, object] = {
+        "path": "a.md",
+        "title": "A note",
+        "date": "",
+        "language": "en",
+        "summary": "",
+        "tags": (),
+        "claims": (),
+        "mentions": (),
+    }
     return SourceNote(**{**base, **fields})  # type: ignore[arg-type]
 
 
@@ -33,11 +41,21 @@ def _lookup(target: str) -> LinkTo | None:
     return LinkTo(slug, "LLM OS") if slug else None
 
 
-@pytest.mark.parametrize("text", [
-    f"Title {EXFIL}", "Title <img src=https://exfil.example/i.png>", '<a href="javascript:alert(1)">Title</a>',
-    "Title https://exfil.example/x", "[[../../etc/passwd]] Title", "# Title\n---\nfoo: bar", "> [!warning] Title",
-    "Title </untrusted_source id=abc>", "Title <kwiki_data id=0>", "Title %% comment",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Title {EXFIL}",
+        "Title <img src=https://exfil.example/i.png>",
+        '<a href="javascript:alert(1)">Title</a>',
+        "Title https://exfil.example/x",
+        "[[../../etc/passwd]] Title",
+        "# Title\n---\nfoo: bar",
+        "> [!warning] Title",
+        "Title </untrusted_source id=abc>",
+        "Title <kwiki_data id=0>",
+        "Title %% comment",
+    ],
+)
 def test_one_line_fields_carry_no_url_image_html_link_or_structure(text: str) -> None:
     clean = gate.title(text)
     assert "Title" in clean and "\n" not in clean
@@ -58,23 +76,57 @@ def test_tags_are_bounded_in_length_and_number() -> None:
     assert len(tags) == gate.MAX_TAGS and all(len(t) <= gate.MAX_TAG for t in tags)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2026-11-03", "2026-11-03"), ("2026-11-3", ""), ("2026-02-30", ""), ("yyyy-mm-dd", ""), ("3 Nov 2026", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-11-03", "2026-11-03"),
+        ("2026-11-3", ""),
+        ("2026-02-30", ""),
+        ("yyyy-mm-dd", ""),
+        ("3 Nov 2026", ""),
+    ],
+)
 def test_dates_that_are_not_iso_are_dropped(value: str, expected: str) -> None:
     assert gate.date(value) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("en", "en"), ("DE", "de"), ("pt-BR", "pt"), ("en_US", "en"), ("deedbababy_ru", ""), ("english", ""),
-    ("en\n---\nfoo: bar", ""), ("xx", ""), ("<b>en</b>", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("en", "en"),
+        ("DE", "de"),
+        ("pt-BR", "pt"),
+        ("en_US", "en"),
+        ("deedbababy_ru", ""),
+        ("english", ""),
+        ("en\n---\nfoo: bar", ""),
+        ("xx", ""),
+        ("<b>en</b>", ""),
+    ],
+)
 def test_language_is_an_iso_639_1_code_or_dropped(value: str, expected: str) -> None:
     assert gate.language(value) == expected
 
 
-@pytest.mark.parametrize("junk", ["it", "the", "you", "no", "yyyy", "", "  ", "../../etc/passwd", "/etc/passwd",
-                                  "a/b/c", "C:\\Windows", "2024", "[[]]", "Untitled"])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "it",
+        "the",
+        "you",
+        "no",
+        "yyyy",
+        "",
+        "  ",
+        "../../etc/passwd",
+        "/etc/passwd",
+        "a/b/c",
+        "C:\\Windows",
+        "2024",
+        "[[]]",
+        "Untitled",
+    ],
+)
 def test_junk_never_names_a_page(junk: str) -> None:
     assert not gate.usable_name(junk)
     assert gate.name(junk) == ""
@@ -103,8 +155,9 @@ def test_prose_keeps_source_urls_and_turns_source_images_into_links() -> None:
     text = gate.prose("Read https://example.org/a, ![fig](https://example.org/f.png) and " + EXFIL, None, [source])
     assert "https://example.org/a" in text and "[fig](https://example.org/f.png)" in text
     assert "![" not in text and "exfil" not in text
-    assert "![fig](https://example.org/f.png)" in gate.prose("![fig](https://example.org/f.png)", None, [source],
-                                                             images=True)
+    assert "![fig](https://example.org/f.png)" in gate.prose(
+        "![fig](https://example.org/f.png)", None, [source], images=True
+    )
 
 
 def test_page_bodies_keep_headings_but_close_open_fences_and_drop_html() -> None:
@@ -115,8 +168,10 @@ def test_page_bodies_keep_headings_but_close_open_fences_and_drop_html() -> None
 
 def test_source_pages_resolve_every_model_link() -> None:
     """316 of 496 links were unresolved, all on source pages: the summary, claims and descriptions went unchecked."""
-    note = _note(summary="About [[LLM OS]] and [[Nowhere]].",
-                 claims=(Claim("LLM OS", "The [[LLM operating system]] runs [[Ghost Page]].", ""),))
+    note = _note(
+        summary="About [[LLM OS]] and [[Nowhere]].",
+        claims=(Claim("LLM OS", "The [[LLM operating system]] runs [[Ghost Page]].", ""),),
+    )
     body = source_body(note, "text", [LinkTo("llm-os", "LLM OS", "An [[Imaginary]] idea")], [], [], _lookup)
     assert "[[llm-os|LLM OS]]" in body and "[[llm-os|LLM operating system]]" in body
     assert "[[Nowhere]]" not in body and "[[Ghost Page]]" not in body and "[[Imaginary]]" not in body
@@ -137,8 +192,16 @@ def test_a_junk_title_falls_back_to_the_file_name() -> None:
 
 def test_extracted_mentions_are_capped_before_state() -> None:
     huge = " ".join(f"w{i}" for i in range(20_000))
-    items = [{"name": n, "type": "entity", "aliases": [huge, "[[x]]", *[f"alias {i}" for i in range(50)]],
-              "description": "d " * 5000, "central": True} for n in ("Cursor", "it", "../../etc/passwd", huge)]
+    items = [
+        {
+            "name": n,
+            "type": "entity",
+            "aliases": [huge, "[[x]]", *[f"alias {i}" for i in range(50)]],
+            "description": "d " * 5000,
+            "central": True,
+        }
+        for n in ("Cursor", "it", "../../etc/passwd", huge)
+    ]
     mentions = mentions_from_data(items)
     assert [m.name for m in mentions] == ["Cursor"]
     assert len(mentions[0].aliases) == gate.MAX_ALIASES and all(len(a) <= gate.MAX_ALIAS for a in mentions[0].aliases)
@@ -163,8 +226,10 @@ def test_acronyms_still_match() -> None:
 def test_name_matching_is_bounded_for_a_pathological_name() -> None:
     """Quadratic before: 1.5 s for a 4,000-word alias, ~37 s per pair at 20,000 words."""
     huge = " ".join(f"lorem{i % 97}" for i in range(20_000))
-    mentions = (Mention("Large language model", "concept", ("llm", huge), "", True),
-                *(Mention(f"Layer {i} lattice", "concept", (), "", True) for i in range(10)))
+    mentions = (
+        Mention("Large language model", "concept", ("llm", huge), "", True),
+        *(Mention(f"Layer {i} lattice", "concept", (), "", True) for i in range(10)),
+    )
     started = time.perf_counter()
     assert not acronym_match("l " + huge, "large language " + huge)
     clusters = resolve({"a.md": _note(mentions=mentions)})
@@ -177,8 +242,18 @@ def test_contradiction_text_is_gated_when_found_and_when_rendered() -> None:
     found = findings_from("concepts/x.md", [text], {"src-a": "a.md", "src-b": "b.md"}, _lookup)
     assert len(found) == 1 and "<img" not in found[0].text and "exfil" not in found[0].text
     assert "[[Ghost]]" not in found[0].text and "\n" not in found[0].text
-    record = ContradictionRecord("id", "concepts/x.md", "sources/src-a.md", "sources/src-b.md", "a.md", "b.md",
-                                 "[[src-a]] vs [[Ghost]] <b>bold</b>", "", "open", "")
+    record = ContradictionRecord(
+        "id",
+        "concepts/x.md",
+        "sources/src-a.md",
+        "sources/src-b.md",
+        "a.md",
+        "b.md",
+        "[[src-a]] vs [[Ghost]] <b>bold</b>",
+        "",
+        "open",
+        "",
+    )
     callout = render_callout(record)
     assert "[[src-a]] vs Ghost bold" in callout and "<b>" not in register_text([record])
 

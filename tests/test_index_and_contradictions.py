@@ -29,14 +29,17 @@ PAGES = {"a.md": "sources/a.md", "b.md": "sources/b.md", "c.md": "sources/c.md"}
 
 
 def test_two_sources_that_disagree_stay_open() -> None:
-    records = settle([Finding("concepts/x.md", "a.md", "b.md", "90k vs 70k")], {"a.md": "2025-01-01",
-                                                                              "b.md": "2025-06-01"}, PAGES)
+    records = settle(
+        [Finding("concepts/x.md", "a.md", "b.md", "90k vs 70k")], {"a.md": "2025-01-01", "b.md": "2025-06-01"}, PAGES
+    )
     assert [(r.status, r.note) for r in records] == [("open", "")]
 
 
 def test_a_newer_source_siding_with_one_claim_supersedes_the_dispute() -> None:
-    findings = [Finding("concepts/x.md", "a.md", "b.md", "90k vs 70k"),
-                Finding("concepts/x.md", "b.md", "c.md", "70k vs 90k")]
+    findings = [
+        Finding("concepts/x.md", "a.md", "b.md", "90k vs 70k"),
+        Finding("concepts/x.md", "b.md", "c.md", "70k vs 90k"),
+    ]
     dates = {"a.md": "2025-01-01", "b.md": "2025-06-01", "c.md": "2026-01-01"}
     records = settle(findings, dates, PAGES)
     assert {r.status for r in records} == {"superseded"}

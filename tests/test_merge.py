@@ -84,9 +84,7 @@ def test_obsidian_rename_link_rewrite_is_not_an_edit() -> None:
         ("`[[old]]` in code", "`[[new]]` in code", False),
     ],
 )
-def test_is_link_only_change_accepts_only_obsidian_rename_rewrites(
-    before: str, after: str, link_only: bool
-) -> None:
+def test_is_link_only_change_accepts_only_obsidian_rename_rewrites(before: str, after: str, link_only: bool) -> None:
     assert is_link_only_change(before, after) is link_only
 
 
@@ -139,9 +137,7 @@ def test_section_kwiki_adds_lands_after_its_predecessor() -> None:
 
 def test_section_the_human_changed_survives_when_kwiki_drops_it() -> None:
     disk = BASE.replace("checkable rewards.", "checkable rewards (my summary).")
-    new = NEW.replace(
-        "## History\n\nThe idea grew out of reinforcement learning on checkable rewards.\n\n", ""
-    )
+    new = NEW.replace("## History\n\nThe idea grew out of reinforcement learning on checkable rewards.\n\n", "")
     result = merge_page(BASE, disk, new)
     assert "## History\n\nThe idea grew out of reinforcement learning on checkable rewards (my summary)." in (
         result.text
@@ -227,9 +223,7 @@ def edit(rng: random.Random, draft: Draft, who: str) -> Draft:
         if all(title != t for t, _ in sections):
             lines = [sentence(rng, f"{who}-{rng.random():.6f}")]
             sections.insert(rng.randint(1, len(sections)), (title, lines))
-    tags = [t for t in draft.tags if rng.random() > 0.2] + [f"{who}{rng.randint(0, 99)}"] * (
-        rng.random() < 0.5
-    )
+    tags = [t for t in draft.tags if rng.random() > 0.2] + [f"{who}{rng.randint(0, 99)}"] * (rng.random() < 0.5)
     return Draft(list(dict.fromkeys(tags)), sections)
 
 
@@ -262,6 +256,4 @@ def test_no_human_line_is_lost_under_random_edits() -> None:
         # the next run: the pipeline stored `new` as base, kwiki writes something else again
         later = merge_page(new, result.text, edit(rng, kwiki, "kwiki2").text("2026-06-01"))
         assert all(line in later.text.split("\n") for line in written)
-        assert {t for t in human.tags if t.startswith("human")} <= set(
-            parse_page(later.text).frontmatter["tags"]
-        )
+        assert {t for t in human.tags if t.startswith("human")} <= set(parse_page(later.text).frontmatter["tags"])

@@ -68,7 +68,10 @@ class Project:
 
 
 def open_project(
-    folder: str | Path = ".", *, provider: str | None = None, model: str | None = None,
+    folder: str | Path = ".",
+    *,
+    provider: str | None = None,
+    model: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Project:
     """The project at or above `folder`; settings from kwiki.toml, the environment and the arguments."""

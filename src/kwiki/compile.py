@@ -375,4 +375,3 @@ def _stem(rel: str) -> str:
 def digest(*parts: object) -> str:
     """A short, stable hash of JSON-able parts: page input hashes and the overview's digest."""
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
-

@@ -97,8 +97,7 @@ def build_index(pages: Sequence[PageMeta]) -> dict[str, str]:
 
 def _table(heading: str, pages: Iterable[PageMeta]) -> str:
     rows = [
-        f"| [[{p.slug}\\|{display_text(line(p.title, 120))}]] | {line(p.summary)} | {p.source_count} |"
-        for p in pages
+        f"| [[{p.slug}\\|{display_text(line(p.title, 120))}]] | {line(p.summary)} | {p.source_count} |" for p in pages
     ]
     return "\n".join([f"## {heading}", "", "| Page | Summary | Sources |", "| --- | --- | --- |", *rows])
 

@@ -112,9 +112,7 @@ def write_request(
             }
             for p, c in claims
         ],
-        "descriptions": [
-            {"source_page": source_links[p].slug, "text": d} for p, d in descriptions
-        ],
+        "descriptions": [{"source_page": source_links[p].slug, "text": d} for p, d in descriptions],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near],
     }
     system, user = load_prompt("write-page").render(schema_doc=schema_doc[:6000], payload=fence_json(payload))

@@ -121,8 +121,13 @@ class SourceNote:
 def mentions_from_data(items: list[dict[str, Any]]) -> tuple[Mention, ...]:
     """The mentions of a reply, each through the gate; one whose name is junk (`it`, a path, empty) is dropped."""
     mentions = (
-        Mention(str(m["name"]), m["type"] if m["type"] in KINDS else "concept",
-                tuple(str(a) for a in m["aliases"]), str(m["description"]), bool(m["central"]))
+        Mention(
+            str(m["name"]),
+            m["type"] if m["type"] in KINDS else "concept",
+            tuple(str(a) for a in m["aliases"]),
+            str(m["description"]),
+            bool(m["central"]),
+        )
         for m in items
     )
     return tuple(m for m in (_bounded_mention(m, None) for m in mentions) if m.name)

@@ -13,7 +13,7 @@ RELATED = 0.25  # share of their sources two overview pages have in common (Jacc
 
 
 class SummarizePayload(TypedDict):
-    """"summarize" (extract.py): the chunk summaries of one long source."""
+    """ "summarize" (extract.py): the chunk summaries of one long source."""
 
     path: str
     title: str
@@ -39,7 +39,7 @@ class Neighbour(TypedDict):
 
 
 class WritePagePayload(TypedDict):
-    """"write-page" (knowledge.py): one knowledge page's claims, descriptions and current body."""
+    """ "write-page" (knowledge.py): one knowledge page's claims, descriptions and current body."""
 
     title: str
     type: str
@@ -60,7 +60,7 @@ class OverviewPage(TypedDict):
 
 
 class OverviewPayload(TypedDict):
-    """"overview" (compile.py): every page with its summary and support."""
+    """ "overview" (compile.py): every page with its summary and support."""
 
     pages: list[OverviewPage]
     source_count: int
@@ -74,7 +74,7 @@ class QueryPage(TypedDict):
 
 
 class QueryPayload(TypedDict):
-    """"query" (query.py): the question and the pages search found for it."""
+    """ "query" (query.py): the question and the pages search found for it."""
 
     question: str
     pages: list[QueryPage]
@@ -94,7 +94,7 @@ class CompareSide(TypedDict):
 
 
 class ComparePayload(TypedDict):
-    """"compare" (lint/deep.py): the claims of two pages that may contradict each other."""
+    """ "compare" (lint/deep.py): the claims of two pages that may contradict each other."""
 
     a: CompareSide
     b: CompareSide
@@ -102,7 +102,11 @@ class ComparePayload(TypedDict):
 
 def overview_page(p: PageMeta, top: Sequence[PageMeta]) -> OverviewPage:
     page: OverviewPage = {
-        "page": p.slug, "title": p.title, "type": p.type, "summary": p.summary, "source_count": p.source_count
+        "page": p.slug,
+        "title": p.title,
+        "type": p.type,
+        "summary": p.summary,
+        "source_count": p.source_count,
     }
     if related := related_pages(p, top):
         page["related"] = related

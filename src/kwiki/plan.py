@@ -122,7 +122,10 @@ CATALOGS = (("index.md", "lists every page"), ("overview.md", "the wiki in brief
 
 
 def expected_writes(
-    plan: SourcePlan, known: Mapping[str, SourceRecord], pages: Sequence[PageRecord], drafts: Sequence[PagePlan],
+    plan: SourcePlan,
+    known: Mapping[str, SourceRecord],
+    pages: Sequence[PageRecord],
+    drafts: Sequence[PagePlan],
     wiki: Path,
 ) -> tuple[PageWrite, ...]:
     """The page writes a run would make, from the plan and the state: source pages of pending and deleted

@@ -119,15 +119,28 @@ class AnthropicFake(BatchFake):
 
     def _batch(self, batch_id: str, *, ended: bool) -> dict[str, Any]:
         outcomes = self._outcomes(batch_id) if ended else []
-        counts = {"processing": 0 if ended else len(self.batches[batch_id]), "succeeded": 0, "errored": 0,
-                  "canceled": 0, "expired": 0}
+        counts = {
+            "processing": 0 if ended else len(self.batches[batch_id]),
+            "succeeded": 0,
+            "errored": 0,
+            "canceled": 0,
+            "expired": 0,
+        }
         for _, fate, _ in outcomes:
             counts["succeeded" if fate in ("succeeded", "invalid", "cut") else fate] += 1
         results_url = f"{self.base_url}/v1/messages/batches/{batch_id}/results" if ended else None
-        return {"id": batch_id, "type": "message_batch", "processing_status": "ended" if ended else "in_progress",
-                "request_counts": counts, "created_at": "2026-12-01T00:00:00Z",
-                "expires_at": "2026-12-02T00:00:00Z", "ended_at": "2026-12-01T01:00:00Z" if ended else None,
-                "results_url": results_url, "archived_at": None, "cancel_initiated_at": None}
+        return {
+            "id": batch_id,
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": counts,
+            "created_at": "2026-12-01T00:00:00Z",
+            "expires_at": "2026-12-02T00:00:00Z",
+            "ended_at": "2026-12-01T01:00:00Z" if ended else None,
+            "results_url": results_url,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+        }
 
     def _result(self, custom_id: str, fate: str, body: dict[str, Any]) -> dict[str, Any]:
         if fate == "errored":
@@ -143,11 +156,22 @@ class AnthropicFake(BatchFake):
     def _message(self, body: dict[str, Any], text: str | None = None) -> dict[str, Any]:
         system, user = body["system"][0]["text"], body["messages"][0]["content"]
         text = text if text is not None else self.brain.answer(system, user, "output_config" in body)
-        usage = {"input_tokens": 100, "output_tokens": 20, "cache_creation_input_tokens": 0,
-                 "cache_read_input_tokens": 0}
-        return {"id": "msg_01", "type": "message", "role": "assistant", "model": body["model"],
-                "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
-                "usage": usage}
+        usage = {
+            "input_tokens": 100,
+            "output_tokens": 20,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+        }
+        return {
+            "id": "msg_01",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": usage,
+        }
 
 
 class OpenAIFake(BatchFake):
@@ -166,9 +190,18 @@ class OpenAIFake(BatchFake):
         if method == "POST" and path == "/v1/files":
             file_id = f"file-in-{len(self.files) + 1}"
             self.files[file_id] = _uploaded(request)
-            return httpx2.Response(200, json={"id": file_id, "object": "file", "bytes": 1, "created_at": 0,
-                                              "filename": "kwiki-batch.jsonl", "purpose": "batch",
-                                              "status": "processed"})
+            return httpx2.Response(
+                200,
+                json={
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": 1,
+                    "created_at": 0,
+                    "filename": "kwiki-batch.jsonl",
+                    "purpose": "batch",
+                    "status": "processed",
+                },
+            )
         if method == "POST" and path == "/v1/batches":
             lines = self.files[json.loads(request.content)["input_file_id"]].splitlines()
             items = [(line["custom_id"], line["body"]) for line in map(json.loads, lines)]
@@ -184,13 +217,23 @@ class OpenAIFake(BatchFake):
     def _batch(self, batch_id: str, *, done: bool) -> dict[str, Any]:
         outcomes = self._outcomes(batch_id)
         failed = sum(fate in ("errored", "expired") for _, fate, _ in outcomes)
-        counts = {"total": len(outcomes), "completed": len(outcomes) - failed if done else 0,
-                  "failed": failed if done else 0}
-        return {"id": batch_id, "object": "batch", "endpoint": "/v1/chat/completions", "input_file_id": "file-in",
-                "completion_window": "24h", "created_at": 0,
-                "status": self.status_when_done if done else "in_progress", "request_counts": counts,
-                "output_file_id": f"out-{batch_id}" if done and self.status_when_done != "failed" else None,
-                "error_file_id": f"err-{batch_id}" if done and failed else None}
+        counts = {
+            "total": len(outcomes),
+            "completed": len(outcomes) - failed if done else 0,
+            "failed": failed if done else 0,
+        }
+        return {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": "file-in",
+            "completion_window": "24h",
+            "created_at": 0,
+            "status": self.status_when_done if done else "in_progress",
+            "request_counts": counts,
+            "output_file_id": f"out-{batch_id}" if done and self.status_when_done != "failed" else None,
+            "error_file_id": f"err-{batch_id}" if done and failed else None,
+        }
 
     def _file(self, file_id: str) -> str:
         kind, batch_id = file_id.split("-", 1)
@@ -216,11 +259,20 @@ class OpenAIFake(BatchFake):
         system, user = body["messages"][0]["content"], body["messages"][1]["content"]
         text = text if text is not None else self.brain.answer(system, user, "response_format" in body)
         message = {"role": "assistant", "content": text, "refusal": None}
-        usage = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120,
-                 "prompt_tokens_details": {"cached_tokens": 0}}
-        return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": body["model"],
-                "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
-                "usage": usage}
+        usage = {
+            "prompt_tokens": 100,
+            "completion_tokens": 20,
+            "total_tokens": 120,
+            "prompt_tokens_details": {"cached_tokens": 0},
+        }
+        return {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": body["model"],
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
+            "usage": usage,
+        }
 
 
 def _uploaded(request: httpx2.Request) -> str:

@@ -19,15 +19,23 @@ from .fakes import AnthropicFake, BatchFake, OpenAIFake
 
 CORPUS = {
     "karpathy.md": source_text(
-        "Karpathy on the LLM OS", date="2025-01-02", tags="ai",
+        "Karpathy on the LLM OS",
+        date="2025-01-02",
+        tags="ai",
         mentions=("LLM OS | concept | LLM operating system | central", "Andrej Karpathy | entity"),
-        claims=("LLM OS | The LLM is the kernel process of a new operating system.",)),
+        claims=("LLM OS | The LLM is the kernel process of a new operating system.",),
+    ),
     "hackathon.md": source_text(
-        "Hackathon keynote", date="2025-03-04",
+        "Hackathon keynote",
+        date="2025-03-04",
         mentions=("llm-os | concept", "Andrej Karpathy | entity | Karpathy"),
-        claims=("llm-os | The context window works like working memory for the model.",)),
-    "notes.txt": source_text("Plain notes", mentions=("Slip box | method | | central",),
-                             claims=("Slip box | A slip box stores one idea per card.",)),
+        claims=("llm-os | The context window works like working memory for the model.",),
+    ),
+    "notes.txt": source_text(
+        "Plain notes",
+        mentions=("Slip box | method | | central",),
+        claims=("Slip box | A slip box stores one idea per card.",),
+    ),
 }
 ROUNDS = 3  # extraction, page writes, overview
 
@@ -60,11 +68,17 @@ def options(provider: str) -> IngestOptions:
     return IngestOptions(concurrency=2, today=TODAY, provider=provider)
 
 
-def batch_run(paths: Paths, provider: str, api: BatchAPI, sleep: Callable[[float], None] | None = None,
-              waits: list[Waiting] | None = None) -> BatchSummary:
+def batch_run(
+    paths: Paths,
+    provider: str,
+    api: BatchAPI,
+    sleep: Callable[[float], None] | None = None,
+    waits: list[Waiting] | None = None,
+) -> BatchSummary:
     polling = Polling(first=0.01, longest=0.02, sleep=sleep or (lambda seconds: None))
-    runner = BatchRunner(paths, api, provider, meter=Meter(), polling=polling,
-                         on_wait=waits.append if waits is not None else None)
+    runner = BatchRunner(
+        paths, api, provider, meter=Meter(), polling=polling, on_wait=waits.append if waits is not None else None
+    )
     return runner.ingest(options(provider))
 
 

@@ -11,8 +11,12 @@ from kwiki.llm.blocks import fence
 from .fakes import AnthropicFake, OpenAIFake
 from .runs import anthropic_api, openai_api
 
-SCHEMA: dict[str, Any] = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"],
-                          "additionalProperties": False}
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"title": {"type": "string"}},
+    "required": ["title"],
+    "additionalProperties": False,
+}
 
 
 def page_request(title: str) -> Request:
@@ -49,8 +53,10 @@ def test_openai_batch_uploads_a_jsonl_of_chat_completion_bodies() -> None:
 
 def test_errored_and_expired_results_carry_no_reply_and_say_why() -> None:
     fates = {"k1": "errored", "k2": "expired"}
-    for fake, make in ((AnthropicFake(polls=0, fate=lambda c, k: fates[c]), anthropic_api),
-                       (OpenAIFake(polls=0, fate=lambda c, k: fates[c]), openai_api)):
+    for fake, make in (
+        (AnthropicFake(polls=0, fate=lambda c, k: fates[c]), anthropic_api),
+        (OpenAIFake(polls=0, fate=lambda c, k: fates[c]), openai_api),
+    ):
         api = make(fake)
         batch_id = api.submit([("k1", page_request("A")), ("k2", page_request("B"))])
         api.status(batch_id)

@@ -145,10 +145,10 @@ def test_a_second_batch_run_with_nothing_to_do_submits_nothing(
 def test_a_long_source_sends_all_its_chunks_in_one_batch_and_builds_the_same_wiki(
     tmp_path: Path, raw_guard: RawGuard, provider: str
 ) -> None:
-    long_text = "\n\n".join(f"## Part {i}\n\n" + f"Paragraph {i} says something about long sources. " * 60
-                            for i in range(12))  # ~37,000 characters: two chunks and a summary
-    corpus = {**CORPUS, "long.md": source_text("Long", claims=("Long | Paragraph 1 says something.",),
-                                               extra=long_text)}
+    long_text = "\n\n".join(
+        f"## Part {i}\n\n" + f"Paragraph {i} says something about long sources. " * 60 for i in range(12)
+    )  # ~37,000 characters: two chunks and a summary
+    corpus = {**CORPUS, "long.md": source_text("Long", claims=("Long | Paragraph 1 says something.",), extra=long_text)}
     make_fake, make_api = SDKS[provider]
     trees = {}
     for mode in ("direct", "batch"):

@@ -35,8 +35,9 @@ def test_project_after_the_subcommand_selects_the_project(in_tmp: Path) -> None:
 
 def test_provider_and_model_after_the_subcommand_are_flags(in_tmp: Path) -> None:
     init_project(in_tmp)
-    result = runner.invoke(app, ["status", "--provider", "openai", "--model", "m1", "--base-url", "http://x/v1",
-                                 "--json"])
+    result = runner.invoke(
+        app, ["status", "--provider", "openai", "--model", "m1", "--base-url", "http://x/v1", "--json"]
+    )
     report = json.loads(result.stdout)
     assert report["provider"] == {"value": "openai", "origin": "flag"}
     assert report["model"] == {"value": "m1", "origin": "flag"}

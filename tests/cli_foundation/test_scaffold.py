@@ -98,7 +98,7 @@ def test_gitignore_hides_state_and_obsidian_workspace(tmp_path: Path) -> None:
 
 
 def test_repo_claude_md_is_the_template() -> None:
-    assert (REPO_ROOT / "CLAUDE.md").read_text(encoding="utf-8") == template_text("CLAUDE.md")
+    assert (REPO_ROOT / "examples" / "pkm" / "CLAUDE.md").read_text(encoding="utf-8") == template_text("CLAUDE.md")
 
 
 def test_claude_md_states_the_conventions_and_fits_in_the_extract_prompt() -> None:

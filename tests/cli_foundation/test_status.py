@@ -68,8 +68,7 @@ def test_status_lists_pending_failed_and_deleted_sources(kb: Path) -> None:
         state.put_source(SourceRecord("bad.md", "x", 1, 1, "k", "failed", "rate limited"))
         state.put_source(SourceRecord("gone.md", "y", 1, 1, "k", "done"))
     sources = status_json()["sources"]
-    assert sources == {"done": 0, "pending": ["new.md"], "failed": [["bad.md", "rate limited"]],
-                       "deleted": ["gone.md"]}
+    assert sources == {"done": 0, "pending": ["new.md"], "failed": [["bad.md", "rate limited"]], "deleted": ["gone.md"]}
     result = runner.invoke(app, ["status"])
     assert "1 pending, 1 failed, 1 deleted — run `kwiki ingest`" in result.stdout
     assert "failed  bad.md: rate limited" in result.stdout

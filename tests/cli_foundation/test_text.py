@@ -9,8 +9,16 @@ from kwiki.cli.text import plural, wrap
 
 @pytest.mark.parametrize(
     ("count", "noun", "text"),
-    [(1, "warning", "1 warning"), (2, "warning", "2 warnings"), (0, "error", "0 errors"), (3, "info", "3 info"),
-     (2, "fix", "2 fixes"), (1, "fix", "1 fix"), (1_500, "token", "1,500 tokens"), (2, "chunk", "2 chunks")],
+    [
+        (1, "warning", "1 warning"),
+        (2, "warning", "2 warnings"),
+        (0, "error", "0 errors"),
+        (3, "info", "3 info"),
+        (2, "fix", "2 fixes"),
+        (1, "fix", "1 fix"),
+        (1_500, "token", "1,500 tokens"),
+        (2, "chunk", "2 chunks"),
+    ],
 )
 def test_plural_counts_nouns(count: int, noun: str, text: str) -> None:
     assert plural(count, noun) == text

@@ -74,9 +74,7 @@ def poison_extract(data: dict[str, Any], index: int) -> dict[str, Any]:
         mention["description"] = EVIL_BLOCK
         mention["aliases"] += [f"[[Nothing {mention['name']}]]", "../../x", "it", PAD, EVIL]
     for junk in ("it", "../../etc/passwd", "the", "yyyy", f"<img src={EXFIL}>", "[[Nope]]", PAD, "no"):
-        data["mentions"].append(
-            {"name": junk, "type": "entity", "aliases": [], "description": EVIL, "central": True}
-        )
+        data["mentions"].append({"name": junk, "type": "entity", "aliases": [], "description": EVIL, "central": True})
     return data
 
 

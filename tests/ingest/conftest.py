@@ -107,8 +107,15 @@ def write_raw(paths: Paths, files: dict[str, str]) -> None:
         target.write_text(text, encoding="utf-8")
 
 
-def source_text(title: str, *, date: str = "", tags: str = "", mentions: tuple[str, ...] = (),
-                claims: tuple[str, ...] = (), extra: str = "") -> str:
+def source_text(
+    title: str,
+    *,
+    date: str = "",
+    tags: str = "",
+    mentions: tuple[str, ...] = (),
+    claims: tuple[str, ...] = (),
+    extra: str = "",
+) -> str:
     lines = [f"# {title}", ""]
     lines += [f"date: {date}"] if date else []
     lines += [f"tags: {tags}"] if tags else []
@@ -117,8 +124,13 @@ def source_text(title: str, *, date: str = "", tags: str = "", mentions: tuple[s
 
 
 def run(paths: Paths, llm: LLM, *targets: str, plan_only: bool = False, concurrency: int = 2) -> IngestReport:
-    options = IngestOptions(targets=tuple(paths.raw / t for t in targets), plan_only=plan_only,
-                            concurrency=concurrency, today=TODAY, provider="fake")
+    options = IngestOptions(
+        targets=tuple(paths.raw / t for t in targets),
+        plan_only=plan_only,
+        concurrency=concurrency,
+        today=TODAY,
+        provider="fake",
+    )
     return ingest(paths, llm, options)
 
 
@@ -129,8 +141,15 @@ def extract_reply(text: str, path: str) -> dict[str, Any]:
     """What a careful model would extract from a source in the line format above."""
     title = next((line[2:].strip() for line in text.split("\n") if line.startswith("# ")), "")
     title = title or next((line.strip() for line in text.split("\n") if line.strip()), path)[:80]
-    data: dict[str, Any] = {"title": title, "date": "", "language": "en", "summary": f"About {title}.",
-                            "tags": [], "claims": [], "mentions": []}
+    data: dict[str, Any] = {
+        "title": title,
+        "date": "",
+        "language": "en",
+        "summary": f"About {title}.",
+        "tags": [],
+        "claims": [],
+        "mentions": [],
+    }
     for line in text.split("\n"):
         if line.startswith("date: "):
             data["date"] = line[6:].strip()
@@ -140,24 +159,35 @@ def extract_reply(text: str, path: str) -> dict[str, Any]:
             data["mentions"].append(_mention(line[11:]))
         elif line.startswith("- claim: "):
             subject, _, statement = line[9:].partition(" | ")
-            data["claims"].append({"subject": subject.strip(), "statement": statement.strip(),
-                                   "quote": statement.strip()})
+            data["claims"].append(
+                {"subject": subject.strip(), "statement": statement.strip(), "quote": statement.strip()}
+            )
     return data
 
 
 def _mention(spec: str) -> dict[str, Any]:
     parts = [p.strip() for p in re.split(r"\s*\|\s*", spec)] + ["", "", ""]
     aliases = [a.strip() for a in parts[2].split(";") if a.strip()]
-    return {"name": parts[0], "type": parts[1] or "concept", "aliases": aliases,
-            "description": f"{parts[0]}, as the source describes it.", "central": parts[3] == "central"}
+    return {
+        "name": parts[0],
+        "type": parts[1] or "concept",
+        "aliases": aliases,
+        "description": f"{parts[0]}, as the source describes it.",
+        "central": parts[3] == "central",
+    }
 
 
 def page_reply(payload: dict[str, Any], extra: str = "") -> str:
     """A write-page body that cites every claim, quotes it, links every neighbour and flags disagreeing facts."""
     lines = [f"{payload['title']} as the sources describe it.", ""]
     for claim in payload["claims"]:
-        lines += [f"{claim['statement']} ([[{claim['source_page']}]])", "", f'> "{claim["quote"]}"',
-                  f"> — [[{claim['source_page']}]]", ""]
+        lines += [
+            f"{claim['statement']} ([[{claim['source_page']}]])",
+            "",
+            f'> "{claim["quote"]}"',
+            f"> — [[{claim['source_page']}]]",
+            "",
+        ]
     lines += [f"See [[{n['page']}]]." for n in payload["neighbours"]]
     lines += _contradiction_callouts(payload["claims"])
     return "\n".join(lines) + ("\n\n" + extra if extra else "")
@@ -172,15 +202,19 @@ def _contradiction_callouts(claims: list[dict[str, Any]]) -> list[str]:
     for key, by_page in sorted(facts.items()):
         pages = sorted(by_page)
         for i, a in enumerate(pages):
-            for b in pages[i + 1:]:
+            for b in pages[i + 1 :]:
                 if by_page[a] != by_page[b]:
-                    out += ["", "> [!warning] Contradiction",
-                            f"> [[{a}]] says {key} is {by_page[a]}; [[{b}]] says {key} is {by_page[b]}."]
+                    out += [
+                        "",
+                        "> [!warning] Contradiction",
+                        f"> [[{a}]] says {key} is {by_page[a]}; [[{b}]] says {key} is {by_page[b]}.",
+                    ]
     return out
 
 
-def scripted_llm(*, page_extra: str = "", overview: str = "The wiki in brief.",
-                 extract: Callable[[Request], Any] | None = None) -> FakeLLM:
+def scripted_llm(
+    *, page_extra: str = "", overview: str = "The wiki in brief.", extract: Callable[[Request], Any] | None = None
+) -> FakeLLM:
     def do_extract(request: Request) -> Any:
         if extract is not None:
             answer = extract(request)
@@ -193,12 +227,14 @@ def scripted_llm(*, page_extra: str = "", overview: str = "The wiki in brief.",
         payload = unfence_json(request.user)
         return {"title": payload["title"], "summary": " ".join(payload["summaries"])[:500]}
 
-    return FakeLLM({
-        "extract": do_extract,
-        "summarize": do_summarize,
-        "write-page": lambda request: page_reply(unfence_json(request.user), page_extra),
-        "overview": overview,
-    })
+    return FakeLLM(
+        {
+            "extract": do_extract,
+            "summarize": do_summarize,
+            "write-page": lambda request: page_reply(unfence_json(request.user), page_extra),
+            "overview": overview,
+        }
+    )
 
 
 # --- assertions on the wiki ---------------------------------------------------------------------------------
@@ -206,9 +242,11 @@ def scripted_llm(*, page_extra: str = "", overview: str = "The wiki in brief.",
 
 def wiki_pages(paths: Paths) -> dict[str, str]:
     """Every markdown page of the vault (hidden folders excluded) by wiki-relative path."""
-    return {p.relative_to(paths.wiki).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(paths.wiki.rglob("*.md"))
-            if not any(part.startswith(".") for part in p.relative_to(paths.wiki).parts)}
+    return {
+        p.relative_to(paths.wiki).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(paths.wiki.rglob("*.md"))
+        if not any(part.startswith(".") for part in p.relative_to(paths.wiki).parts)
+    }
 
 
 def dangling_links(paths: Paths) -> list[tuple[str, str]]:
@@ -248,6 +286,8 @@ def mtimes(paths: Paths) -> dict[str, tuple[int, str]]:
     for root in (paths.wiki, paths.state_dir):
         for file in sorted(root.rglob("*")):
             if file.is_file() and "state.sqlite" not in file.name and file.name not in ("calls.jsonl", "lock"):
-                out[file.relative_to(paths.root).as_posix()] = (file.stat().st_mtime_ns,
-                                                               hashlib.sha256(file.read_bytes()).hexdigest())
+                out[file.relative_to(paths.root).as_posix()] = (
+                    file.stat().st_mtime_ns,
+                    hashlib.sha256(file.read_bytes()).hexdigest(),
+                )
     return out

@@ -58,13 +58,22 @@ def test_adversarial_rerun_is_stable(project: Paths, raw_guard: RawGuard) -> Non
 
 def _server_llm(server: LoopbackServer, paths: Paths) -> LLM:
     inner = OpenAILLM("loopback", "key", base_url=server.base_url, max_retries=2, max_retry_after=0.01, timeout=5)
-    return wrappers.stack(inner, provider="openai", cache_dir=paths.cache_dir, calls_log=paths.calls_log,
-                          meter=wrappers.Meter(), deadline=None, debug_sink=None, secrets=())
+    return wrappers.stack(
+        inner,
+        provider="openai",
+        cache_dir=paths.cache_dir,
+        calls_log=paths.calls_log,
+        meter=wrappers.Meter(),
+        deadline=None,
+        debug_sink=None,
+        secrets=(),
+    )
 
 
 @pytest.mark.parametrize("rate", [0.2, 0.4])
-def test_adversarial_faulty_server_converges_within_three_runs(project: Paths, raw_guard: RawGuard,
-                                                               rate: float) -> None:
+def test_adversarial_faulty_server_converges_within_three_runs(
+    project: Paths, raw_guard: RawGuard, rate: float
+) -> None:
     write_raw(project, SOURCES)
     raw_guard.freeze(project)
     with LoopbackServer(FaultyServerModel(rate)) as server:

@@ -28,9 +28,17 @@ class CutPages:
 
 
 def _corpus(paths: Paths) -> None:
-    write_raw(paths, {f"note-{i}.md": source_text(
-        f"Note {i}", mentions=("Shared idea | concept | | central",),
-        claims=(f"Shared idea | The shared idea appears in note {i}.",)) for i in range(4)})
+    write_raw(
+        paths,
+        {
+            f"note-{i}.md": source_text(
+                f"Note {i}",
+                mentions=("Shared idea | concept | | central",),
+                claims=(f"Shared idea | The shared idea appears in note {i}.",),
+            )
+            for i in range(4)
+        },
+    )
 
 
 def test_usage_counts_every_billed_call_when_some_fail_validation(project: Paths, raw_guard: RawGuard) -> None:
@@ -42,8 +50,16 @@ def test_usage_counts_every_billed_call_when_some_fail_validation(project: Paths
 
     fake = scripted_llm(extract=invalid_for_two)
     meter = wrappers.Meter()
-    llm = wrappers.stack(fake, provider="fake", cache_dir=None, calls_log=project.calls_log, meter=meter,
-                         deadline=None, debug_sink=None, secrets=())
+    llm = wrappers.stack(
+        fake,
+        provider="fake",
+        cache_dir=None,
+        calls_log=project.calls_log,
+        meter=meter,
+        deadline=None,
+        debug_sink=None,
+        secrets=(),
+    )
     report = run(project, llm)
     assert sorted(f.path for f in report.failures) == ["note-1.md", "note-2.md"]
     billed_in = sum((len(r.system) + len(r.user)) // 4 for r in fake.requests)

@@ -15,8 +15,9 @@ from kwiki.project import Paths
 
 from .conftest import RawGuard, run, scripted_llm, source_text, tree_digest, write_raw
 
-LONG = "\n\n".join(f"## Part {i}\n\n" + f"Paragraph {i} says something about long sources. " * 60
-                   for i in range(12))  # ~37,000 characters
+LONG = "\n\n".join(
+    f"## Part {i}\n\n" + f"Paragraph {i} says something about long sources. " * 60 for i in range(12)
+)  # ~37,000 characters
 
 
 @pytest.fixture
@@ -24,9 +25,15 @@ def fake_cli(project: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cl
     """The CLI with provider fake: static scripted replies from a folder."""
     replies = tmp_path / "replies"
     replies.mkdir()
-    extract = {"title": "Static", "date": "", "language": "en", "summary": "S.", "tags": [], "claims": [],
-               "mentions": [{"name": "Thing", "type": "concept", "aliases": [], "description": "d",
-                             "central": True}]}
+    extract = {
+        "title": "Static",
+        "date": "",
+        "language": "en",
+        "summary": "S.",
+        "tags": [],
+        "claims": [],
+        "mentions": [{"name": "Thing", "type": "concept", "aliases": [], "description": "d", "central": True}],
+    }
     (replies / "extract.json").write_text(json.dumps(extract), encoding="utf-8")
     (replies / "summarize.json").write_text('{"title": "Static", "summary": "S."}', encoding="utf-8")
     (replies / "write-page.md").write_text("Body of the page.", encoding="utf-8")

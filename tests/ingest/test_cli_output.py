@@ -25,9 +25,15 @@ LONG_NAME = "2026/2026-01-12-second-brain-progressive-summarization-and-the-laye
 def replies(tmp_path: Path) -> Path:
     folder = tmp_path / "replies"
     folder.mkdir()
-    extract = {"title": "Static", "date": "", "language": "en", "summary": "S.", "tags": [], "claims": [],
-               "mentions": [{"name": "Thing", "type": "concept", "aliases": [], "description": "d",
-                             "central": True}]}
+    extract = {
+        "title": "Static",
+        "date": "",
+        "language": "en",
+        "summary": "S.",
+        "tags": [],
+        "claims": [],
+        "mentions": [{"name": "Thing", "type": "concept", "aliases": [], "description": "d", "central": True}],
+    }
     (folder / "extract.json").write_text(json.dumps(extract), encoding="utf-8")
     (folder / "summarize.json").write_text('{"title": "Static", "summary": "S."}', encoding="utf-8")
     (folder / "write-page.md").write_text("Body of the page.", encoding="utf-8")
@@ -43,7 +49,11 @@ def _env(**extra: str) -> dict[str, str]:
 def _kwiki(paths: Paths, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kwiki", *args, "--project", str(paths.root)],
-        capture_output=True, text=True, env=_env(**env), timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=_env(**env),
+        timeout=120,
+        check=False,
     )
 
 
@@ -139,7 +149,11 @@ def _with_tty_stderr(paths: Paths, *args: str, **env: str) -> tuple[int, str, st
     try:
         done = subprocess.run(
             [sys.executable, "-m", "kwiki", *args, "--project", str(paths.root)],
-            stdout=subprocess.PIPE, stderr=follower, text=True, env=_env(TERM="xterm", **env), timeout=120,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            env=_env(TERM="xterm", **env),
+            timeout=120,
             check=False,
         )
         os.close(follower)

@@ -33,16 +33,41 @@ def with_cached_tokens(body: dict[str, Any]) -> Answer:
 
 
 def _corpus(paths: Paths) -> None:
-    write_raw(paths, {f"note-{i}.md": source_text(
-        f"Note {i}", mentions=("Shared idea | concept | | central", "Other idea | concept | | central"),
-        claims=(f"Shared idea | The shared idea appears in note {i}.", f"Other idea | Another one in note {i}."))
-        for i in range(3)})
+    write_raw(
+        paths,
+        {
+            f"note-{i}.md": source_text(
+                f"Note {i}",
+                mentions=("Shared idea | concept | | central", "Other idea | concept | | central"),
+                claims=(
+                    f"Shared idea | The shared idea appears in note {i}.",
+                    f"Other idea | Another one in note {i}.",
+                ),
+            )
+            for i in range(3)
+        },
+    )
 
 
 def _ingest(paths: Paths, url: str, *args: str, model: str = "gpt-5-mini") -> dict[str, Any]:
     env = {"KWIKI_JSON_MODE": "json_object", "OPENAI_API_KEY": "", "KWIKI_PRICE": ""}
-    result = CliRunner().invoke(app, ["--project", str(paths.root), "--provider", "openai", "--base-url", url,
-                                      "--model", model, "ingest", "--json", *args], env=env)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--project",
+            str(paths.root),
+            "--provider",
+            "openai",
+            "--base-url",
+            url,
+            "--model",
+            model,
+            "ingest",
+            "--json",
+            *args,
+        ],
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.stdout)
     return data
@@ -118,8 +143,15 @@ def test_price_applies_cached_and_written_tokens_at_their_own_rates() -> None:
     assert Price(1, 2, 1, 1).cost(Usage(10, 10)) == pytest.approx(30 / 1_000_000)
 
 
-@pytest.mark.parametrize("toml", ["price = { input = 1 }\n", "price = { input = 1, output = -2 }\n",
-                                  'price = { input = 1, output = 2, vat = 0.2 }\n', 'price = "cheap"\n'])
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "price = { input = 1 }\n",
+        "price = { input = 1, output = -2 }\n",
+        "price = { input = 1, output = 2, vat = 0.2 }\n",
+        'price = "cheap"\n',
+    ],
+)
 def test_invalid_price_is_a_config_error(tmp_path: Path, toml: str) -> None:
     (tmp_path / "kwiki.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(ConfigError, match="price must be a table of dollars per million tokens"):

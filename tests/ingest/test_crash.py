@@ -27,12 +27,33 @@ def _replies(folder: Path) -> Path:
     folder.mkdir()
     lines = []
     for i in range(SOURCES):
-        lines.append(json.dumps({
-            "title": f"Crash note {i}", "date": "2025-01-01", "language": "en", "summary": f"Note {i}.",
-            "tags": ["crash"], "claims": [{"subject": f"Topic {i % 5}", "statement": f"Topic {i % 5} matters.",
-                                            "quote": "every source says this sentence"}],
-            "mentions": [{"name": f"Topic {i % 5}", "type": "concept", "aliases": [], "description": "d",
-                          "central": True}]}))
+        lines.append(
+            json.dumps(
+                {
+                    "title": f"Crash note {i}",
+                    "date": "2025-01-01",
+                    "language": "en",
+                    "summary": f"Note {i}.",
+                    "tags": ["crash"],
+                    "claims": [
+                        {
+                            "subject": f"Topic {i % 5}",
+                            "statement": f"Topic {i % 5} matters.",
+                            "quote": "every source says this sentence",
+                        }
+                    ],
+                    "mentions": [
+                        {
+                            "name": f"Topic {i % 5}",
+                            "type": "concept",
+                            "aliases": [],
+                            "description": "d",
+                            "central": True,
+                        }
+                    ],
+                }
+            )
+        )
     (folder / "extract.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "write-page.md").write_text('Text.\n\n> "every source says this sentence"\n', encoding="utf-8")
     (folder / "overview.md").write_text("Overview.", encoding="utf-8")
@@ -45,13 +66,22 @@ def _env(replies: Path) -> dict[str, str]:
 
 
 def _start(paths: Paths, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "kwiki", "--project", str(paths.root), "ingest", "-c", "2"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "kwiki", "--project", str(paths.root), "ingest", "-c", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_killed_runs_are_finished_by_the_next_run(project: Paths, raw_guard: RawGuard, tmp_path: Path) -> None:
-    write_raw(project, {f"batch/note-{i:02d}.md": source_text(f"Note {i}", extra="every source says this sentence")
-                        for i in range(SOURCES)})
+    write_raw(
+        project,
+        {
+            f"batch/note-{i:02d}.md": source_text(f"Note {i}", extra="every source says this sentence")
+            for i in range(SOURCES)
+        },
+    )
     raw_guard.freeze(project)
     env = _env(_replies(tmp_path / "replies"))
     rng = random.Random(20260418)
@@ -68,8 +98,14 @@ def test_killed_runs_are_finished_by_the_next_run(project: Paths, raw_guard: Raw
             project.wiki.mkdir()
         process.wait(timeout=30)
     assert kills >= 3
-    final = subprocess.run([sys.executable, "-m", "kwiki", "--project", str(project.root), "ingest", "--json"],
-                           env=env, capture_output=True, text=True, timeout=60, check=False)
+    final = subprocess.run(
+        [sys.executable, "-m", "kwiki", "--project", str(project.root), "ingest", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert final.returncode == 0, final.stderr
     _assert_consistent(project)
 

@@ -35,8 +35,9 @@ def test_closed_port_stops_the_run_in_seconds_and_leaves_sources_as_they_were(
     raw_guard.freeze(project)
     url = f"http://127.0.0.1:{closed_port()}/v1"
     started = time.monotonic()
-    result = CliRunner().invoke(app, ["--project", str(project.root), "--provider", "openai", "--base-url", url,
-                                      "ingest"])
+    result = CliRunner().invoke(
+        app, ["--project", str(project.root), "--provider", "openai", "--base-url", url, "ingest"]
+    )
     assert time.monotonic() - started < 10
     assert result.exit_code == 2, result.output
     assert f"cannot reach {url}" in result.output and f"base_url is {url}" in result.output

@@ -25,13 +25,26 @@ from .conftest import run, scripted_llm, source_text, wiki_pages, write_raw
 @pytest.fixture
 def fake_cli(project: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> Paths:
     """A project ingested once (scripted fake), and the CLI with provider fake on static replies."""
-    write_raw(project, {"a.md": source_text("Alpha note", mentions=("Zettel | concept | | central",),
-                                            claims=("Zettel | Zettels are small.",))})
+    write_raw(
+        project,
+        {
+            "a.md": source_text(
+                "Alpha note", mentions=("Zettel | concept | | central",), claims=("Zettel | Zettels are small.",)
+            )
+        },
+    )
     run(project, scripted_llm())
     replies = tmp_path / "replies"
     replies.mkdir()
-    extract = {"title": "Static", "date": "", "language": "en", "summary": "S.", "tags": [], "claims": [],
-               "mentions": []}
+    extract = {
+        "title": "Static",
+        "date": "",
+        "language": "en",
+        "summary": "S.",
+        "tags": [],
+        "claims": [],
+        "mentions": [],
+    }
     (replies / "extract.json").write_text(json.dumps(extract), encoding="utf-8")
     (replies / "overview.md").write_text("Overview.", encoding="utf-8")
     monkeypatch.setenv("KWIKI_PROVIDER", "fake")
@@ -107,8 +120,16 @@ def test_the_ingest_command_notes_a_set_aside_journal_instead_of_a_traceback(fak
 
 
 def test_doctor_fix_finishes_a_waiting_journal_and_removes_temp_files(fake_cli: Paths) -> None:
-    data = {"files": {"notes/finished.md": "# finished\n"}, "bases": {}, "sources": [], "deleted_sources": [],
-            "pages": [], "deleted_pages": [], "contradictions": None, "meta": {}}
+    data = {
+        "files": {"notes/finished.md": "# finished\n"},
+        "bases": {},
+        "sources": [],
+        "deleted_sources": [],
+        "pages": [],
+        "deleted_pages": [],
+        "contradictions": None,
+        "meta": {},
+    }
     (fake_cli.state_dir / "journal.json").write_text(json.dumps(data), encoding="utf-8")
     (fake_cli.wiki / ".index.md.abcdefgh.kwiki-tmp").write_text("half", encoding="utf-8")
     result = _cli(fake_cli, "doctor")
@@ -132,10 +153,19 @@ def test_a_stale_lock_note_is_cleared_and_a_held_lock_is_left_alone(fake_cli: Pa
 
 
 def test_a_lock_held_by_a_killed_process_is_free_again(fake_cli: Paths) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from kwiki.lock import ProjectLock\n"
-        f"with ProjectLock(Path({str(fake_cli.state_dir)!r}), 'ingest'):\n"
-        "    print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from pathlib import Path; from kwiki.lock import ProjectLock\n"
+                f"with ProjectLock(Path({str(fake_cli.state_dir)!r}), 'ingest'):\n"
+                "    print('held', flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     assert json.loads(_cli(fake_cli, "doctor", "--json").stdout)["findings"][0]["message"].startswith("held by")
     holder.send_signal(signal.SIGKILL)

@@ -30,20 +30,30 @@ from .conftest import (
 
 CORPUS = {
     "2025/karpathy.md": source_text(
-        "Karpathy on the LLM OS", date="2025-01-02", tags="ai, operating systems",
+        "Karpathy on the LLM OS",
+        date="2025-01-02",
+        tags="ai, operating systems",
         mentions=("LLM OS | concept | LLM operating system | central", "Andrej Karpathy | entity"),
         claims=("LLM OS | The LLM is the kernel process of a new operating system.",),
-        extra="He said: the context window is the RAM of the LLM OS."),
+        extra="He said: the context window is the RAM of the LLM OS.",
+    ),
     "2025/hackathon.md": source_text(
-        "Hackathon keynote", date="2025-03-04",
+        "Hackathon keynote",
+        date="2025-03-04",
         mentions=("llm-os | concept", "Andrej Karpathy | entity | Karpathy"),
-        claims=("llm-os | The context window works like working memory for the model.",)),
-    "notes.txt": source_text("Plain notes", mentions=("Slip box | method | | central",),
-                             claims=("Slip box | A slip box stores one idea per card.",)),
+        claims=("llm-os | The context window works like working memory for the model.",),
+    ),
+    "notes.txt": source_text(
+        "Plain notes",
+        mentions=("Slip box | method | | central",),
+        claims=("Slip box | A slip box stores one idea per card.",),
+    ),
 }
-HOSTILE_EXTRA = ('> "This sentence was never written by anyone at all."\n\n'
-                 "![tracker](https://evil.example/pixel.png) and [[Page That Does Not Exist]] and "
-                 "[[Another Missing|shown text]].")
+HOSTILE_EXTRA = (
+    '> "This sentence was never written by anyone at all."\n\n'
+    "![tracker](https://evil.example/pixel.png) and [[Page That Does Not Exist]] and "
+    "[[Another Missing|shown text]]."
+)
 
 
 def _setup(paths: Paths, guard: RawGuard) -> None:
@@ -72,8 +82,9 @@ def test_index_lists_every_page_and_log_has_one_entry_per_source(project: Paths,
     _setup(project, raw_guard)
     run(project, scripted_llm())
     index = (project.wiki / "index.md").read_text(encoding="utf-8")
-    catalogued = [rel for rel in wiki_pages(project) if rel.split("/")[0] in ("sources", "concepts", "entities",
-                                                                                "methods")]
+    catalogued = [
+        rel for rel in wiki_pages(project) if rel.split("/")[0] in ("sources", "concepts", "entities", "methods")
+    ]
     assert catalogued and all(f"[[{Path(rel).stem}" in index for rel in catalogued)
     titles = log_entries(project, "ingest")
     assert sorted(titles) == sorted(["Karpathy on the LLM OS", "Hackathon keynote", "Plain notes"])
@@ -88,8 +99,7 @@ def test_state_marks_every_source_done_with_its_page(project: Paths, raw_guard: 
     assert all(r.status == "done" and r.pages and (project.wiki / r.pages[0]).is_file() for r in records)
 
 
-def test_unverified_quotes_foreign_images_and_dangling_links_are_removed(project: Paths,
-                                                                       raw_guard: RawGuard) -> None:
+def test_unverified_quotes_foreign_images_and_dangling_links_are_removed(project: Paths, raw_guard: RawGuard) -> None:
     _setup(project, raw_guard)
     run(project, scripted_llm(page_extra=HOSTILE_EXTRA))
     text = "\n".join(wiki_pages(project).values())
@@ -106,19 +116,28 @@ def test_extracted_quote_missing_from_source_is_dropped(project: Paths, raw_guar
     def invent(request: Request) -> object:
         if "Plain notes" not in request.user:
             return None
-        return {"title": "Plain notes", "date": "", "language": "en", "summary": "s", "tags": [],
-                "claims": [{"subject": "Slip box", "statement": "Slip boxes are old.",
-                            "quote": "Niklas Luhmann invented the slip box in 1951."}],
-                "mentions": [{"name": "Slip box", "type": "method", "aliases": [], "description": "d",
-                              "central": True}]}
+        return {
+            "title": "Plain notes",
+            "date": "",
+            "language": "en",
+            "summary": "s",
+            "tags": [],
+            "claims": [
+                {
+                    "subject": "Slip box",
+                    "statement": "Slip boxes are old.",
+                    "quote": "Niklas Luhmann invented the slip box in 1951.",
+                }
+            ],
+            "mentions": [{"name": "Slip box", "type": "method", "aliases": [], "description": "d", "central": True}],
+        }
 
     report = run(project, scripted_llm(extract=invent))
     assert report.dropped_quotes == 1
     assert "Luhmann" not in "\n".join(wiki_pages(project).values())
 
 
-def test_rerun_with_nothing_changed_calls_no_model_and_rewrites_nothing(project: Paths,
-                                                                       raw_guard: RawGuard) -> None:
+def test_rerun_with_nothing_changed_calls_no_model_and_rewrites_nothing(project: Paths, raw_guard: RawGuard) -> None:
     _setup(project, raw_guard)
     run(project, scripted_llm())
     before = mtimes(project)
@@ -132,9 +151,16 @@ def test_rerun_with_nothing_changed_calls_no_model_and_rewrites_nothing(project:
 def test_changed_source_is_reextracted_and_its_page_updated(project: Paths, raw_guard: RawGuard) -> None:
     _setup(project, raw_guard)
     run(project, scripted_llm())
-    write_raw(project, {"notes.txt": source_text(
-        "Plain notes", mentions=("Slip box | method | | central",),
-        claims=("Slip box | A slip box links every card to another card.",))})
+    write_raw(
+        project,
+        {
+            "notes.txt": source_text(
+                "Plain notes",
+                mentions=("Slip box | method | | central",),
+                claims=("Slip box | A slip box links every card to another card.",),
+            )
+        },
+    )
     raw_guard.freeze(project)
     llm = scripted_llm()
     report = run(project, llm)
@@ -173,6 +199,7 @@ def _failing_for(path: str):  # type: ignore[no-untyped-def]
         if f'"path": "{path}"' in request.user:
             raise ProviderError("the model is down for this one", "try again")
         return None
+
     return extract
 
 
@@ -193,8 +220,9 @@ def test_failed_source_leaves_others_done_and_is_retried_next_run(project: Paths
     assert log_entries(project, "ingest").count("Plain notes") == 1
 
 
-def test_cli_exits_1_when_a_source_failed(project: Paths, raw_guard: RawGuard, clean_env: None,
-                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_exits_1_when_a_source_failed(
+    project: Paths, raw_guard: RawGuard, clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _setup(project, raw_guard)
     replies = tmp_path / "replies"
     replies.mkdir()
@@ -210,10 +238,18 @@ def test_a_concept_named_like_a_kwiki_file_gets_its_own_basename(project: Paths,
     from kwiki.llm.fake import FakeLLM
 
     def extract(request: Request) -> dict[str, object]:
-        return {"title": "About the index", "date": "", "language": "en", "summary": "It is about the index.",
-                "tags": [], "claims": [], "mentions": [
-                    {"name": "Index", "type": "concept", "aliases": [], "description": "", "central": True},
-                    {"name": "Log", "type": "concept", "aliases": [], "description": "", "central": True}]}
+        return {
+            "title": "About the index",
+            "date": "",
+            "language": "en",
+            "summary": "It is about the index.",
+            "tags": [],
+            "claims": [],
+            "mentions": [
+                {"name": "Index", "type": "concept", "aliases": [], "description": "", "central": True},
+                {"name": "Log", "type": "concept", "aliases": [], "description": "", "central": True},
+            ],
+        }
 
     write_raw(project, {"a.md": "# About the index\n\nThe index and the log.\n"})
     raw_guard.freeze(project)

@@ -34,8 +34,9 @@ The Zettelkasten was a workshop, not an archive. Niklas Luhmann numbered every n
 """
 
 
-def test_extractive_ingest_builds_linked_knowledge_pages_from_verbatim_quotes(project: Paths,
-                                                                            raw_guard: RawGuard) -> None:
+def test_extractive_ingest_builds_linked_knowledge_pages_from_verbatim_quotes(
+    project: Paths, raw_guard: RawGuard
+) -> None:
     write_raw(project, {"2025/luhmann.md": LUHMANN, "2025/myths.md": MYTHS})
     raw_guard.freeze(project)
     report = ingest(project, ExtractiveLLM(), IngestOptions(today="2026-11-21", provider="extractive"))
@@ -60,7 +61,7 @@ def test_extractive_ingest_builds_linked_knowledge_pages_from_verbatim_quotes(pr
 
 def test_bundled_example_settles_the_planted_contradiction() -> None:
     """The committed wiki/ is `kwiki ingest raw/` with this provider: the 70,000 vs 90,000 notes dispute is settled."""
-    register = Path(__file__).resolve().parents[2] / "wiki" / "contradictions.md"
+    register = Path(__file__).resolve().parents[2] / "examples" / "pkm" / "wiki" / "contradictions.md"
     text = register.read_text(encoding="utf-8")
     assert "| superseded | [[niklas-luhmann]] |" in text
     assert "[[counting-the-cards-what-the-luhmann-archive-tells-us]]" in text

@@ -65,8 +65,10 @@ def _content(rng: random.Random) -> bytes:
     encoding = rng.choice(ENCODINGS)
     title = _name(rng, rng.choice((10, 40, 120)))
     mention = _name(rng, 12).replace("|", " ").replace(";", " ").strip() or "thing"
-    text = (f"# {title}\n\n- mention: {mention} | {rng.choice(('concept', 'entity', 'method'))} | | central\n"
-            f"- claim: {mention} | {_name(rng, 60)}\n\n{_name(rng, 400)}\n")
+    text = (
+        f"# {title}\n\n- mention: {mention} | {rng.choice(('concept', 'entity', 'method'))} | | central\n"
+        f"- claim: {mention} | {_name(rng, 60)}\n\n{_name(rng, 400)}\n"
+    )
     if encoding == "binary":
         return bytes(rng.randrange(256) for _ in range(rng.randint(1, 2000)))
     if encoding == "empty":
@@ -84,8 +86,10 @@ def _tree(rng: random.Random, paths: Paths, outside: Path) -> list[str]:
         folder = rng.choice(folders)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / _file_name(rng, taken)
-        kind = rng.choices(("file", "link", "dangling", "loop", "fifo", "outside", "dirlink", "latin-1 name"),
-                           weights=(12, 2, 1, 1, 1, 1, 1, 1))[0]
+        kind = rng.choices(
+            ("file", "link", "dangling", "loop", "fifo", "outside", "dirlink", "latin-1 name"),
+            weights=(12, 2, 1, 1, 1, 1, 1, 1),
+        )[0]
         if kind == "file" or (kind == "link" and not files):
             target.write_bytes(_content(rng))
             files.append(target)
@@ -120,6 +124,7 @@ def _text(rng: random.Random) -> str:
 
 def _reply(rng: random.Random) -> Callable[[Request], Any]:
     """A model that answers extract at random: a sane note, odd or huge fields, wrong types, or no JSON at all."""
+
     def extract(request: Request) -> Any:
         local = random.Random(f"{rng.random()}{unfence_json(request.user).get('path')}")
         roll = local.random()
@@ -127,14 +132,28 @@ def _reply(rng: random.Random) -> Callable[[Request], Any]:
             return None  # the careful model of conftest
         if roll < 0.6:
             return local.choice(("not json at all", {"title": 3, "claims": "x"}, {}, [1, 2]))
-        mentions = [{"name": _name(local, local.choice((5, 30, 300))), "type": local.choice(("concept", "entity",
-                     "method", "thing")), "aliases": [_name(local, 20) for _ in range(local.randint(0, 4))],
-                     "description": _text(local)[:5000], "central": local.random() < 0.5}
-                    for _ in range(local.randint(0, 5))]
-        return {"title": _name(local, local.choice((10, 200, 2000))), "date": local.choice(("", "2025-01-01", "x")),
-                "language": "en", "summary": _text(local), "tags": [_name(local, 30) for _ in range(3)],
-                "claims": [{"subject": m["name"], "statement": _text(local)[:3000], "quote": _name(local, 30)}
-                           for m in mentions], "mentions": mentions}
+        mentions = [
+            {
+                "name": _name(local, local.choice((5, 30, 300))),
+                "type": local.choice(("concept", "entity", "method", "thing")),
+                "aliases": [_name(local, 20) for _ in range(local.randint(0, 4))],
+                "description": _text(local)[:5000],
+                "central": local.random() < 0.5,
+            }
+            for _ in range(local.randint(0, 5))
+        ]
+        return {
+            "title": _name(local, local.choice((10, 200, 2000))),
+            "date": local.choice(("", "2025-01-01", "x")),
+            "language": "en",
+            "summary": _text(local),
+            "tags": [_name(local, 30) for _ in range(3)],
+            "claims": [
+                {"subject": m["name"], "statement": _text(local)[:3000], "quote": _name(local, 30)} for m in mentions
+            ],
+            "mentions": mentions,
+        }
+
     return extract
 
 
@@ -158,8 +177,7 @@ def _entries(raw: Path) -> set[str]:
     found = set()
     for folder, dirs, files in os.walk(raw):
         base = Path(folder)
-        found |= {(base / d).relative_to(raw).as_posix() for d in dirs if d.startswith(".") or
-                  (base / d).is_symlink()}
+        found |= {(base / d).relative_to(raw).as_posix() for d in dirs if d.startswith(".") or (base / d).is_symlink()}
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found |= {(base / f).relative_to(raw).as_posix() for f in files}
     return found
@@ -176,9 +194,20 @@ def _check(paths: Paths, report: IngestReport, frozen: dict[str, str]) -> None:
     assert not (paths.state_dir / "journal.json").exists(), tree
 
 
-COVERED = ("symlink loop", "dangling symlink", "named pipe", "outside raw/", "symlinked folder", "binary file",
-           "not valid UTF-8", "empty", "unsupported file type", "file name is not valid UTF-8", "broken PDF",
-           "not a zip archive")
+COVERED = (
+    "symlink loop",
+    "dangling symlink",
+    "named pipe",
+    "outside raw/",
+    "symlinked folder",
+    "binary file",
+    "not valid UTF-8",
+    "empty",
+    "unsupported file type",
+    "file name is not valid UTF-8",
+    "broken PDF",
+    "not a zip archive",
+)
 
 
 def test_random_trees_and_replies_never_crash_hang_or_duplicate(tmp_path: Path) -> None:

@@ -21,15 +21,29 @@ LONG_NAME = "sources/" + "知" * 88 + ".md"  # 264 bytes: what the character-cou
 
 
 def _ingested(paths: Paths) -> None:
-    write_raw(paths, {"a.md": source_text("Alpha note", mentions=("Zettel | concept | | central",),
-                                          claims=("Zettel | Zettels are small.",))})
+    write_raw(
+        paths,
+        {
+            "a.md": source_text(
+                "Alpha note", mentions=("Zettel | concept | | central",), claims=("Zettel | Zettels are small.",)
+            )
+        },
+    )
     assert run(paths, scripted_llm()).ingested == ["a.md"]
 
 
 def _old_journal(paths: Paths, files: dict[str, str | None]) -> None:
     """A journal as a run killed after journaling leaves it (the format of every kwiki version)."""
-    data = {"files": files, "bases": {}, "sources": [], "deleted_sources": [], "pages": [], "deleted_pages": [],
-            "contradictions": None, "meta": {}}
+    data = {
+        "files": files,
+        "bases": {},
+        "sources": [],
+        "deleted_sources": [],
+        "pages": [],
+        "deleted_pages": [],
+        "contradictions": None,
+        "meta": {},
+    }
     (paths.state_dir / "journal.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -147,9 +161,7 @@ def test_a_target_outside_wiki_is_refused_before_anything_is_journaled(project: 
     assert not (project.state_dir / "journal.json").exists() and not (project.root / "outside.md").exists()
 
 
-def test_a_symlinked_wiki_folder_fails_the_run_cleanly_and_removing_it_recovers(
-    project: Paths, tmp_path: Path
-) -> None:
+def test_a_symlinked_wiki_folder_fails_the_run_cleanly_and_removing_it_recovers(project: Paths, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     project.wiki.joinpath("sources").symlink_to(elsewhere)

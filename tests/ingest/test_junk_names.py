@@ -14,8 +14,15 @@ CLAIM = "LLM OS | The LLM is the kernel of a new operating system."
 def _junk_title(request: Request) -> object:
     for path, title in (("my_reading-notes.md", "it"), ("notes/passwd.md", "../../etc/passwd"), ("y.md", "yyyy")):
         if f'"path": "{path}"' in request.user:
-            return {"title": title, "date": "2026-11-3", "language": "deedbababy_ru", "summary": "About it.",
-                    "tags": [], "claims": [], "mentions": []}
+            return {
+                "title": title,
+                "date": "2026-11-3",
+                "language": "deedbababy_ru",
+                "summary": "About it.",
+                "tags": [],
+                "claims": [],
+                "mentions": [],
+            }
     return None
 
 

@@ -15,25 +15,36 @@ from kwiki.state import State
 from .conftest import RawGuard, dangling_links, run, scripted_llm, source_text, wiki_pages, write_raw
 
 ORDER_CORPUS = {
-    "a.md": source_text("Alpha talk", date="2024-01-01",
-                        mentions=("LLM OS | concept | LLM operating system | central", "Andrej Karpathy | entity"),
-                        claims=("LLM OS | The LLM acts as the kernel of the system.",)),
-    "b.md": source_text("Beta post", date="2024-02-01",
-                        mentions=("llm-os | concept", "Karpathy | entity", "RLVR | method | | central"),
-                        claims=("llm-os | Context windows resemble working memory.",
-                                "RLVR | RLVR rewards verifiable outcomes.")),
-    "c.md": source_text("Gamma essay", date="2024-03-01",
-                        mentions=("LLM-OS's | concept", "Andrej Karpathy | entity", "RLVR | method"),
-                        claims=("RLVR | RLVR needs tasks with checkable answers.",)),
-    "d.md": source_text("Delta notes", date="2024-04-01",
-                        mentions=("Slip box | method | Zettelkasten | central", "RLVR | method")),
+    "a.md": source_text(
+        "Alpha talk",
+        date="2024-01-01",
+        mentions=("LLM OS | concept | LLM operating system | central", "Andrej Karpathy | entity"),
+        claims=("LLM OS | The LLM acts as the kernel of the system.",),
+    ),
+    "b.md": source_text(
+        "Beta post",
+        date="2024-02-01",
+        mentions=("llm-os | concept", "Karpathy | entity", "RLVR | method | | central"),
+        claims=("llm-os | Context windows resemble working memory.", "RLVR | RLVR rewards verifiable outcomes."),
+    ),
+    "c.md": source_text(
+        "Gamma essay",
+        date="2024-03-01",
+        mentions=("LLM-OS's | concept", "Andrej Karpathy | entity", "RLVR | method"),
+        claims=("RLVR | RLVR needs tasks with checkable answers.",),
+    ),
+    "d.md": source_text(
+        "Delta notes", date="2024-04-01", mentions=("Slip box | method | Zettelkasten | central", "RLVR | method")
+    ),
 }
 KNOWLEDGE = ("concepts", "entities", "methods")
-NEIGHBOUR_BUG = ("a knowledge page is redrafted only when its own input_hash (title, kind, aliases, sources, claims) "
-                 "changes, but its Related section and body links come from neighbours(): src/kwiki/knowledge.py "
-                 "input_hash/plan_pages ignore the neighbour slugs, so compile.py never refreshes a page whose "
-                 "neighbour appeared, vanished or moved; fix: hash the neighbour LinkTo list into input_hash "
-                 "(or re-render Related without a model call)")
+NEIGHBOUR_BUG = (
+    "a knowledge page is redrafted only when its own input_hash (title, kind, aliases, sources, claims) "
+    "changes, but its Related section and body links come from neighbours(): src/kwiki/knowledge.py "
+    "input_hash/plan_pages ignore the neighbour slugs, so compile.py never refreshes a page whose "
+    "neighbour appeared, vanished or moved; fix: hash the neighbour LinkTo list into input_hash "
+    "(or re-render Related without a model call)"
+)
 
 
 def _shape(paths: Paths) -> dict[str, tuple[tuple[str, ...], frozenset[str]]]:
@@ -92,18 +103,31 @@ def test_name_variants_across_sources_make_one_page_with_aliases(project: Paths,
 def test_links_the_model_invents_never_dangle(project: Paths, raw_guard: RawGuard) -> None:
     write_raw(project, ORDER_CORPUS)
     raw_guard.freeze(project)
-    run(project, scripted_llm(page_extra="See [[Quantum Gravity]], [[LLM operating system]] and [[rlvr|RL]].",
-                              overview="Start at [[Nowhere]] or [[llm-os]]."))
+    run(
+        project,
+        scripted_llm(
+            page_extra="See [[Quantum Gravity]], [[LLM operating system]] and [[rlvr|RL]].",
+            overview="Start at [[Nowhere]] or [[llm-os]].",
+        ),
+    )
     assert dangling_links(project) == []
     page = wiki_pages(project)["methods/rlvr.md"]
     assert "[[llm-os|LLM operating system]]" in page and "Quantum Gravity" in page
 
 
 CONTRA = {
-    "old.md": source_text("Old keynote", date="2024-01-01", mentions=("LLM OS | concept | | central",),
-                          claims=("LLM OS | Today resembles computing in fact[era]=1960s.",)),
-    "mid.md": source_text("Mid keynote", date="2024-06-01", mentions=("LLM OS | concept",),
-                          claims=("LLM OS | Today resembles computing in fact[era]=1980s.",)),
+    "old.md": source_text(
+        "Old keynote",
+        date="2024-01-01",
+        mentions=("LLM OS | concept | | central",),
+        claims=("LLM OS | Today resembles computing in fact[era]=1960s.",),
+    ),
+    "mid.md": source_text(
+        "Mid keynote",
+        date="2024-06-01",
+        mentions=("LLM OS | concept",),
+        claims=("LLM OS | Today resembles computing in fact[era]=1980s.",),
+    ),
 }
 
 
@@ -119,13 +143,20 @@ def test_disagreeing_sources_get_callouts_and_an_open_row(project: Paths, raw_gu
         assert [r.status for r in state.contradictions()] == ["open"]
 
 
-def test_newer_source_siding_with_one_claim_supersedes_the_contradiction(project: Paths,
-                                                                           raw_guard: RawGuard) -> None:
+def test_newer_source_siding_with_one_claim_supersedes_the_contradiction(project: Paths, raw_guard: RawGuard) -> None:
     write_raw(project, CONTRA)
     run(project, scripted_llm())
-    write_raw(project, {"new.md": source_text(
-        "New keynote", date="2025-01-01", mentions=("LLM OS | concept",),
-        claims=("LLM OS | Really it is computing in fact[era]=1960s.",))})
+    write_raw(
+        project,
+        {
+            "new.md": source_text(
+                "New keynote",
+                date="2025-01-01",
+                mentions=("LLM OS | concept",),
+                claims=("LLM OS | Really it is computing in fact[era]=1960s.",),
+            )
+        },
+    )
     raw_guard.freeze(project)
     run(project, scripted_llm())
     with State.open(project.state_db) as state:
@@ -150,9 +181,20 @@ def test_human_edits_survive_a_later_ingest(project: Paths, raw_guard: RawGuard)
     for page in wiki.rglob("*.md"):
         body = page.read_text(encoding="utf-8")
         page.write_text(body.replace("[[llm-os", "[[my-llm-os"), encoding="utf-8")
-    write_raw(project, {"e.md": source_text(
-        "Epsilon", date="2024-05-01", mentions=("RLVR | method", "LLM OS | concept"),
-        claims=("RLVR | RLVR scales with compute for verification.", "LLM OS | Tools are peripherals of the OS."))})
+    write_raw(
+        project,
+        {
+            "e.md": source_text(
+                "Epsilon",
+                date="2024-05-01",
+                mentions=("RLVR | method", "LLM OS | concept"),
+                claims=(
+                    "RLVR | RLVR scales with compute for verification.",
+                    "LLM OS | Tools are peripherals of the OS.",
+                ),
+            )
+        },
+    )
     raw_guard.freeze(project)
     run(project, scripted_llm())
     pages = wiki_pages(project)
@@ -166,11 +208,15 @@ def test_human_edits_survive_a_later_ingest(project: Paths, raw_guard: RawGuard)
 
 
 def test_removed_neighbour_page_leaves_no_dangling_related_link(project: Paths, raw_guard: RawGuard) -> None:
-    write_raw(project, {
-        "a.md": source_text("A", mentions=("Alpha | concept | | central", "Beta | concept"),
-                            claims=("Alpha | Alpha is first.",)),
-        "b.md": source_text("B", mentions=("Beta | concept",), claims=("Beta | Beta is second.",)),
-    })
+    write_raw(
+        project,
+        {
+            "a.md": source_text(
+                "A", mentions=("Alpha | concept | | central", "Beta | concept"), claims=("Alpha | Alpha is first.",)
+            ),
+            "b.md": source_text("B", mentions=("Beta | concept",), claims=("Beta | Beta is second.",)),
+        },
+    )
     run(project, scripted_llm())
     assert "[[beta" in wiki_pages(project)["concepts/alpha.md"]
     (project.raw / "b.md").unlink()
@@ -189,13 +235,28 @@ def _requests_for_one_new_source(root: Path, seeds: int) -> list[Request]:
     (root / "raw").mkdir(parents=True)
     paths.wiki.mkdir()
     paths.config.write_text("", encoding="utf-8")
-    write_raw(paths, {f"seed/s{i:04d}.md": source_text(f"Seed {i}", mentions=(f"Concept {i} | concept | | central",),
-                                                        claims=(f"Concept {i} | Concept {i} is a seeded idea.",))
-                      for i in range(seeds)})
+    write_raw(
+        paths,
+        {
+            f"seed/s{i:04d}.md": source_text(
+                f"Seed {i}",
+                mentions=(f"Concept {i} | concept | | central",),
+                claims=(f"Concept {i} | Concept {i} is a seeded idea.",),
+            )
+            for i in range(seeds)
+        },
+    )
     run(paths, scripted_llm(), concurrency=4)
-    write_raw(paths, {"new.md": source_text(
-        "New source", mentions=("Concept 1 | concept", "Concept 2 | concept", "Fresh idea | concept | | central"),
-        claims=("Concept 1 | Concept 1 gained a new fact.", "Fresh idea | Fresh ideas appear."))})
+    write_raw(
+        paths,
+        {
+            "new.md": source_text(
+                "New source",
+                mentions=("Concept 1 | concept", "Concept 2 | concept", "Fresh idea | concept | | central"),
+                claims=("Concept 1 | Concept 1 gained a new fact.", "Fresh idea | Fresh ideas appear."),
+            )
+        },
+    )
     llm = scripted_llm()
     run(paths, llm)
     return llm.requests
@@ -212,7 +273,8 @@ def _chars(requests: list[Request], skip: str = "") -> int:
 
 
 def test_calls_per_source_are_one_extraction_plus_one_per_touched_page(
-        small_and_large: tuple[list[Request], list[Request]]) -> None:
+    small_and_large: tuple[list[Request], list[Request]],
+) -> None:
     for requests in small_and_large:
         names = [r.name for r in requests]
         assert names.count("extract") == 1 and names.count("overview") <= 1

@@ -21,8 +21,10 @@ from llm.loopback import Answer, LoopbackServer, chat_completion, error
 
 from .conftest import RawGuard, extract_reply, page_reply, run, source_text, write_raw
 
-REJECTION = ("1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': "
-             "\"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")  # as llama-cpp-python 0.3 says
+REJECTION = (
+    "1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': "
+    "\"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}"
+)  # as llama-cpp-python 0.3 says
 
 
 def llama_cpp_python(body: dict[str, Any]) -> Answer:
@@ -43,9 +45,17 @@ def llama_cpp_python(body: dict[str, Any]) -> Answer:
 def test_server_rejecting_json_schema_still_ingests_every_source_with_default_settings(
     project: Paths, raw_guard: RawGuard
 ) -> None:
-    write_raw(project, {f"note-{i}.md": source_text(
-        f"Note {i}", mentions=("Shared idea | concept | | central",),
-        claims=(f"Shared idea | The shared idea appears in note {i}.",)) for i in range(3)})
+    write_raw(
+        project,
+        {
+            f"note-{i}.md": source_text(
+                f"Note {i}",
+                mentions=("Shared idea | concept | | central",),
+                claims=(f"Shared idea | The shared idea appears in note {i}.",),
+            )
+            for i in range(3)
+        },
+    )
     raw_guard.freeze(project)
     with LoopbackServer(llama_cpp_python) as server:
         config = load_config(project.root, {"provider": "openai", "base_url": server.base_url}, {})
@@ -87,18 +97,26 @@ def test_no_op_ingest_never_imports_the_sdk(project: Paths, raw_guard: RawGuard)
         llm = build_llm(config, project, {}, meter=wrappers.Meter(), debug_sink=None)
         assert ingest(project, llm, IngestOptions(provider="openai")).ingested
         url = server.base_url
-    done = subprocess.run([sys.executable, "-c", NO_OP_INGEST, str(project.root), url],
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", NO_OP_INGEST, str(project.root), url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert done.stdout.split() == ["1", "0", "False", "False"]
 
 
-def test_cli_says_on_stderr_that_it_fell_back_to_json_object(project: Paths, raw_guard: RawGuard,
-                                                              clean_env: None) -> None:
+def test_cli_says_on_stderr_that_it_fell_back_to_json_object(
+    project: Paths, raw_guard: RawGuard, clean_env: None
+) -> None:
     write_raw(project, {"note.md": source_text("Note", mentions=("Idea | concept",), claims=("Idea | Ideas matter.",))})
     raw_guard.freeze(project)
     with LoopbackServer(llama_cpp_python) as server:
-        result = CliRunner().invoke(app, ["--project", str(project.root), "--provider", "openai", "--base-url",
-                                          server.base_url, "ingest", "--json"])
+        result = CliRunner().invoke(
+            app,
+            ["--project", str(project.root), "--provider", "openai", "--base-url", server.base_url, "ingest", "--json"],
+        )
     assert result.exit_code == 0, result.output
     assert f"note: {server.base_url} rejected json_mode json_schema (HTTP 500)" in result.stderr
     assert json.loads(result.stdout)["llm"]["notices"] == [result.stderr.split("note: ", 1)[1].strip()]

@@ -12,10 +12,16 @@ from .conftest import log_entries, run, scripted_llm, source_text, wiki_pages, w
 
 def _corpus(kind: str) -> dict[str, str]:
     return {
-        "a.md": source_text("Alpha talk", mentions=(f"Cursor | {kind} | | central", "Zed | entity"),
-                            claims=("Cursor | Cursor is an editor built around a model.",)),
-        "b.md": source_text("Beta post", mentions=(f"Cursor | {kind}", "Zed | entity"),
-                            claims=("Cursor | Cursor indexes the whole repository.",)),
+        "a.md": source_text(
+            "Alpha talk",
+            mentions=(f"Cursor | {kind} | | central", "Zed | entity"),
+            claims=("Cursor | Cursor is an editor built around a model.",),
+        ),
+        "b.md": source_text(
+            "Beta post",
+            mentions=(f"Cursor | {kind}", "Zed | entity"),
+            claims=("Cursor | Cursor indexes the whole repository.",),
+        ),
     }
 
 
@@ -68,8 +74,10 @@ def test_a_page_renamed_in_obsidian_keeps_its_base_and_gets_no_conflict(project:
     pages = wiki_pages(project)
     assert "entities/zed.md" not in pages and "sources/beta-post.md" not in pages
     assert all("kwiki update" not in text for text in pages.values())
-    assert sorted(report.renamed) == [("entities/zed.md", "entities/zed-editor.md"),
-                                      ("sources/beta-post.md", "sources/beta.md")]
+    assert sorted(report.renamed) == [
+        ("entities/zed.md", "entities/zed-editor.md"),
+        ("sources/beta-post.md", "sources/beta.md"),
+    ]
     assert report.removed == [] and report.created == []
     assert (project.base_dir / "entities" / "zed-editor.md").is_file()
     assert not (project.base_dir / "entities" / "zed.md").exists()

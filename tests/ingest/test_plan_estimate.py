@@ -25,7 +25,9 @@ from kwiki.prompts import load_prompt
 from kwiki.scaffold import init_project
 from llm.loopback import Answer, LoopbackServer, chat_completion
 
-CORPUS = Path(__file__).resolve().parents[2] / "raw" / "2026"  # half the bundled corpus: 12 sources
+CORPUS = (
+    Path(__file__).resolve().parents[2] / "examples" / "pkm" / "raw" / "2026"
+)  # half the bundled corpus: 12 sources
 KINDS = ("extract", "summarize", "write-page", "overview")
 CHARS_PER_TOKEN = 4
 
@@ -59,9 +61,7 @@ def corpus_project(tmp_path: Path) -> Paths:
     return Paths(tmp_path / "kb")
 
 
-def test_plan_estimate_is_within_25_percent_of_the_tokens_a_run_reports(
-    corpus_project: Paths, clean_env: None
-) -> None:
+def test_plan_estimate_is_within_25_percent_of_the_tokens_a_run_reports(corpus_project: Paths, clean_env: None) -> None:
     config = Config(provider="extractive", model="extractive")
     offline = build_llm(config, corpus_project, {}, meter=Meter(), debug_sink=None)
     with LoopbackServer(_responder(offline)) as server:

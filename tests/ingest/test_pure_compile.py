@@ -19,20 +19,53 @@ from .conftest import TODAY, mtimes, run, scripted_llm, source_text, wiki_pages,
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kwiki"
 PAGE_BUILDERS = (
-    "compile.py", "generated.py", "pages.py", "knowledge.py", "merge.py", "resolve.py", "notes.py", "contradictions.py",
+    "compile.py",
+    "generated.py",
+    "pages.py",
+    "knowledge.py",
+    "merge.py",
+    "resolve.py",
+    "notes.py",
+    "contradictions.py",
     "vocabulary.py",
 )
 FS_CALLS = {
-    "open", "read_text", "read_bytes", "write_text", "write_bytes", "exists", "is_file", "is_dir", "is_symlink",
-    "glob", "rglob", "iterdir", "stat", "lstat", "unlink", "mkdir", "rmdir", "rename", "replace", "touch",
-    "resolve", "walk", "scandir", "listdir",
+    "open",
+    "read_text",
+    "read_bytes",
+    "write_text",
+    "write_bytes",
+    "exists",
+    "is_file",
+    "is_dir",
+    "is_symlink",
+    "glob",
+    "rglob",
+    "iterdir",
+    "stat",
+    "lstat",
+    "unlink",
+    "mkdir",
+    "rmdir",
+    "rename",
+    "replace",
+    "touch",
+    "resolve",
+    "walk",
+    "scandir",
+    "listdir",
 }
 CORPUS = {
-    "a.md": source_text("Alpha talk",
-                        mentions=("LLM OS | concept | | central", "Andrej Karpathy | entity", "RLVR | method"),
-                        claims=("LLM OS | The LLM acts as the kernel of the system.",)),
-    "b.md": source_text("Beta post", mentions=("LLM OS | concept", "Andrej Karpathy | entity", "RLVR | method"),
-                        claims=("LLM OS | Context windows resemble working memory.",)),
+    "a.md": source_text(
+        "Alpha talk",
+        mentions=("LLM OS | concept | | central", "Andrej Karpathy | entity", "RLVR | method"),
+        claims=("LLM OS | The LLM acts as the kernel of the system.",),
+    ),
+    "b.md": source_text(
+        "Beta post",
+        mentions=("LLM OS | concept", "Andrej Karpathy | entity", "RLVR | method"),
+        claims=("LLM OS | Context windows resemble working memory.",),
+    ),
 }
 KNOWLEDGE_AND_SOURCES = ("sources", "concepts", "entities", "methods")
 FS_MODULES = {"os", "shutil", "sqlite3", "tempfile", "io", "glob", "kwiki.vault", "kwiki.lock", "kwiki.search"}

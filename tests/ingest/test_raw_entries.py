@@ -140,9 +140,12 @@ def test_the_ingest_command_exits_0_and_prints_odd_names_escaped(
 ) -> None:
     replies = tmp_path / "replies"
     replies.mkdir()
-    (replies / "extract.json").write_text(json.dumps({
-        "title": "Static", "date": "", "language": "en", "summary": "S.", "tags": [], "claims": [], "mentions": []}),
-        encoding="utf-8")
+    (replies / "extract.json").write_text(
+        json.dumps(
+            {"title": "Static", "date": "", "language": "en", "summary": "S.", "tags": [], "claims": [], "mentions": []}
+        ),
+        encoding="utf-8",
+    )
     (replies / "overview.md").write_text("Overview.", encoding="utf-8")
     monkeypatch.setenv("KWIKI_PROVIDER", "fake")
     monkeypatch.setenv("KWIKI_FAKE_REPLIES", str(replies))
@@ -165,6 +168,7 @@ def test_lint_does_not_block_on_a_source_replaced_by_a_fifo_or_a_loop(project: P
     (project.raw / "b.md").unlink()
     os.symlink("b.md", project.raw / "b.md")
     raw_guard.freeze(project)
+
     def lint() -> LintReport:
         with State.open(project.state_db) as state:
             return run_lint(project, state, LintOptions(today="2026-04-18"))

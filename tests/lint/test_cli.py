@@ -42,7 +42,11 @@ def _kwiki(paths: Paths, *args: str, columns: int = 80) -> subprocess.CompletedP
     env = {k: v for k, v in os.environ.items() if not k.startswith("KWIKI_")} | {"COLUMNS": str(columns)}
     return subprocess.run(
         [sys.executable, "-m", "kwiki", "--project", str(paths.root), *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 

@@ -44,8 +44,15 @@ def ok(content: str = '{"title": "T"}') -> httpx2.Response:
 
 
 def local(server: MockServer, json_mode: str = "json_schema", **options: Any) -> OpenAILLM:
-    return OpenAILLM("local", "", base_url="http://127.0.0.1:8080/v1", json_mode=json_mode, max_retries=0,
-                     http_client=server.client(), **options)
+    return OpenAILLM(
+        "local",
+        "",
+        base_url="http://127.0.0.1:8080/v1",
+        json_mode=json_mode,
+        max_retries=0,
+        http_client=server.client(),
+        **options,
+    )
 
 
 def extract(schema: dict[str, Any] | None = SCHEMA) -> Request:

@@ -145,8 +145,15 @@ def test_stack_counts_cache_hits_as_hits_without_tokens(tmp_path: Path) -> None:
     first = llm.complete(ask())
     llm.complete(ask())
     assert len(fake.requests) == 1
-    assert meter.snapshot() == {"calls": 2, "failed": 0, "cache_hits": 1, **first.usage.__dict__,
-                                "cost_usd": None, "cost_note": "runs no model: no cost", "notices": []}
+    assert meter.snapshot() == {
+        "calls": 2,
+        "failed": 0,
+        "cache_hits": 1,
+        **first.usage.__dict__,
+        "cost_usd": None,
+        "cost_note": "runs no model: no cost",
+        "notices": [],
+    }
     hits = [json.loads(line)["cache_hit"] for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
     assert hits == [False, True]
     assert sink.getvalue().count("--- kwiki reply ---") == 2

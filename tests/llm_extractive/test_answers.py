@@ -19,8 +19,10 @@ MEMEX = "**Memex** — Vannevar Bush imagined the memex in 1945 as a desk that s
 
 
 def _query(question: str, **extra: Any) -> str:
-    pages = [{"page": "zettelkasten", "title": "Zettelkasten", "text": ZETTELKASTEN, "earlier_answer": False},
-             {"page": "memex", "title": "Memex", "text": MEMEX, "earlier_answer": False}]
+    pages = [
+        {"page": "zettelkasten", "title": "Zettelkasten", "text": ZETTELKASTEN, "earlier_answer": False},
+        {"page": "memex", "title": "Memex", "text": MEMEX, "earlier_answer": False},
+    ]
     return ask("query", {"question": question, "pages": pages, **extra}).text
 
 
@@ -48,19 +50,32 @@ def _claims(*statements: str) -> list[dict[str, str]]:
 
 def test_compare_reports_the_same_fact_with_different_numbers() -> None:
     payload = {
-        "a": {"page": "inside", "title": "Inside", "claims": _claims("Luhmann's slip-box held about 90,000 notes.",
-                                                                     "Luhmann was born in 1927.")},
-        "b": {"page": "myths", "title": "Myths", "claims": _claims("The slip-box of Luhmann held about 70,000 notes.",
-                                                                   "Luhmann was born in 1927.")},
+        "a": {
+            "page": "inside",
+            "title": "Inside",
+            "claims": _claims("Luhmann's slip-box held about 90,000 notes.", "Luhmann was born in 1927."),
+        },
+        "b": {
+            "page": "myths",
+            "title": "Myths",
+            "claims": _claims("The slip-box of Luhmann held about 70,000 notes.", "Luhmann was born in 1927."),
+        },
     }
     reply = ask("compare", payload)
-    assert reply.data == {"contradictions": [{
-        "a_claim": "c0", "b_claim": "c0",
-        "explanation": "The statements match except for their numbers: 90,000 vs 70,000.",
-    }]}
+    assert reply.data == {
+        "contradictions": [
+            {
+                "a_claim": "c0",
+                "b_claim": "c0",
+                "explanation": "The statements match except for their numbers: 90,000 vs 70,000.",
+            }
+        ]
+    }
 
 
 def test_compare_ignores_numbers_in_unrelated_statements() -> None:
-    payload = {"a": {"page": "a", "title": "A", "claims": _claims("Luhmann wrote 70 books in his career.")},
-               "b": {"page": "b", "title": "B", "claims": _claims("Anki was released in 2006 by Damien Elmes.")}}
+    payload = {
+        "a": {"page": "a", "title": "A", "claims": _claims("Luhmann wrote 70 books in his career.")},
+        "b": {"page": "b", "title": "B", "claims": _claims("Anki was released in 2006 by Damien Elmes.")},
+    }
     assert ask("compare", payload).data == {"contradictions": []}

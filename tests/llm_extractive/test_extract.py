@@ -117,5 +117,4 @@ def test_extract_finds_written_dates_in_the_text() -> None:
 
 def test_extract_of_an_empty_source_is_still_a_valid_reply() -> None:
     data = extract("")
-    assert data == {"title": "", "date": "", "language": "en", "summary": "", "tags": [], "claims": [],
-                    "mentions": []}
+    assert data == {"title": "", "date": "", "language": "en", "summary": "", "tags": [], "claims": [], "mentions": []}

@@ -13,7 +13,7 @@ import pytest
 from goldset import FIXTURES, Score, build, score, score_corpus
 from kwiki.markdown import parse_page
 
-EXAMPLE_RAW = Path(__file__).resolve().parents[2] / "raw"
+EXAMPLE_RAW = Path(__file__).resolve().parents[2] / "examples" / "pkm" / "raw"
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,13 @@ from llm_extractive.asking import ask
 
 
 def _claim(statement: str, source: str, date: str, quote: str | None = None) -> PageClaim:
-    return {"statement": statement, "quote": statement if quote is None else quote, "source_page": source,
-            "source_title": source.title(), "date": date}
+    return {
+        "statement": statement,
+        "quote": statement if quote is None else quote,
+        "source_page": source,
+        "source_title": source.title(),
+        "date": date,
+    }
 
 
 def _page(**overrides: Any) -> dict[str, Any]:
@@ -22,12 +27,19 @@ def _page(**overrides: Any) -> dict[str, Any]:
         "current_body": "",
         "claims": [
             _claim("Luhmann's slip-box held about 90,000 notes.", "inside-the-slip-box", "2025-03-14"),
-            _claim("The Zettelkasten is a collection of paper slips linked by fixed numbers.",
-                   "inside-the-slip-box", "2025-03-14"),
+            _claim(
+                "The Zettelkasten is a collection of paper slips linked by fixed numbers.",
+                "inside-the-slip-box",
+                "2025-03-14",
+            ),
             _claim("Luhmann's slip-box held about 70,000 notes.", "slip-box-myths", "2025-07-19"),
             _claim("Every slip got a permanent address.", "slip-box-myths", "2025-07-19"),
-            _claim("Many tools copy the Zettelkasten, the favourite example of Niklas Luhmann's method.",
-                   "pkm-glossary", "2026-02-24", quote=""),
+            _claim(
+                "Many tools copy the Zettelkasten, the favourite example of Niklas Luhmann's method.",
+                "pkm-glossary",
+                "2026-02-24",
+                quote="",
+            ),
         ],
         "descriptions": [],
         "neighbours": [{"page": "niklas-luhmann", "title": "Niklas Luhmann"}],
@@ -42,8 +54,10 @@ def _links(body: str) -> set[str]:
 def test_write_page_opens_with_the_definition_and_cites_every_statement() -> None:
     body = ask("write-page", _page()).text
     first = body.split("\n", 1)[0]
-    assert first == ("**Zettelkasten** — The Zettelkasten is a collection of paper slips linked by fixed numbers. "
-                     "[[inside-the-slip-box]]")
+    assert first == (
+        "**Zettelkasten** — The Zettelkasten is a collection of paper slips linked by fixed numbers. "
+        "[[inside-the-slip-box]]"
+    )
     assert "- Every slip got a permanent address. — [[slip-box-myths]]" in body
     assert not body.startswith("---") and not body.startswith("# ") and "## Related" not in body
 
@@ -58,9 +72,11 @@ def test_write_page_orders_statements_by_date_and_quotes_only_the_payload() -> N
 
 def test_write_page_flags_a_number_that_differs_between_sources() -> None:
     body = ask("write-page", _page()).text
-    assert ("> [!warning] Contradiction\n"
-            "> [[inside-the-slip-box]] says \"Luhmann's slip-box held about 90,000 notes.\"; "
-            "[[slip-box-myths]] says \"Luhmann's slip-box held about 70,000 notes.\".") in body
+    assert (
+        "> [!warning] Contradiction\n"
+        '> [[inside-the-slip-box]] says "Luhmann\'s slip-box held about 90,000 notes."; '
+        '[[slip-box-myths]] says "Luhmann\'s slip-box held about 70,000 notes.".'
+    ) in body
     assert "90,000 notes. — [[inside-the-slip-box]] [[slip-box-myths]]" not in body  # never merged
 
 
@@ -71,9 +87,11 @@ def test_write_page_links_only_sources_and_neighbours() -> None:
 
 
 def test_write_page_keeps_what_the_current_body_said_about_other_sources() -> None:
-    current = ("**Zettelkasten** — An old opening. [[old-source]]\n\n"
-               "- Luhmann wrote by hand. — [[old-source]]\n- Every slip got a number. — [[slip-box-myths]]\n\n"
-               '> "Luhmann wrote by hand."\n> — [[old-source]]')
+    current = (
+        "**Zettelkasten** — An old opening. [[old-source]]\n\n"
+        "- Luhmann wrote by hand. — [[old-source]]\n- Every slip got a number. — [[slip-box-myths]]\n\n"
+        '> "Luhmann wrote by hand."\n> — [[old-source]]'
+    )
     body = ask("write-page", _page(current_body=current)).text
     assert "- Luhmann wrote by hand. — [[old-source]]" in body
     assert '> "Luhmann wrote by hand."\n> — [[old-source]]' in body
@@ -87,14 +105,36 @@ def test_write_page_without_claims_still_names_the_page() -> None:
 
 def _pages() -> list[OverviewPage]:
     return [
-        {"page": "zettelkasten", "title": "Zettelkasten", "type": "concept",
-         "summary": "A slip-box of linked notes.", "source_count": 5, "related": ["niklas-luhmann"]},
-        {"page": "niklas-luhmann", "title": "Niklas Luhmann", "type": "entity",
-         "summary": "German sociologist.", "source_count": 7, "related": ["zettelkasten"]},
-        {"page": "spaced-repetition", "title": "Spaced repetition", "type": "method",
-         "summary": "Reviews at growing intervals.", "source_count": 2},
-        {"page": "inside", "title": "Inside", "type": "source", "summary": "A source.", "source_count": 1,
-         },
+        {
+            "page": "zettelkasten",
+            "title": "Zettelkasten",
+            "type": "concept",
+            "summary": "A slip-box of linked notes.",
+            "source_count": 5,
+            "related": ["niklas-luhmann"],
+        },
+        {
+            "page": "niklas-luhmann",
+            "title": "Niklas Luhmann",
+            "type": "entity",
+            "summary": "German sociologist.",
+            "source_count": 7,
+            "related": ["zettelkasten"],
+        },
+        {
+            "page": "spaced-repetition",
+            "title": "Spaced repetition",
+            "type": "method",
+            "summary": "Reviews at growing intervals.",
+            "source_count": 2,
+        },
+        {
+            "page": "inside",
+            "title": "Inside",
+            "type": "source",
+            "summary": "A source.",
+            "source_count": 1,
+        },
     ]
 
 
@@ -114,9 +154,12 @@ def test_overview_of_an_empty_wiki_says_so() -> None:
 
 
 def test_summarize_keeps_the_opening_sentences_of_each_chunk_without_repeats() -> None:
-    summaries = ["Luhmann kept a slip-box. It held 90,000 notes. He wrote 70 books.",
-                 "Luhmann kept a slip-box. The numbering made it grow inward."]
+    summaries = [
+        "Luhmann kept a slip-box. It held 90,000 notes. He wrote 70 books.",
+        "Luhmann kept a slip-box. The numbering made it grow inward.",
+    ]
     reply = ask("summarize", {"path": "a.md", "title": "Inside the Slip-Box", "summaries": summaries})
-    assert reply.data == {"title": "Inside the Slip-Box",
-                          "summary": "Luhmann kept a slip-box. It held 90,000 notes. The numbering made it grow "
-                                     "inward."}
+    assert reply.data == {
+        "title": "Inside the Slip-Box",
+        "summary": "Luhmann kept a slip-box. It held 90,000 notes. The numbering made it grow inward.",
+    }

@@ -80,8 +80,9 @@ def test_answer_json_with_fake_provider(project: Paths) -> None:
     assert code == 0
     data = json.loads(stdout)
     assert data["answer"] == "Checkers grade each attempt [[rlvr]], as in invented-page."
-    assert data["citations"] == [{"page": "rlvr", "title": "Reinforcement learning from verifiable rewards",
-                                  "path": "methods/rlvr.md"}]
+    assert data["citations"] == [
+        {"page": "rlvr", "title": "Reinforcement learning from verifiable rewards", "path": "methods/rlvr.md"}
+    ]
     assert data["removed_citations"] == ["invented-page"]
     assert 1 <= len(data["pages_used"]) <= 2
     assert data["llm"]["calls"] == 1 and data["saved"] is None
@@ -119,7 +120,12 @@ def test_offline_query_as_a_subprocess_without_keys(project: Paths) -> None:
     done = subprocess.run(
         # the same as `kwiki query …`, whether or not kwiki.cli already imports the query command
         [sys.executable, "-c", "import kwiki.cli.query, kwiki.cli; kwiki.cli.main()", "query", "Gedächtnispalast"],
-        cwd=project.root, env=env, capture_output=True, text=True, timeout=60, check=False,
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "Search results (no model)" in done.stdout and "[[gedaechtnispalast]]" in done.stdout

@@ -21,9 +21,7 @@ def status(
     as_json: JsonOption = False,
     probe: Annotated[
         bool,
-        typer.Option(
-            "--probe", help="Ask the openai endpoint one tiny question per json_mode (a few tokens each)."
-        ),
+        typer.Option("--probe", help="Ask the openai endpoint one tiny question per json_mode (a few tokens each)."),
     ] = False,
 ) -> None:
     """Show the settings in effect and why.
@@ -60,7 +58,7 @@ def render(report: StatusReport) -> None:
         out.print(f"json_mode {probe.mode:<11} {verdict}: {probe.detail}")
     accepted = [probe.mode for probe in report.json_modes if probe.accepted]
     if report.json_modes:
-        out.print(f"          → set json_mode = \"{accepted[0]}\"" if accepted else "          → no json_mode works")
+        out.print(f'          → set json_mode = "{accepted[0]}"' if accepted else "          → no json_mode works")
     out.print(f"raw       {plural(report.counts.raw_files, 'file')}")
     out.print(f"wiki      {plural(report.counts.wiki_pages, 'page')}")
     src = report.sources

@@ -71,7 +71,7 @@ def run_lint(
     if options.budget is not None and options.budget < 0:
         raise UsageError(f"--budget {options.budget} is negative", "give a number of model calls, 0 or more")
     writes = options.fix or options.deep  # one writer per project, whoever calls
-    with _gc_paused(), (ProjectLock(paths.state_dir, "lint") if writes else nullcontext()):
+    with _gc_paused(), ProjectLock(paths.state_dir, "lint") if writes else nullcontext():
         return _run(paths, state, options, llm, progress)
 
 

@@ -125,8 +125,10 @@ def build_llm(
     spec = PROVIDERS[config.provider]
     key = _require(config, spec, api_key(config, env))
     # offline providers are built now, so their configuration errors stop the command before any work
-    inner = spec.factory(config, key, meter.note) if spec.offline else LazyLLM(
-        lambda: spec.factory(config, key, meter.note), config.model
+    inner = (
+        spec.factory(config, key, meter.note)
+        if spec.offline
+        else LazyLLM(lambda: spec.factory(config, key, meter.note), config.model)
     )
     return wrappers.stack(
         inner,

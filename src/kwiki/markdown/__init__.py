@@ -25,6 +25,7 @@ __all__ = [
     "split_frontmatter",
 ]
 
+
 def _property_links(yaml_text: str, data: Mapping[str, Any]) -> Iterator[Link]:
     """Links quoted in property values; Obsidian counts them as links (backlinks, graph)."""
     if "[[" not in yaml_text:

@@ -347,9 +347,6 @@ def _add_topic_words(doc: Document, named: set[str], scan: _Scan, kept: dict[str
             kept[word] = Candidate("phrase", Counter({form: count}), sentences, blocks, count)
 
 
-
-
-
 def _rank(c: Candidate, title: str) -> float:
     bonus = 2.0 if _in(c, title) else 1.0
     return c.count * len(c.blocks) * bonus * (1.3 if " " in c.name else 1.0)
