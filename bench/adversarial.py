@@ -18,10 +18,8 @@ sys.path[:0] = [str(REPO / "src"), str(REPO / "tests"), str(REPO)]
 
 from ingest.adversary import SOURCES, FaultyServerModel, unresolved_links, vault_problems  # noqa: E402
 from ingest.conftest import run, write_raw  # noqa: E402
-from kwiki.llm import wrappers  # noqa: E402
-from kwiki.llm.openai_adapter import OpenAILLM  # noqa: E402
 from kwiki.project import Paths  # noqa: E402
-from llm.loopback import LoopbackServer  # noqa: E402
+from llm.loopback import LoopbackServer, loopback_llm  # noqa: E402
 
 
 def _project(tmp: Path) -> Paths:
@@ -39,17 +37,7 @@ def converge(rate: float, runs: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp, LoopbackServer(FaultyServerModel(rate)) as server:
         paths = _project(Path(tmp))
         for attempt in range(1, runs + 1):
-            inner = OpenAILLM("loopback", "key", base_url=server.base_url, max_retries=2, max_retry_after=0.01)
-            llm = wrappers.stack(
-                inner,
-                provider="openai",
-                cache_dir=paths.cache_dir,
-                calls_log=paths.calls_log,
-                meter=wrappers.Meter(),
-                deadline=None,
-                debug_sink=None,
-                secrets=(),
-            )
+            llm = loopback_llm(server, paths, timeout=120.0)
             report = run(paths, llm, concurrency=3)
             links, problems = len(unresolved_links(paths)), len(vault_problems(paths))
             pages = len(list(paths.wiki.rglob("*.md")))

@@ -8,13 +8,11 @@ import pytest
 
 from kwiki.errors import ProviderError
 from kwiki.ingest import IngestOptions, ingest
-from kwiki.llm import wrappers
-from kwiki.llm.base import LLM, Request
+from kwiki.llm.base import Request
 from kwiki.llm.blocks import SOURCE, unfence, unfence_json
-from kwiki.llm.openai_adapter import OpenAILLM
 from kwiki.project import Paths
 from kwiki.state import State
-from llm.loopback import LoopbackServer
+from llm.loopback import LoopbackServer, loopback_llm
 
 from .adversary import SOURCES, FaultyServerModel, adversary, unresolved_links, vault_problems, write_page
 from .conftest import TODAY, RawGuard, extract_reply, run, scripted_llm, source_text, write_raw
@@ -56,20 +54,6 @@ def test_adversarial_rerun_is_stable(project: Paths, raw_guard: RawGuard) -> Non
     assert not again.ingested and not again.created and not again.updated
 
 
-def _server_llm(server: LoopbackServer, paths: Paths) -> LLM:
-    inner = OpenAILLM("loopback", "key", base_url=server.base_url, max_retries=2, max_retry_after=0.01, timeout=5)
-    return wrappers.stack(
-        inner,
-        provider="openai",
-        cache_dir=paths.cache_dir,
-        calls_log=paths.calls_log,
-        meter=wrappers.Meter(),
-        deadline=None,
-        debug_sink=None,
-        secrets=(),
-    )
-
-
 @pytest.mark.parametrize("rate", [0.2, 0.4])
 def test_adversarial_faulty_server_converges_within_three_runs(
     project: Paths, raw_guard: RawGuard, rate: float
@@ -78,7 +62,7 @@ def test_adversarial_faulty_server_converges_within_three_runs(
     raw_guard.freeze(project)
     with LoopbackServer(FaultyServerModel(rate)) as server:
         for _ in range(3):
-            report = run(project, _server_llm(server, project), concurrency=3)
+            report = run(project, loopback_llm(server, project), concurrency=3)
             assert unresolved_links(project) == []  # after every run, even one where pages failed
             if not report.failures and not report.page_failures:
                 break

@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kwiki.errors import ProviderError
-from kwiki.llm import wrappers
-from kwiki.llm.base import LLM, Request
+from kwiki.llm.base import Request
 from kwiki.llm.blocks import SOURCE, unfence, unfence_json
-from kwiki.llm.openai_adapter import OpenAILLM
 from kwiki.project import Paths
 from kwiki.state import State
-from llm.loopback import Answer, LoopbackServer, chat_completion, rate_limited, server_error
+from llm.loopback import Answer, LoopbackServer, chat_completion, loopback_llm, rate_limited, server_error
 
 from .conftest import (
     RawGuard,
@@ -117,26 +115,12 @@ class Model:
         return "Overview of [[Nonexistent Topic]] and [[shared-method]]. ![p](https://evil.example/o.png)"
 
 
-def _llm(server: LoopbackServer, paths: Paths) -> LLM:
-    inner = OpenAILLM("loopback", "key", base_url=server.base_url, max_retries=2, max_retry_after=0.01, timeout=5)
-    return wrappers.stack(
-        inner,
-        provider="openai",
-        cache_dir=paths.cache_dir,
-        calls_log=paths.calls_log,
-        meter=wrappers.Meter(),
-        deadline=None,
-        debug_sink=None,
-        secrets=(),
-    )
-
-
 def test_faulty_server_converges_within_three_runs_with_clean_pages(project: Paths, raw_guard: RawGuard) -> None:
     write_raw(project, _corpus())
     raw_guard.freeze(project)
     model = Model()
     with LoopbackServer(model) as server:
-        llm = _llm(server, project)
+        llm = loopback_llm(server, project)
         for attempt in (1, 2, 3):
             model.run = attempt
             report = run(project, llm, concurrency=3)
@@ -145,7 +129,7 @@ def test_faulty_server_converges_within_three_runs_with_clean_pages(project: Pat
         with State.open(project.state_db) as state:
             assert {r.path: r.status for r in state.sources()} == dict.fromkeys(_corpus(), "done")
         calls = len(server.chat_bodies())
-        again = run(project, _llm(server, project))
+        again = run(project, loopback_llm(server, project))
         assert len(server.chat_bodies()) == calls, "a run with nothing to do made HTTP calls"
         assert not again.ingested and again.unchanged == len(_corpus())
     assert unverified_quotes(project) == []
@@ -159,7 +143,7 @@ def test_flaky_source_fails_first_run_and_others_are_done(project: Paths, raw_gu
     write_raw(project, _corpus())
     raw_guard.freeze(project)
     with LoopbackServer(Model()) as server:
-        report = run(project, _llm(server, project), concurrency=3)
+        report = run(project, loopback_llm(server, project), concurrency=3)
     failed = {f.path: f.error for f in report.failures}
     assert "flaky.md" in failed and "500" in failed["flaky.md"]
     assert len(report.ingested) + len(failed) == len(_corpus()) and len(report.ingested) >= 4

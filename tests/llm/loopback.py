@@ -23,6 +23,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from kwiki.llm import wrappers
+from kwiki.llm.base import LLM
+from kwiki.llm.openai_adapter import OpenAILLM
+from kwiki.project import Paths
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -183,3 +188,18 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
 
 def _lowered(headers: Message) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.items()}
+
+
+def loopback_llm(server: LoopbackServer, paths: Paths, *, timeout: float = 5.0) -> LLM:
+    """The real OpenAI adapter against `server`, wrapped as ingest wraps it (cache, call log, meter), fast retries."""
+    inner = OpenAILLM("loopback", "key", base_url=server.base_url, max_retries=2, max_retry_after=0.01, timeout=timeout)
+    return wrappers.stack(
+        inner,
+        provider="openai",
+        cache_dir=paths.cache_dir,
+        calls_log=paths.calls_log,
+        meter=wrappers.Meter(),
+        deadline=None,
+        debug_sink=None,
+        secrets=(),
+    )
