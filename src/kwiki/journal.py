@@ -76,7 +76,10 @@ def record(paths: Paths, changes: ChangeSet) -> dict[str, str | None]:
     """Write the journal; it also holds each target's hash as it is now, to recognize a later human edit."""
     before = {rel: _digest(paths.wiki / rel) for rel in changes.files}
     data = {**_encode(changes), "before": before}
-    vault.write_text(paths.state_dir, JOURNAL, json.dumps(data, ensure_ascii=False))
+    # streamed: the change set is never held again as one JSON string (a first ingest of thousands of sources
+    # would hold its pages several times over: the encoder's chunks, the joined text, its UTF-8 bytes)
+    chunks = json.JSONEncoder(ensure_ascii=False).iterencode(data)
+    vault.write_chunks(paths.state_dir, JOURNAL, chunks)
     return before
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,7 +62,16 @@ def write_text(root: Path, rel_path: str, text: str, durable: bool = True) -> Pa
 
     `durable=False` skips the per-file fsync, for callers that sync once for a whole batch (the journal).
     """
-    return _write(safe_target(root, rel_path), text, durable)
+    return _write(safe_target(root, rel_path), (text,), durable)
+
+
+def write_chunks(root: Path, rel_path: str, chunks: Iterable[str], durable: bool = True) -> Path:
+    """`write_text` for a text too large to hold as one string (the journal): written as `chunks` come.
+
+    Equally atomic: the target is replaced only after the last chunk is written (and fsynced); when `chunks`
+    raises, the target is left as it was and the temp file is removed.
+    """
+    return _write(safe_target(root, rel_path), chunks, durable)
 
 
 def create_new(root: Path, rel_path: str, text: str) -> Path:
@@ -69,16 +79,17 @@ def create_new(root: Path, rel_path: str, text: str) -> Path:
     target = _contained(root, rel_path)
     if target.exists() or target.is_symlink():
         raise UnsafePathError(f"refusing to overwrite {target}", "kwiki init only creates files that are missing")
-    return _write(target, text, durable=True)
+    return _write(target, (text,), durable=True)
 
 
-def _write(target: Path, text: str, durable: bool) -> Path:
+def _write(target: Path, chunks: Iterable[str], durable: bool) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; pages should get the user's usual mode
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
