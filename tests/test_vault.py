@@ -62,3 +62,12 @@ def test_chunks_cannot_be_written_outside_wiki_and_state(paths: Paths) -> None:
     with pytest.raises(UnsafePathError):
         vault.write_chunks(paths.root, "raw/x.md", iter(["x"]))
     assert not (paths.raw / "x.md").exists()
+
+
+def test_a_symlinked_folder_inside_wiki_is_never_written_through(paths: Paths) -> None:
+    (paths.wiki / "sources").symlink_to(paths.raw)
+    with pytest.raises(UnsafePathError, match="symlink"):
+        vault.write_text(paths.wiki, "sources/x.md", "x")
+    with pytest.raises(UnsafePathError, match="symlink"):
+        vault.write_chunks(paths.wiki, "sources/deeper/x.md", iter(["x"]))
+    assert not list(paths.raw.iterdir())

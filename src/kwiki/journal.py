@@ -15,7 +15,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,9 @@ def _check_entry(paths: Paths, rel: str, text: str | None, base: str | None) -> 
         where = target if target.is_dir() else base_target
         raise KwikiError(f"cannot write {where}: a folder has that name", "rename or move the folder")
     for body in (text, base):
-        size = len(body.encode("utf-8", errors="surrogatepass")) if body is not None else 0
+        if body is None or len(body) * 4 <= MAX_FILE_BYTES:  # a character is at most 4 bytes: no need to encode
+            continue
+        size = len(body.encode("utf-8", errors="surrogatepass"))
         if size > MAX_FILE_BYTES:
             raise KwikiError(
                 f"refusing to write wiki/{rel}: {size / 1e6:.1f} MB (at most {MAX_FILE_BYTES / 1e6:g} MB)",
@@ -140,7 +142,8 @@ def _apply(
     failed: set[str] = set()
     for rel, text in sorted(changes.files.items()):
         try:
-            _check_entry(paths, rel, text, changes.bases.get(rel))
+            if not strict:  # a run's own change set was checked by `apply` a moment ago
+                _check_entry(paths, rel, text, changes.bases.get(rel))
             note = _apply_file(paths, rel, text, changes.bases.get(rel, text or ""), before.get(rel, "?"))
         except (OSError, ValueError, KwikiError) as err:
             if strict:
@@ -236,13 +239,18 @@ def _encode(changes: ChangeSet) -> dict[str, Any]:
     return {
         "files": changes.files,
         "bases": bases,
-        "sources": [asdict(r) for r in changes.sources],
+        "sources": [_row(r) for r in changes.sources],
         "deleted_sources": changes.deleted_sources,
-        "pages": [asdict(r) for r in changes.pages],
+        "pages": [_row(r) for r in changes.pages],
         "deleted_pages": changes.deleted_pages,
-        "contradictions": None if changes.contradictions is None else [asdict(r) for r in changes.contradictions],
+        "contradictions": None if changes.contradictions is None else [_row(r) for r in changes.contradictions],
         "meta": changes.meta,
     }
+
+
+def _row(record: SourceRecord | PageRecord | ContradictionRecord) -> dict[str, Any]:
+    """A flat record as a dict, without `asdict`'s deep copy (its tuples encode as JSON lists)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def _decode(data: dict[str, Any]) -> ChangeSet:
