@@ -71,3 +71,12 @@ def test_a_symlinked_folder_inside_wiki_is_never_written_through(paths: Paths) -
     with pytest.raises(UnsafePathError, match="symlink"):
         vault.write_chunks(paths.wiki, "sources/deeper/x.md", iter(["x"]))
     assert not list(paths.raw.iterdir())
+
+
+def test_a_wiki_folder_replaced_by_a_link_to_raw_is_refused_after_earlier_writes(paths: Paths) -> None:
+    vault.write_text(paths.wiki, "a.md", "a")  # the guard has seen this root before
+    paths.wiki.rename(paths.root / "old-wiki")
+    paths.wiki.symlink_to(paths.raw)
+    with pytest.raises(UnsafePathError):
+        vault.write_text(paths.wiki, "b.md", "b")
+    assert not list(paths.raw.iterdir())

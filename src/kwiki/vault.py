@@ -27,7 +27,7 @@ WRITABLE = ("wiki", ".kwiki")  # the folders of a project kwiki may write; see p
 def safe_target(root: Path, rel_path: str) -> Path:
     """`root/rel_path`, refused when it escapes root, passes through a symlink, or is outside wiki/ and .kwiki/."""
     target = _contained(root, rel_path)
-    if not _writable_area(str(root.resolve())):
+    if not _writable_area(_resolved(root)):
         raise UnsafePathError(f"refusing to write {target}: kwiki writes only inside a project's wiki/ and .kwiki/")
     return target
 
@@ -43,6 +43,16 @@ def _contained(root: Path, rel_path: str) -> Path:
         if os.path.islink(current):
             raise UnsafePathError(f"refusing to write through the symlink {current}", "replace it with a folder")
     return Path(current)
+
+
+def _resolved(root: Path) -> str:
+    """The real path of root; remembered unless root itself is a link (which may be pointed anywhere at any time)."""
+    return os.path.realpath(root) if os.path.islink(root) else _real_folder(str(root))
+
+
+@lru_cache(maxsize=256)
+def _real_folder(root: str) -> str:  # a realpath costs a stat per part, and a run writes thousands of files
+    return os.path.realpath(root)
 
 
 @lru_cache(maxsize=256)
