@@ -30,6 +30,7 @@ BOMS = (
 )
 # characters that would break a line or reorder what is shown around them: escaped wherever a name is displayed
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte of a name that is not UTF-8 (os.fsdecode's surrogateescape)
 _KINDS = (
     (stat.S_ISFIFO, "named pipe (FIFO)"),
     (stat.S_ISSOCK, "socket"),
@@ -145,15 +146,17 @@ def _entries(raw: Path, targets: list[Path]) -> list[Entry]:
             _scan(str(target), entries)
         else:
             entries[str(target)] = None
-    ordered = sorted(entries, key=lambda path: path.split(os.sep))  # the order of pathlib's parts, as before
+    ordered = list(entries)  # one folder is walked in path order already; several targets are merged here
+    if len(targets) > 1:
+        ordered.sort(key=lambda path: path.split(os.sep))  # the order of pathlib's parts, as before
     return [(p, p[len(prefix) :] if p.startswith(prefix) else os.path.basename(p), entries[p]) for p in ordered]
 
 
 def _scan(folder: str, out: dict[str, os.DirEntry[str] | None]) -> None:
-    """Add `folder`'s entries to `out`, descending into real folders (never a folder link) that are not hidden."""
+    """Add `folder`'s entries to `out` in path order, descending into real folders that are not hidden."""
     try:
         with os.scandir(folder) as listing:
-            children = list(listing)
+            children = sorted(listing, key=lambda entry: entry.name)
     except OSError:  # a folder that cannot be listed holds nothing kwiki can read (os.walk skipped it too)
         return
     for entry in children:
@@ -167,9 +170,9 @@ def _skip_reason(
     path: str, rel: str, entry: os.DirEntry[str] | None, root: Path, max_bytes: int
 ) -> tuple[str, os.stat_result | None]:
     """(reason to skip, the file's stat): the type is checked before anything is opened, so nothing blocks."""
-    if any(part.startswith(".") for part in rel.split("/")):
+    if rel.startswith(".") or "/." in rel:  # a part of the path starts with a dot
         return ("hidden folder" if os.path.isdir(path) else "hidden file"), None
-    if any(0xDC80 <= ord(c) <= 0xDCFF for c in rel):
+    if not rel.isascii() and _UNDECODED.search(rel):
         return "file name is not valid UTF-8 (rename the file)", None
     try:
         info = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
@@ -200,11 +203,11 @@ def _follow(path: str, root: Path) -> os.stat_result:
 def _kind_reason(path: str, info: os.stat_result, max_bytes: int) -> str:
     if stat.S_ISDIR(info.st_mode):
         return "symlinked folder (kwiki does not follow folder links)"
-    for test, kind in _KINDS:
+    for test, kind in () if stat.S_ISREG(info.st_mode) else _KINDS:
         if test(info.st_mode):
             return f"{kind}, not a regular file"
     suffix = _suffix(path)
-    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
+    if suffix not in TEXT_SUFFIXES and suffix not in HTML_SUFFIXES and suffix not in READERS:
         kinds = ".md .markdown .txt .html .htm .pdf .docx .epub"
         return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads {kinds})"
     if info.st_size > max_bytes:

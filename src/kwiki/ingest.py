@@ -83,13 +83,13 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         return _plan_only(paths, llm, options, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
         recovery = journal.recover(paths, state)
-        known, schema = {r.path: r for r in state.sources()}, _schema(paths)
+        known, schema = {r.path: r for r in state.sources(notes=False)}, _schema(paths)  # notes: when a run is due
         key = compile_key(options.provider, llm.model, schema)
         found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
         plan = plan_sources(paths.raw, found, known, key)
         run = None
         if plan.pending or plan.deleted or _pages_due(state):  # only then is the vault read
-            snap = load_snapshot(paths, state, known, schema)
+            snap = load_snapshot(paths, state, {r.path: r for r in state.sources()}, schema)
             try:
                 run = _run(Run(snap, llm, options, key, found, plan), progress)
             except EndpointUnreachable as err:  # nothing was applied: sources stay as they were, one log line

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from kwiki.errors import KwikiError
 
@@ -18,6 +17,8 @@ CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     compile_key TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '',
     pages TEXT NOT NULL DEFAULT '[]', note TEXT NOT NULL DEFAULT '');
+-- everything but the note, so that telling what changed (sources(notes=False)) never reads the notes
+CREATE INDEX IF NOT EXISTS source_stamps ON sources (path, sha256, size, mtime_ns, compile_key, status, error, pages);
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, input_hash TEXT NOT NULL,
     sources TEXT NOT NULL DEFAULT '[]');
@@ -115,9 +116,15 @@ class State:
             raise
         self._db.execute("COMMIT")
 
-    def sources(self) -> list[SourceRecord]:
-        rows = self._db.execute("SELECT * FROM sources ORDER BY path").fetchall()
-        return [_source(row) for row in rows]
+    def sources(self, notes: bool = True) -> list[SourceRecord]:
+        """Every source; `notes=False` leaves each `note` empty (enough to tell what changed, at a fraction of
+        the cost: the notes are most of the file)."""
+        columns = "*" if notes else "path, sha256, size, mtime_ns, compile_key, status, error, pages, ''"
+        rows = self._db.execute(f"SELECT {columns} FROM sources ORDER BY path").fetchall()
+        return [
+            SourceRecord(p, sha, size, mtime, key, status, error, _paths(pages), note)
+            for p, sha, size, mtime, key, status, error, pages, note in rows
+        ]
 
     def put_source(self, record: SourceRecord) -> None:
         self._db.execute(
@@ -188,6 +195,8 @@ def damaged(path: Path, why: object) -> KwikiError:
     )
 
 
-def _source(row: tuple[Any, ...]) -> SourceRecord:
-    path, sha, size, mtime, key, status, error, pages, note = row
-    return SourceRecord(path, sha, size, mtime, key, status, error, tuple(json.loads(pages)), note)
+def _paths(text: str) -> tuple[str, ...]:
+    """A JSON list of page paths; the usual one page (no quote or escape in it) is read without the JSON parser."""
+    if text.startswith('["') and text.endswith('"]') and '"' not in text[2:-2] and "\\" not in text:
+        return (text[2:-2],)
+    return tuple(json.loads(text))

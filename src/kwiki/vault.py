@@ -128,7 +128,9 @@ def remove(root: Path, rel_path: str) -> bool:
 def clean_temp_files(root: Path) -> int:
     """Remove temp files left by a killed run; they never replaced anything, so they hold nothing of value."""
     count = 0
-    for tmp in root.rglob(f".*{TEMP_SUFFIX}"):
-        tmp.unlink(missing_ok=True)
-        count += 1
+    for folder, _, names in os.walk(root):  # folder links are not followed: nothing outside root is touched
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                Path(folder, name).unlink(missing_ok=True)
+                count += 1
     return count
