@@ -308,10 +308,14 @@ def bench_noop(work: Path, n: int, rows: list[Row], notes: list[str], reuse: Pat
     )
 
 
-def _child(command: list[str], **kwargs: Any) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    """Run a command; (result, wall seconds, its CPU seconds)."""
+def _child(
+    command: list[str], env: dict[str, str] | None = None, **kwargs: Any
+) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run a command; (result, wall seconds, its CPU seconds). Bytecode is cached as an installed kwiki's is
+    (PYTHONDONTWRITEBYTECODE would add a compile of every module to each run)."""
+    env = {k: v for k, v in (env or os.environ).items() if k != "PYTHONDONTWRITEBYTECODE"}
     cpu, started = _cpu(resource.RUSAGE_CHILDREN), time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, **kwargs)
     return done, time.perf_counter() - started, _cpu(resource.RUSAGE_CHILDREN) - cpu
 
 

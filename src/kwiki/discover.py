@@ -182,7 +182,7 @@ def _skip_reason(
         return err.message, None
     except OSError as err:
         return f"cannot be read ({err.strerror})", None
-    return _kind_reason(path, info, max_bytes), info
+    return _kind_reason(entry.name if entry is not None else path, info, max_bytes), info
 
 
 def _follow(path: str, root: Path) -> os.stat_result:
@@ -200,13 +200,14 @@ def _follow(path: str, root: Path) -> os.stat_result:
     return info
 
 
-def _kind_reason(path: str, info: os.stat_result, max_bytes: int) -> str:
+def _kind_reason(name: str, info: os.stat_result, max_bytes: int) -> str:
+    """Why an entry (its `name`, or path) of this type, extension or size cannot be ingested; "" when it can."""
     if stat.S_ISDIR(info.st_mode):
         return "symlinked folder (kwiki does not follow folder links)"
     for test, kind in () if stat.S_ISREG(info.st_mode) else _KINDS:
         if test(info.st_mode):
             return f"{kind}, not a regular file"
-    suffix = _suffix(path)
+    suffix = _suffix(name)
     if suffix not in TEXT_SUFFIXES and suffix not in HTML_SUFFIXES and suffix not in READERS:
         kinds = ".md .markdown .txt .html .htm .pdf .docx .epub"
         return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads {kinds})"
@@ -218,7 +219,7 @@ def _kind_reason(path: str, info: os.stat_result, max_bytes: int) -> str:
 
 def _suffix(path: str) -> str:
     """The extension as `Path.suffix` has it (none for `.md` or `notes.`), lowercased."""
-    name = os.path.basename(path)
+    name = path[path.rfind(os.sep) + 1 :]
     dot = name.rfind(".")
     return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
