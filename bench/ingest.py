@@ -236,6 +236,17 @@ def _cpu(who: int = resource.RUSAGE_SELF) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _calibration_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload: on shared cores a CPU second does less work under load,
+    so CPU times of two runs compare only after dividing by this."""
+    data = [{"name": f"page {n}", "claims": [f"claim {k} of {n}" for k in range(20)]} for n in range(300)]
+    started = _cpu()
+    for _ in range(20):
+        json.loads(json.dumps(data))
+        sorted(str(item) for item in data)
+    return (_cpu() - started) * 1000
+
+
 def _first_ingest(paths: Paths) -> dict[str, Any]:
     """The first ingest of `paths` in a child process (its own peak RSS), reported by the child as JSON."""
     child = subprocess.run(
@@ -491,6 +502,7 @@ def main() -> None:
         worker(args.worker)
         return
     only = set(args.only.split(","))
+    calibration = _calibration_ms()
     rows: list[Row] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kwiki-bench-") as tmp:
@@ -506,7 +518,8 @@ def main() -> None:
         if "d" in only:
             bench_prompt_growth(work, rows, notes, 100 if args.quick else 1000)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"Machine: {os.cpu_count()} cores, load average {load}; date {TODAY}; python {sys.version.split()[0]}\n")
+    machine = f"Machine: {os.cpu_count()} cores, load average {load}; calibration {calibration:.0f} / {_calibration_ms():.0f} ms CPU (start / end)"
+    print(f"{machine}; date {TODAY}; python {sys.version.split()[0]}\n")
     print("| Benchmark | Measured | Goal | Verdict |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")

@@ -163,8 +163,8 @@ def _apply(
 
 def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str | None) -> str:
     """One file; `before` is its hash when journaled ("?" when unknown). Returns a note, or "" when routine."""
-    now = _digest(paths.wiki / rel)
-    edited = now not in (before, _sha(text))
+    now, wanted = _digest(paths.wiki / rel), _sha(text)
+    edited = now not in (before, wanted)
     if text is None:
         vault.remove(paths.base_dir, rel)
         if edited and now is not None:
@@ -173,7 +173,7 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
         return ""
     if edited and now is not None:
         return _merge_edit(paths, rel, base)
-    if now != _sha(text):
+    if now != wanted:
         vault.write_text(paths.wiki, rel, text, durable=False)
     if _digest(paths.base_dir / rel) != _sha(base):
         vault.write_text(paths.base_dir, rel, base, durable=False)

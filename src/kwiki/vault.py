@@ -91,7 +91,8 @@ def create_new(root: Path, rel_path: str, text: str) -> Path:
 
 
 def _write(target: Path, chunks: Iterable[str], durable: bool) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.isdir(target.parent):  # one stat in the usual case, not a mkdir that fails
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; pages should get the user's usual mode
