@@ -518,7 +518,8 @@ def main() -> None:
         if "d" in only:
             bench_prompt_growth(work, rows, notes, 100 if args.quick else 1000)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    machine = f"Machine: {os.cpu_count()} cores, load average {load}; calibration {calibration:.0f} / {_calibration_ms():.0f} ms CPU (start / end)"
+    machine = f"Machine: {os.cpu_count()} cores, load average {load}"
+    machine += f"; calibration {calibration:.0f} / {_calibration_ms():.0f} ms CPU (start / end)"
     print(f"{machine}; date {TODAY}; python {sys.version.split()[0]}\n")
     print("| Benchmark | Measured | Goal | Verdict |\n|---|---|---|---|")
     for row in rows:
