@@ -34,11 +34,11 @@ def safe_target(root: Path, rel_path: str) -> Path:
 
 def _contained(root: Path, rel_path: str) -> Path:
     """No part of `rel_path` is absolute, "..", or a symlink: so the target is inside root by construction."""
-    rel = Path(rel_path)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+    parts = [part for part in rel_path.split("/") if part not in ("", ".")]  # the parts pathlib would see
+    if rel_path.startswith("/") or ".." in parts or not parts:
         raise UnsafePathError(f"refusing to write {rel_path!r}", "kwiki writes only relative paths inside its root")
     current = str(root)
-    for part in rel.parts:
+    for part in parts:
         current = os.path.join(current, part)
         if os.path.islink(current):
             raise UnsafePathError(f"refusing to write through the symlink {current}", "replace it with a folder")
