@@ -198,12 +198,10 @@ def _commit(changes: ChangeSet, state: State) -> None:
         with state.transaction():
             for path in changes.deleted_sources:
                 state.delete_source(path)
-            for record_ in changes.sources:
-                state.put_source(record_)
+            state.put_sources(changes.sources)
             for page in changes.deleted_pages:
                 state.delete_page(page)
-            for page_record in changes.pages:
-                state.put_page(page_record)
+            state.put_pages(changes.pages)
             if changes.contradictions is not None:
                 state.replace_contradictions(changes.contradictions)
             for key, value in changes.meta.items():

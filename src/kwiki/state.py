@@ -127,20 +127,14 @@ class State:
         ]
 
     def put_source(self, record: SourceRecord) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                record.path,
-                record.sha256,
-                record.size,
-                record.mtime_ns,
-                record.compile_key,
-                record.status,
-                record.error,
-                json.dumps(list(record.pages)),
-                record.note,
-            ),
+        self.put_sources([record])
+
+    def put_sources(self, records: Iterable[SourceRecord]) -> None:
+        rows = (
+            (r.path, r.sha256, r.size, r.mtime_ns, r.compile_key, r.status, r.error, json.dumps(list(r.pages)), r.note)
+            for r in records
         )
+        self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?,?)", rows)
 
     def delete_source(self, path: str) -> None:
         self._db.execute("DELETE FROM sources WHERE path = ?", (path,))
@@ -150,10 +144,11 @@ class State:
         return [PageRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows]
 
     def put_page(self, record: PageRecord) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)",
-            (record.path, record.kind, record.key, record.input_hash, json.dumps(list(record.sources))),
-        )
+        self.put_pages([record])
+
+    def put_pages(self, records: Iterable[PageRecord]) -> None:
+        rows = ((r.path, r.kind, r.key, r.input_hash, json.dumps(list(r.sources))) for r in records)
+        self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)", rows)
 
     def delete_page(self, path: str) -> None:
         self._db.execute("DELETE FROM pages WHERE path = ?", (path,))
