@@ -15,9 +15,9 @@ from ingest.conftest import RawGuard, wiki_pages
 from kwiki.batch.store import in_flight_batches
 from kwiki.cli import app
 from kwiki.project import Paths
+from llm.loopback import LoopbackServer
 
 from .fakes import AnthropicFake, OpenAIFake
-from .http_bridge import HttpBridge
 from .runs import CORPUS, ROUNDS, Killed, anthropic_api, batch_run, kill, new_project
 
 
@@ -36,9 +36,9 @@ def test_ingest_batch_writes_the_same_wiki_as_a_direct_ingest(
     tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = AnthropicFake(polls=0)
-    with HttpBridge(fake) as server:
-        fake.base_url = server.url
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with LoopbackServer(handler=fake) as server:
+        fake.base_url = server.origin
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.origin)
         direct = new_project(tmp_path / "direct", raw_guard)
         assert kwiki(direct, "ingest").exit_code == 0
         assert fake.direct_calls > 0 and fake.creates == 0
@@ -63,8 +63,8 @@ def test_batch_true_in_kwiki_toml_sends_an_openai_ingest_through_the_batch_api(
     paths = new_project(tmp_path / "kb", raw_guard)
     (paths.root / "kwiki.toml").write_text('provider = "openai"\nmodel = "gpt-test"\nbatch = true\n')
     monkeypatch.setenv("OPENAI_API_KEY", "key")
-    with HttpBridge(fake) as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+    with LoopbackServer(handler=fake) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         result = kwiki(paths, "ingest")
     assert result.exit_code == 0, result.output
     assert fake.creates == ROUNDS and fake.direct_calls == 0
@@ -120,9 +120,9 @@ def test_a_direct_ingest_uses_the_finished_batches_of_an_interrupted_batch_run(
 
     with pytest.raises(Killed):
         batch_run(paths, "anthropic", anthropic_api(fake), sleep=kill)  # polled once: still in progress
-    with HttpBridge(fake) as server:
-        fake.base_url = server.url
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with LoopbackServer(handler=fake) as server:
+        fake.base_url = server.origin
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.origin)
         result = kwiki(paths, "ingest")
     assert result.exit_code == 0, result.output
     assert fake.creates == 1
@@ -152,9 +152,9 @@ def test_batch_with_commit_makes_one_commit_of_the_applied_wiki(
     git("add", "kwiki.toml")
     git("commit", "-q", "-m", "start")
     fake = AnthropicFake(polls=0)
-    with HttpBridge(fake) as server:
-        fake.base_url = server.url
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    with LoopbackServer(handler=fake) as server:
+        fake.base_url = server.origin
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.origin)
         result = kwiki(paths, "ingest", "--batch", "--commit")
     assert result.exit_code == 0, result.output
     assert fake.creates == ROUNDS
