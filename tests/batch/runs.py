@@ -15,7 +15,7 @@ from kwiki.llm.openai_adapter import OpenAIBatches, OpenAILLM
 from kwiki.llm.wrappers import Meter
 from kwiki.project import Paths
 
-from .fakes import AnthropicFake, BatchFake, OpenAIFake
+from .fakes import AnthropicFake, BatchFake, Killed, OpenAIFake
 
 CORPUS = {
     "karpathy.md": source_text(
@@ -90,9 +90,6 @@ def direct_wiki(tmp_path: Path, guard: RawGuard, provider: str) -> dict[str, str
     return wiki_pages(paths)
 
 
-class Killed(BaseException):
-    """Stands in for the process being killed while it waits."""
-
-
 def kill(seconds: float) -> None:
+    """A sleep that kills the run while it waits."""
     raise Killed

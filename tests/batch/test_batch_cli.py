@@ -109,6 +109,21 @@ def test_status_lists_a_batch_in_flight(tmp_path: Path, raw_guard: RawGuard, ant
     assert "msgbatch_001 in flight: 3 requests to anthropic claude-test" in result.stdout
     report = json.loads(kwiki(paths, "status", "--json").stdout)
     assert [b["batch_id"] for b in report["batches_in_flight"]] == ["msgbatch_001"]
+    assert report["batches_in_flight"][0]["submitting"] is False
+
+
+def test_status_lists_a_batch_whose_submit_never_answered(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None
+) -> None:
+    paths = new_project(tmp_path / "kb", raw_guard)
+    fake = AnthropicFake()
+    fake.die_after_create = True
+    with pytest.raises(Killed):
+        batch_run(paths, "anthropic", anthropic_api(fake))
+    text = " ".join(kwiki(paths, "status").stdout.split())
+    assert "batch being submitted since" in text and "looks it up at the provider before resubmitting" in text
+    [listed] = json.loads(kwiki(paths, "status", "--json").stdout)["batches_in_flight"]
+    assert listed["submitting"] is True and listed["requests"] == len(CORPUS)
 
 
 @pytest.mark.parametrize("finished", [True, False])
@@ -128,11 +143,11 @@ def test_a_direct_ingest_uses_the_finished_batches_of_an_interrupted_batch_run(
     assert fake.creates == 1
     if finished:  # the extractions came from the batch; only page writes and the overview were sent directly
         assert "collected 1 finished batch(es)" in result.stderr
-        assert [b.batch_id for b in in_flight_batches(paths.state_db)] == []
+        assert [b.batch_id for b in in_flight_batches(paths)] == []
         assert fake.direct_calls == 4
     else:
         assert "1 still in flight" in result.stderr
-        assert [b.batch_id for b in in_flight_batches(paths.state_db)] == ["msgbatch_001"]
+        assert [b.batch_id for b in in_flight_batches(paths)] == ["msgbatch_001"]
         assert fake.direct_calls == 4 + len(CORPUS)
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from kwiki.errors import ProviderError
 from kwiki.llm.base import LLM, Reply, Request
+
+# How much earlier than an intent's time (our clock) the provider may stamp its batch (its clock) and still have
+# it taken for that intent's batch: a generous allowance for a laptop clock running ahead.
+CLOCK_SKEW = timedelta(minutes=15)
 
 
 class Deferred(Exception):
@@ -42,13 +47,28 @@ class BatchResult:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class Intent:
+    """A batch recorded before its submit request goes out: `token` travels with it where the provider keeps
+    metadata; `since` (UTC, our clock) and the requests' `custom_ids` identify it where the provider keeps none."""
+
+    token: str
+    since: datetime
+    custom_ids: frozenset[str]
+
+
 class BatchAPI(Protocol):
     """A provider's batch endpoints for one model; `direct` sends single requests to the same model."""
 
     @property
     def direct(self) -> LLM: ...
 
-    def submit(self, requests: Sequence[tuple[str, Request]]) -> str: ...
+    def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str: ...
+
+    def find(self, intent: Intent, known: Set[str]) -> str | None:
+        """The id of the batch submitted for `intent` by a run that died before hearing it, if the provider
+        shows one that is surely it (never one of `known`); None when none was made, or none can be told apart."""
+        ...
 
     def status(self, batch_id: str) -> BatchStatus: ...
 

@@ -6,7 +6,9 @@ The noted requests go out as one batch (custom_id = cache key), recorded in the 
 each result is validated and written into the cache, and what failed is sent directly in the next round.
 Extraction, then page writes, then the overview each take a round; the first round that needs nothing new is
 an ordinary ingest answered entirely from the cache, and it applies. Interrupted at any point, the next run
-first collects the batches still in flight instead of submitting them again.
+first collects the batches still in flight instead of submitting them again: each batch is recorded as an intent
+before its submit goes out, so even a run killed while submitting leaves a record, and the next run asks the
+provider for that batch (BatchAPI.find) before sending its requests again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from kwiki.batch.api import BatchAPI, BatchResult, BatchStatus, Deferred
 from kwiki.batch.chunks import later_chunks
 from kwiki.batch.collect import CollectingLLM, Progress
-from kwiki.batch.store import BatchStore, Recorded
+from kwiki.batch.store import BatchStore, Recorded, batch_db
 from kwiki.errors import LockedError
 from kwiki.ingest import IngestOptions, IngestReport, ingest
 from kwiki.llm.base import Reply, Request
@@ -106,7 +108,8 @@ class BatchRunner:
 
     def ingest(self, options: IngestOptions, progress: Progress | None = None) -> BatchSummary:
         """The whole batch run; LockedError at once if another batch run of the project is under way."""
-        with ProjectLock(self._batch_dir, "ingest --batch"), BatchStore.open(self._paths.state_db) as store:
+        with ProjectLock(self._batch_dir, "ingest --batch"), BatchStore.open(batch_db(self._paths)) as store:
+            self._resolve(store)
             for flight in store.in_flight(self._provider, self._model):
                 self._collect(store, flight.batch_id)
                 self._tally.resumed.append(flight.batch_id)
@@ -135,7 +138,8 @@ class BatchRunner:
                 stack.enter_context(ProjectLock(self._batch_dir, "ingest"))
             except LockedError:  # a batch run is under way and collects them itself
                 return collected, waiting
-            store = stack.enter_context(BatchStore.open(self._paths.state_db))
+            store = stack.enter_context(BatchStore.open(batch_db(self._paths)))
+            self._resolve(store)
             for flight in store.in_flight(self._provider, self._model):
                 if not self._api.status(flight.batch_id).done:
                     waiting.append(flight.batch_id)
@@ -144,6 +148,18 @@ class BatchRunner:
                 collected.append(flight.batch_id)
             store.clear_collected(self._provider, self._model)
         return collected, waiting
+
+    def _resolve(self, store: BatchStore) -> None:
+        """Intents left by a run killed while submitting: the batch the provider made for each, or none (then its
+        requests go out again in this run's rounds)."""
+        known = store.known_ids()
+        for intent in store.intents(self._provider, self._model):
+            batch_id = self._api.find(intent, known)
+            if batch_id is None:
+                store.drop(intent.token)
+                continue
+            store.submitted(intent.token, batch_id)
+            known.add(batch_id)
 
     def _collector(self, store: BatchStore) -> CollectingLLM:
         # what already went into a batch of this run and still misses the cache failed there: send it directly
@@ -162,8 +178,9 @@ class BatchRunner:
         pending = [*pending, *(i for i in extra if i[0] not in known and not self._is_cached(i[0]))]
         batch_ids = []
         for part in _parts(pending):
-            batch_id = self._api.submit(part)
-            store.record(batch_id, self._provider, self._model, part)
+            intent = store.intend(self._provider, self._model, part)  # durable before the submit goes out
+            batch_id = self._api.submit(part, intent.token)
+            store.submitted(intent.token, batch_id)
             self._tally.keys.update(key for key, _ in part)
             self._tally.submitted.append(batch_id)
             batch_ids.append(batch_id)

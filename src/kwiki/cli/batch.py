@@ -7,7 +7,7 @@ from collections.abc import Callable
 from kwiki.batch.client import batch_api
 from kwiki.batch.collect import Progress
 from kwiki.batch.run import BatchRunner, BatchSummary, Waiting
-from kwiki.batch.store import in_flight_batches
+from kwiki.batch.store import InFlight, in_flight_batches
 from kwiki.cli.common import Session, err, out
 from kwiki.ingest import IngestOptions, IngestReport
 from kwiki.llm.prices import Pricing
@@ -22,9 +22,7 @@ def run_batched(s: Session, options: IngestOptions, advance: Progress | None) ->
 
 def collect_finished(s: Session) -> None:
     """Before a direct ingest: results of batches an interrupted `--batch` run left in flight, if finished."""
-    mine = [
-        b for b in in_flight_batches(s.paths.state_db) if (b.provider, b.model) == (s.config.provider, s.config.model)
-    ]
+    mine = [b for b in in_flight_batches(s.paths) if (b.provider, b.model) == (s.config.provider, s.config.model)]
     if not mine:
         return
     runner = BatchRunner(s.paths, batch_api(s.config, s.env), s.config.provider, meter=s.meter)
@@ -32,6 +30,19 @@ def collect_finished(s: Session) -> None:
     err.print(
         f"collected {len(collected)} finished batch(es) of an earlier `--batch` run"
         + (f"; {len(waiting)} still in flight (`kwiki ingest --batch` waits for them)" if waiting else "")
+    )
+
+
+def batch_line(b: InFlight) -> str:
+    """One batch for `kwiki status`."""
+    if b.submitting:
+        return (
+            f"batch     being submitted since {b.submitted} ({b.requests} requests to {b.provider} {b.model}; "
+            "its id never came back) — the next `kwiki ingest` looks it up at the provider before resubmitting"
+        )
+    return (
+        f"batch     {b.batch_id} in flight: {b.requests} requests to {b.provider} {b.model} since "
+        f"{b.submitted} — `kwiki ingest --batch` collects it"
     )
 
 

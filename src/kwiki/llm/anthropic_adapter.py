@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence, Set
 from typing import Any, TypeVar, cast
 
 import anthropic
 import httpx2
 from anthropic.types import Message, MessageParam, TextBlockParam
-from anthropic.types.messages import MessageBatchIndividualResponse
+from anthropic.types.messages import MessageBatchIndividualResponse, MessageBatchRequestCounts
 from anthropic.types.messages.batch_create_params import Request as BatchRequest
 
-from kwiki.batch.api import BatchResult, BatchStatus
+from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, Reply, Request, Usage
@@ -135,7 +136,8 @@ class AnthropicBatches:
     def direct(self) -> AnthropicLLM:
         return self._direct
 
-    def submit(self, requests: Sequence[tuple[str, Request]]) -> str:
+    def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str:
+        """`token` is not sent: a Message Batch carries no metadata (see `find`)."""
         items = [
             cast(BatchRequest, {"custom_id": custom_id, "params": self._direct._params(request)})
             for custom_id, request in requests
@@ -148,8 +150,31 @@ class AnthropicBatches:
         except _Gone:  # deleted, or made with another key: over, with no results (its requests go direct)
             return BatchStatus(batch_id, True, 0, 0)
         counts = batch.request_counts
-        finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
-        return BatchStatus(batch_id, batch.processing_status == "ended", finished, finished + counts.processing)
+        total = _total(counts)
+        return BatchStatus(batch_id, batch.processing_status == "ended", total - counts.processing, total)
+
+    def find(self, intent: Intent, known: Set[str]) -> str | None:
+        """Message Batches carry no metadata, so the batch is told by shape: created since the intent (less
+        CLOCK_SKEW), not on record, with as many requests, and, once ended, with exactly the intent's custom_ids.
+        Only a single such batch is taken: two alike (another client of the workspace) leave it undecided."""
+        earliest = intent.since - CLOCK_SKEW
+        listed = self._call(
+            lambda: list(itertools.takewhile(lambda b: b.created_at >= earliest, self._batches.list(limit=100)))
+        )
+        alike = [
+            b.id
+            for b in listed
+            if b.id not in known
+            and _total(b.request_counts) == len(intent.custom_ids)
+            and (b.processing_status != "ended" or self._custom_ids(b.id) == intent.custom_ids)
+        ]
+        return alike[0] if len(alike) == 1 else None
+
+    def _custom_ids(self, batch_id: str) -> frozenset[str]:
+        try:
+            return frozenset(line.custom_id for line in self._call(lambda: list(self._batches.results(batch_id))))
+        except _Gone:  # results no longer kept
+            return frozenset()
 
     def results(self, batch_id: str) -> Iterator[BatchResult]:
         try:
@@ -171,6 +196,10 @@ class AnthropicBatches:
 
 class _Gone(ProviderError):
     """The provider does not know the batch (any more)."""
+
+
+def _total(counts: MessageBatchRequestCounts) -> int:
+    return counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
 
 
 def _batch_result(line: MessageBatchIndividualResponse) -> BatchResult:
