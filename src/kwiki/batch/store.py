@@ -16,7 +16,9 @@ applied its result.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -184,8 +186,35 @@ def in_flight_batches(paths: Paths) -> list[InFlight]:
         db.close()
 
 
+def file_problem(paths: Paths) -> str:
+    """Why batches.sqlite cannot be read ("" when it is sound or absent), for `kwiki doctor`."""
+    path = batch_db(paths)
+    if not path.is_file():
+        return ""
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            check = db.execute("PRAGMA quick_check").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as err:
+        return str(err)
+    return "" if check == [("ok",)] else "; ".join(str(row[0]) for row in check[:3])
+
+
+def set_aside(paths: Paths) -> str:
+    """Rename a damaged batches.sqlite (and its -wal/-shm) out of the way; the new name, relative to .kwiki/."""
+    path = batch_db(paths)
+    name = f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}"
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            os.replace(part, path.with_name(name + suffix))
+    return f"{path.parent.name}/{name}"
+
+
 def damaged(path: Path, why: object) -> KwikiError:
     return KwikiError(
         f"{path.parent.name}/{path.name} is damaged ({why})",
-        "run `kwiki doctor --fix`: it moves the file aside and lists the batches it could still read",
+        "run `kwiki doctor --fix`: it moves the file aside (check the provider's console for batches in flight)",
     )
