@@ -74,11 +74,13 @@ def batch_run(
     api: BatchAPI,
     sleep: Callable[[float], None] | None = None,
     waits: list[Waiting] | None = None,
+    *,
+    polling: Polling | None = None,
+    deadline: float | None = None,
 ) -> BatchSummary:
-    polling = Polling(first=0.01, longest=0.02, sleep=sleep or (lambda seconds: None))
-    runner = BatchRunner(
-        paths, api, provider, meter=Meter(), polling=polling, on_wait=waits.append if waits is not None else None
-    )
+    polling = polling or Polling(first=0.01, longest=0.02, sleep=sleep or (lambda seconds: None))
+    on_wait = waits.append if waits is not None else None
+    runner = BatchRunner(paths, api, provider, meter=Meter(), polling=polling, on_wait=on_wait, deadline=deadline)
     return runner.ingest(options(provider))
 
 
@@ -93,3 +95,18 @@ def direct_wiki(tmp_path: Path, guard: RawGuard, provider: str) -> dict[str, str
 def kill(seconds: float) -> None:
     """A sleep that kills the run while it waits."""
     raise Killed
+
+
+class FakeClock:
+    """A monotonic clock that only moves when slept on: polling against it takes no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

@@ -72,6 +72,29 @@ def test_batch_true_in_kwiki_toml_sends_an_openai_ingest_through_the_batch_api(
     assert (paths.wiki / "overview.md").is_file()
 
 
+def test_ingest_batch_stops_waiting_at_the_deadline_with_exit_code_3_and_the_next_run_collects(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = AnthropicFake(polls=10**6)
+    paths = new_project(tmp_path / "kb", raw_guard)
+    (paths.root / "kwiki.toml").write_text("deadline = 0.2\n", encoding="utf-8")
+    with LoopbackServer(handler=fake) as server:
+        fake.base_url = server.origin
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.origin)
+        stopped = kwiki(paths, "ingest", "--batch")
+        assert stopped.exit_code == 3, stopped.output
+        said = " ".join(stopped.stderr.split())
+        assert "msgbatch_001 is still running" in said and "0.2s deadline" in said
+        assert "the next `kwiki ingest --batch` collects it without resubmitting" in said
+        assert [b.batch_id for b in in_flight_batches(paths)] == ["msgbatch_001"]
+
+        fake.polls = 0
+        (paths.root / "kwiki.toml").write_text("", encoding="utf-8")
+        done = kwiki(paths, "ingest", "--batch")
+    assert done.exit_code == 0, done.output
+    assert fake.creates == ROUNDS and "1 resumed" in done.stdout
+
+
 def test_plan_with_batch_shows_the_batch_price_and_sends_nothing(
     tmp_path: Path, raw_guard: RawGuard, monkeypatch: pytest.MonkeyPatch, clean_env: None
 ) -> None:

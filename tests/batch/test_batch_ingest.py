@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.conftest import RawGuard, source_text, wiki_pages, write_raw
-from kwiki.batch.run import BatchRunner, Waiting
+from kwiki.batch.api import BatchesStillRunning
+from kwiki.batch.run import BatchRunner, Polling, Waiting
 from kwiki.batch.store import in_flight_batches
 from kwiki.errors import KwikiError, LockedError
 from kwiki.ingest import ingest
@@ -21,6 +22,7 @@ from .runs import (
     CORPUS,
     ROUNDS,
     SDKS,
+    FakeClock,
     Killed,
     anthropic_api,
     batch_run,
@@ -165,6 +167,29 @@ def test_a_run_killed_before_its_batch_was_made_submits_it_on_the_next_run(
     assert summary.resumed == () and fake.creates == ROUNDS
     assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
     assert in_flight_batches(paths) == []
+
+
+@pytest.mark.parametrize("provider", SDKS)
+def test_a_batch_still_running_at_the_deadline_stops_the_wait_and_stays_recorded_for_the_next_run(
+    tmp_path: Path, raw_guard: RawGuard, provider: str
+) -> None:
+    make_fake, make_api = SDKS[provider]
+    fake = make_fake(polls=10**6)  # never ends while we wait
+    paths = new_project(tmp_path / "batch", raw_guard)
+    clock = FakeClock()
+    polling = Polling(first=10, factor=2, longest=300, sleep=clock.sleep, clock=clock)
+    with pytest.raises(BatchesStillRunning) as caught:
+        batch_run(paths, provider, make_api(fake), polling=polling, deadline=100)
+    assert clock.slept == [10, 20, 40, 30] and clock.now == 100  # the last wait cut to end at the deadline
+    assert caught.value.exit_code == 3
+    assert "100s deadline" in caught.value.message and "next `kwiki ingest" in caught.value.hint
+    [flight] = in_flight_batches(paths)
+    assert fake.creates == 1 and not flight.submitting
+
+    fake.polls = 0  # it has ended by the next run
+    summary = batch_run(paths, provider, make_api(fake), deadline=100)
+    assert summary.resumed == (flight.batch_id,) and fake.creates == ROUNDS
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
 
 
 @pytest.mark.parametrize("provider", SDKS)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from kwiki.errors import ProviderError
+from kwiki.errors import KwikiError, ProviderError
 from kwiki.llm.base import LLM, Reply, Request
 
 # How much earlier than an intent's time (our clock) the provider may stamp its batch (its clock) and still have
@@ -26,6 +26,12 @@ class Deferred(Exception):
 class DeferredCall(ProviderError):
     """One request of a parallel phase went into the next batch. A KwikiError, so the phase goes on and every
     request of it is collected; the round's progress hook then stops the run with Deferred at the phase end."""
+
+
+class BatchesStillRunning(KwikiError):
+    """`ingest --batch` stopped waiting at its deadline; the batch stays recorded for the next run (exit code 3)."""
+
+    exit_code = 3
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ provider for that batch (BatchAPI.find) before sending its requests again.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,15 +21,15 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
-from kwiki.batch.api import BatchAPI, BatchResult, BatchStatus, Deferred
+from kwiki.batch.api import BatchAPI, BatchesStillRunning, BatchResult, BatchStatus, Deferred
 from kwiki.batch.chunks import later_chunks
 from kwiki.batch.collect import CollectingLLM, Progress
 from kwiki.batch.store import BatchStore, Recorded, batch_db
 from kwiki.errors import LockedError
 from kwiki.ingest import IngestOptions, IngestReport, ingest
-from kwiki.llm.base import Reply, Request
+from kwiki.llm.base import LLM, Reply, Request
 from kwiki.llm.validate import parse_json_reply
-from kwiki.llm.wrappers import CachedLLM, CallLog, LoggedLLM, Meter, cache_path, store_reply
+from kwiki.llm.wrappers import CachedLLM, CallLog, DeadlineLLM, LoggedLLM, Meter, cache_path, store_reply
 from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 
@@ -39,12 +40,14 @@ MAX_CHARS = 50_000_000
 
 @dataclass(frozen=True)
 class Polling:
-    """How long to wait between polls: `first`, growing by `factor` up to `longest` (seconds)."""
+    """How long to wait between polls: `first`, growing by `factor` up to `longest` (seconds); `clock` measures
+    the deadline (seconds, monotonic)."""
 
     first: float = 10.0
     factor: float = 1.5
     longest: float = 300.0
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,10 @@ class _Tally:
 
 
 class BatchRunner:
-    """Ingests `paths` through `api`; replies and their usage are counted into `meter` and the call log."""
+    """Ingests `paths` through `api`; replies and their usage are counted into `meter` and the call log.
+
+    `deadline` (seconds from the start of `ingest`) bounds the waiting: a batch still running then stays
+    recorded, and BatchesStillRunning ends the run; direct calls obey it as in a direct ingest."""
 
     def __init__(
         self,
@@ -92,6 +98,7 @@ class BatchRunner:
         meter: Meter,
         polling: Polling | None = None,
         on_wait: BatchProgress | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._paths = paths
         self._api = api
@@ -100,6 +107,9 @@ class BatchRunner:
         self._meter = meter
         self._polling = polling or Polling()
         self._on_wait = on_wait
+        self._deadline = deadline
+        self._ends = math.inf
+        self._direct: LLM = api.direct if deadline is None else DeadlineLLM(api.direct, deadline)
         self._log = CallLog(paths.calls_log)
         self._keys = CachedLLM(api.direct, paths.cache_dir, provider)
         self._tally = _Tally()
@@ -108,6 +118,8 @@ class BatchRunner:
 
     def ingest(self, options: IngestOptions, progress: Progress | None = None) -> BatchSummary:
         """The whole batch run; LockedError at once if another batch run of the project is under way."""
+        if self._deadline is not None:
+            self._ends = self._polling.clock() + self._deadline
         with ProjectLock(self._batch_dir, "ingest --batch"), BatchStore.open(batch_db(self._paths)) as store:
             self._resolve(store)
             for flight in store.in_flight(self._provider, self._model):
@@ -164,7 +176,7 @@ class BatchRunner:
     def _collector(self, store: BatchStore) -> CollectingLLM:
         # what already went into a batch of this run and still misses the cache failed there: send it directly
         direct_keys = store.failed(self._provider, self._model) | self._tally.keys
-        logged = LoggedLLM(self._api.direct, self._log)
+        logged = LoggedLLM(self._direct, self._log)
         return CollectingLLM(logged, self._keys.key, direct_keys, self._count_direct)
 
     def _count_direct(self, reply: Reply) -> None:
@@ -210,11 +222,14 @@ class BatchRunner:
         delay = self._polling.first
         while True:
             status = self._api.status(batch_id)
+            pause = 0.0 if status.done else min(delay, self._ends - self._polling.clock())
             if self._on_wait is not None:
-                self._on_wait(Waiting(status, 0.0 if status.done else delay))
+                self._on_wait(Waiting(status, max(pause, 0.0)))
             if status.done:
                 return
-            self._polling.sleep(delay)
+            if pause <= 0:
+                raise _still_running(status, self._deadline)
+            self._polling.sleep(pause)
             delay = min(delay * self._polling.factor, self._polling.longest)
 
     def _count_batched(self, name: str, reply: Reply, batch_id: str) -> None:
@@ -228,6 +243,15 @@ class BatchRunner:
     def _summary(self, report: IngestReport) -> BatchSummary:
         t = self._tally
         return BatchSummary(report, tuple(t.submitted), tuple(t.resumed), t.batched, t.direct, tuple(t.failed))
+
+
+def _still_running(status: BatchStatus, deadline: float | None) -> BatchesStillRunning:
+    return BatchesStillRunning(
+        f"batch {status.batch_id} is still running at the provider ({status.finished} of {status.total} requests"
+        f" done) after the {deadline or 0:g}s deadline",
+        "it stays recorded: the next `kwiki ingest --batch` collects it without resubmitting (a plain `kwiki"
+        " ingest` uses it once it has finished); raise `deadline` in kwiki.toml to wait longer",
+    )
 
 
 def _usable(result: BatchResult, spec: Recorded | None) -> Reply | None:

@@ -16,7 +16,9 @@ from kwiki.plan import estimated_cost, total_tokens
 
 def run_batched(s: Session, options: IngestOptions, advance: Progress | None) -> BatchSummary:
     """The ingest in batch rounds; each poll moves a `batch` bar on stderr (nothing when `advance` is None)."""
-    runner = BatchRunner(s.paths, batch_api(s.config, s.env), s.config.provider, meter=s.meter, on_wait=_poll(advance))
+    api = batch_api(s.config, s.env)
+    on_wait = _poll(advance)
+    runner = BatchRunner(s.paths, api, s.config.provider, meter=s.meter, on_wait=on_wait, deadline=s.config.deadline)
     return runner.ingest(options, advance)
 
 
