@@ -149,15 +149,23 @@ def test_status_lists_a_batch_whose_submit_never_answered(
     assert listed["submitting"] is True and listed["requests"] == len(CORPUS)
 
 
+@pytest.mark.parametrize("killed_while_submitting", [False, True])
 @pytest.mark.parametrize("finished", [True, False])
 def test_a_direct_ingest_uses_the_finished_batches_of_an_interrupted_batch_run(
-    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None, monkeypatch: pytest.MonkeyPatch, finished: bool
+    tmp_path: Path,
+    raw_guard: RawGuard,
+    anthropic_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    finished: bool,
+    killed_while_submitting: bool,
 ) -> None:
-    fake = AnthropicFake(polls=1 if finished else 99)
+    fake = AnthropicFake(polls=(0 if killed_while_submitting else 1) if finished else 99)
+    fake.die_after_create = killed_while_submitting  # then the batch's id is found at the provider
     paths = new_project(tmp_path / "kb", raw_guard)
 
     with pytest.raises(Killed):
         batch_run(paths, "anthropic", anthropic_api(fake), sleep=kill)  # polled once: still in progress
+    fake.die_after_create = False
     with LoopbackServer(handler=fake) as server:
         fake.base_url = server.origin
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.origin)
