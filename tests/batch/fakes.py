@@ -69,6 +69,7 @@ class BatchFake:
         self.metadata: dict[str, dict[str, str]] = {}
         self.die_after_create = False
         self.die_before_create = False
+        self.after_create: Callable[[], None] = lambda: None  # called once a batch is made, before the answer
         self._ids = itertools.count(1)
 
     def client(self) -> httpx2.Client:
@@ -98,6 +99,7 @@ class BatchFake:
         self.polled[batch_id] = 0
         self.created[batch_id] = time.time()
         self.metadata[batch_id] = metadata or {}
+        self.after_create()
         if self.die_after_create:
             raise Killed
         return batch_id

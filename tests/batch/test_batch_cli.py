@@ -4,8 +4,11 @@ real socket: the command builds its own SDK clients from the settings, as it doe
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -207,3 +210,22 @@ def test_batch_with_commit_makes_one_commit_of_the_applied_wiki(
     assert git("rev-list", "--count", "HEAD").strip() == "2"  # the rounds before the last wrote nothing to commit
     committed = set(git("show", "--name-only", "--format=", "HEAD").split())
     assert {f"wiki/{rel}" for rel in wiki_pages(paths)} <= committed
+
+
+def test_a_kwiki_process_killed_after_the_provider_made_its_batch_does_not_pay_for_it_twice(
+    tmp_path: Path, raw_guard: RawGuard, anthropic_env: None
+) -> None:
+    paths = new_project(tmp_path / "kb", raw_guard)
+    fake = AnthropicFake(polls=0)
+    with LoopbackServer(handler=fake) as server:
+        fake.base_url = server.origin
+        env = {**os.environ, "ANTHROPIC_BASE_URL": server.origin}
+        command = [sys.executable, "-m", "kwiki", "--project", str(paths.root), "ingest", "--batch"]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fake.after_create = lambda: process.send_signal(signal.SIGKILL)  # before it hears the batch's id
+        assert process.wait(timeout=60) == -signal.SIGKILL
+    [first] = fake.batches
+
+    summary = batch_run(paths, "anthropic", anthropic_api(fake))
+    assert summary.resumed == (first,) and fake.creates == ROUNDS
+    assert (paths.wiki / "overview.md").is_file()
