@@ -3,6 +3,7 @@ really sleeps, and the wiki a direct ingest builds from the same replies."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from kwiki.batch.api import BatchAPI
 from kwiki.batch.run import BatchRunner, BatchSummary, Polling, Waiting
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm.anthropic_adapter import AnthropicBatches, AnthropicLLM
+from kwiki.llm.base import Request
+from kwiki.llm.blocks import fence
 from kwiki.llm.openai_adapter import OpenAIBatches, OpenAILLM
 from kwiki.llm.wrappers import Meter
 from kwiki.project import Paths
@@ -52,6 +55,12 @@ SDKS: dict[str, tuple[Callable[..., BatchFake], Callable[[BatchFake], BatchAPI]]
     "anthropic": (AnthropicFake, anthropic_api),
     "openai": (OpenAIFake, openai_api),
 }
+
+
+def page_request(title: str) -> Request:
+    """A page write as compile.py shapes it, answered by the fakes' scripted model."""
+    payload = json.dumps({"title": title, "claims": [], "neighbours": []}, sort_keys=True)
+    return Request("write-page", "Write the page.", fence("kwiki_data", payload), None, max_tokens=300)
 
 
 def new_project(root: Path, guard: RawGuard) -> Paths:

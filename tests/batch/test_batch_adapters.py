@@ -6,12 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kwiki.batch.api import Intent
-from kwiki.llm.base import Request
-from kwiki.llm.blocks import fence
+from kwiki.batch.api import Intent, Lookup
 
 from .fakes import AnthropicFake, OpenAIFake
-from .runs import anthropic_api, openai_api
+from .runs import anthropic_api, openai_api, page_request
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -19,11 +17,6 @@ SCHEMA: dict[str, Any] = {
     "required": ["title"],
     "additionalProperties": False,
 }
-
-
-def page_request(title: str) -> Request:
-    payload = json.dumps({"title": title, "claims": [], "neighbours": []}, sort_keys=True)
-    return Request("write-page", "Write the page.", fence("kwiki_data", payload), None, max_tokens=300)
 
 
 def test_anthropic_batch_carries_each_request_as_messages_params_under_its_custom_id() -> None:
@@ -78,22 +71,23 @@ def test_openai_finds_the_batch_of_an_intent_by_the_token_in_its_metadata() -> N
     other = api.submit([("k1", page_request("A"))], "kwiki-other")
     mine = api.submit([("k1", page_request("A"))], "kwiki-mine")
     assert fake.metadata[mine] == {"kwiki_intent": "kwiki-mine"}
-    assert api.find(intent("kwiki-mine", "k1"), known=set()) == mine
-    assert api.find(intent("kwiki-other", "k1"), known={other}) is None  # an id on record is never taken
-    assert api.find(intent("kwiki-never-sent", "k1"), known=set()) is None
-    assert api.find(intent("kwiki-mine", "k1", ago=-3600), known=set()) is None  # made before the intent
+    assert api.find(intent("kwiki-mine", "k1"), known=set()) == Lookup(mine)
+    assert api.find(intent("kwiki-other", "k1"), known={other}) == Lookup(None)  # an id on record is never taken
+    assert api.find(intent("kwiki-never-sent", "k1"), known=set()) == Lookup(None)
+    assert api.find(intent("kwiki-mine", "k1", ago=-3600), known=set()) == Lookup(None)  # made before the intent
 
 
-def test_anthropic_finds_the_one_batch_shaped_like_an_intent_and_refuses_to_guess_between_two() -> None:
+def test_anthropic_finds_the_one_batch_shaped_like_an_intent_and_waits_to_tell_two_apart() -> None:
     fake = AnthropicFake(polls=5)
     api = anthropic_api(fake)
     mine = api.submit([("k1", page_request("A")), ("k2", page_request("B"))], "kwiki-mine")
     api.submit([("x", page_request("C"))], "kwiki-other")  # another size: not it
-    assert api.find(intent("kwiki-mine", "k1", "k2"), known=set()) == mine
-    assert api.find(intent("kwiki-mine", "k1", "k2", ago=-3600), known=set()) is None  # made before the intent
+    assert api.find(intent("kwiki-mine", "k1", "k2"), known=set()) == Lookup(mine)
+    assert api.find(intent("kwiki-mine", "k1", "k2", ago=-3600), known=set()) == Lookup(None)  # made before
     twin = api.submit([("y1", page_request("D")), ("y2", page_request("E"))], "kwiki-twin")
-    assert api.find(intent("kwiki-mine", "k1", "k2"), known=set()) is None  # two alike, both still running
+    assert api.find(intent("kwiki-mine", "k1", "k2"), known=set()).undecided  # two alike, both still running
     fake.polls = 0
     assert api.status(mine).done and api.status(twin).done  # both ended: their custom_ids tell them apart
-    assert api.find(intent("kwiki-mine", "k1", "k2"), known=set()) == mine
-    assert api.find(intent("kwiki-twin", "y1", "y2"), known={mine}) == twin
+    assert api.find(intent("kwiki-mine", "k1", "k2"), known=set()) == Lookup(mine)
+    assert api.find(intent("kwiki-twin", "y1", "y2"), known={mine}) == Lookup(twin)
+    assert api.find(intent("kwiki-gone", "z1", "z2"), known=set()) == Lookup(None)  # ended, other custom_ids

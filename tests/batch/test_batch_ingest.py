@@ -31,6 +31,7 @@ from .runs import (
     new_project,
     openai_api,
     options,
+    page_request,
 )
 
 
@@ -148,6 +149,32 @@ def test_a_run_killed_between_submitting_and_recording_the_id_finds_that_batch_i
     assert fake.creates == ROUNDS and fake.direct_calls == 0  # found and collected, not submitted again
     assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, provider)
     assert in_flight_batches(paths) == []
+
+
+def test_an_anthropic_batch_alike_to_another_one_still_running_is_told_apart_once_both_have_ended(
+    tmp_path: Path, raw_guard: RawGuard
+) -> None:
+    fake = AnthropicFake(polls=3)
+    fake.die_after_create = True
+    paths = new_project(tmp_path / "batch", raw_guard)
+    with pytest.raises(Killed):
+        batch_run(paths, "anthropic", anthropic_api(fake))
+    fake.die_after_create = False
+    [mine] = fake.batches
+    other = [(f"other-{i}", page_request(f"Other {i}")) for i in range(len(CORPUS))]
+    twin = anthropic_api(fake).submit(other, "kwiki-someone-else")  # the same size, in the same workspace
+
+    clock = FakeClock()
+    polling = Polling(first=10, factor=2, longest=300, sleep=clock.sleep, clock=clock)
+    with pytest.raises(BatchesStillRunning, match="cannot be told apart"):  # both still running at the deadline
+        batch_run(paths, "anthropic", anthropic_api(fake), polling=polling, deadline=5)
+    for batch_id in (mine, twin):
+        while not anthropic_api(fake).status(batch_id).done:  # both end at the provider
+            pass
+    summary = batch_run(paths, "anthropic", anthropic_api(fake), polling=polling)
+    assert summary.resumed == (mine,) and fake.creates == ROUNDS + 1  # ours, collected; the twin left alone
+    assert fake.direct_calls == 0
+    assert wiki_pages(paths) == direct_wiki(tmp_path, raw_guard, "anthropic")
 
 
 @pytest.mark.parametrize("provider", SDKS)

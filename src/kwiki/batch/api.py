@@ -63,6 +63,15 @@ class Intent:
     custom_ids: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What the provider shows for an intent: its batch, or none made (`batch_id` None), or `undecided` (batches
+    that could be it are still running and cannot be told apart yet: look again once they have ended)."""
+
+    batch_id: str | None
+    undecided: bool = False
+
+
 class BatchAPI(Protocol):
     """A provider's batch endpoints for one model; `direct` sends single requests to the same model."""
 
@@ -71,9 +80,8 @@ class BatchAPI(Protocol):
 
     def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str: ...
 
-    def find(self, intent: Intent, known: Set[str]) -> str | None:
-        """The id of the batch submitted for `intent` by a run that died before hearing it, if the provider
-        shows one that is surely it (never one of `known`); None when none was made, or none can be told apart."""
+    def find(self, intent: Intent, known: Set[str]) -> Lookup:
+        """The batch submitted for `intent` by a run that died before hearing its id (never one of `known`)."""
         ...
 
     def status(self, batch_id: str) -> BatchStatus: ...

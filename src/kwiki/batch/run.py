@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
-from kwiki.batch.api import BatchAPI, BatchesStillRunning, BatchResult, BatchStatus, Deferred
+from kwiki.batch.api import BatchAPI, BatchesStillRunning, BatchResult, BatchStatus, Deferred, Intent, Lookup
 from kwiki.batch.chunks import later_chunks
 from kwiki.batch.collect import CollectingLLM, Progress
 from kwiki.batch.store import BatchStore, Recorded, batch_db
@@ -151,7 +151,7 @@ class BatchRunner:
             except LockedError:  # a batch run is under way and collects them itself
                 return collected, waiting
             store = stack.enter_context(BatchStore.open(batch_db(self._paths)))
-            self._resolve(store)
+            waiting.extend(self._resolve(store, wait=False))
             for flight in store.in_flight(self._provider, self._model):
                 if not self._api.status(flight.batch_id).done:
                     waiting.append(flight.batch_id)
@@ -161,17 +161,35 @@ class BatchRunner:
             store.clear_collected(self._provider, self._model)
         return collected, waiting
 
-    def _resolve(self, store: BatchStore) -> None:
+    def _resolve(self, store: BatchStore, *, wait: bool = True) -> list[str]:
         """Intents left by a run killed while submitting: the batch the provider made for each, or none (then its
-        requests go out again in this run's rounds)."""
+        requests go out again in this run's rounds). Undecided ones are looked up again until decided (`wait`,
+        within the deadline), or kept for a later run and returned."""
         known = store.known_ids()
+        undecided = []
         for intent in store.intents(self._provider, self._model):
-            batch_id = self._api.find(intent, known)
-            if batch_id is None:
+            lookup = self._find(intent, known) if wait else self._api.find(intent, known)
+            if lookup.undecided:
+                undecided.append(intent.token)
+            elif lookup.batch_id is None:
                 store.drop(intent.token)
-                continue
-            store.submitted(intent.token, batch_id)
-            known.add(batch_id)
+            else:
+                store.submitted(intent.token, lookup.batch_id)
+                known.add(lookup.batch_id)
+        return undecided
+
+    def _find(self, intent: Intent, known: Set[str]) -> Lookup:
+        pauses = self._pauses()
+        while (lookup := self._api.find(intent, known)).undecided:
+            pause = next(pauses)
+            if pause <= 0:
+                raise BatchesStillRunning(
+                    f"the batch an interrupted run was submitting ({len(intent.custom_ids)} requests) cannot be told"
+                    f" apart yet from other batches of that size still running ({self._deadline or 0:g}s deadline)",
+                    "the next `kwiki ingest --batch` looks again once they have ended; raise `deadline` to wait longer",
+                )
+            self._polling.sleep(pause)
+        return lookup
 
     def _collector(self, store: BatchStore) -> CollectingLLM:
         # what already went into a batch of this run and still misses the cache failed there: send it directly
@@ -219,10 +237,10 @@ class BatchRunner:
         store.collected(batch_id, failed)
 
     def _wait(self, batch_id: str) -> None:
-        delay = self._polling.first
+        pauses = self._pauses()
         while True:
             status = self._api.status(batch_id)
-            pause = 0.0 if status.done else min(delay, self._ends - self._polling.clock())
+            pause = 0.0 if status.done else next(pauses)
             if self._on_wait is not None:
                 self._on_wait(Waiting(status, max(pause, 0.0)))
             if status.done:
@@ -230,6 +248,12 @@ class BatchRunner:
             if pause <= 0:
                 raise _still_running(status, self._deadline)
             self._polling.sleep(pause)
+
+    def _pauses(self) -> Iterator[float]:
+        """Seconds to the next poll, backing off; 0 or less once the deadline has passed."""
+        delay = self._polling.first
+        while True:
+            yield min(delay, self._ends - self._polling.clock())
             delay = min(delay * self._polling.factor, self._polling.longest)
 
     def _count_batched(self, name: str, reply: Reply, batch_id: str) -> None:

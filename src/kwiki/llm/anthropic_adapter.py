@@ -12,7 +12,7 @@ from anthropic.types import Message, MessageParam, TextBlockParam
 from anthropic.types.messages import MessageBatchIndividualResponse, MessageBatchRequestCounts
 from anthropic.types.messages.batch_create_params import Request as BatchRequest
 
-from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent
+from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, Reply, Request, Usage
@@ -153,22 +153,24 @@ class AnthropicBatches:
         total = _total(counts)
         return BatchStatus(batch_id, batch.processing_status == "ended", total - counts.processing, total)
 
-    def find(self, intent: Intent, known: Set[str]) -> str | None:
+    def find(self, intent: Intent, known: Set[str]) -> Lookup:
         """Message Batches carry no metadata, so the batch is told by shape: created since the intent (less
-        CLOCK_SKEW), not on record, with as many requests, and, once ended, with exactly the intent's custom_ids.
-        Only a single such batch is taken: two alike (another client of the workspace) leave it undecided."""
+        CLOCK_SKEW), not on record, with as many requests; once ended, exactly the intent's custom_ids. One ended
+        batch with those custom_ids is it; else one such batch still running is taken for it (were it another
+        client's, its results match none of ours and our requests go directly then: nothing is paid twice); two
+        or more still running are `undecided` until they end."""
         earliest = intent.since - CLOCK_SKEW
         listed = self._call(
             lambda: list(itertools.takewhile(lambda b: b.created_at >= earliest, self._batches.list(limit=100)))
         )
-        alike = [
-            b.id
-            for b in listed
-            if b.id not in known
-            and _total(b.request_counts) == len(intent.custom_ids)
-            and (b.processing_status != "ended" or self._custom_ids(b.id) == intent.custom_ids)
-        ]
-        return alike[0] if len(alike) == 1 else None
+        alike = [b for b in listed if b.id not in known and _total(b.request_counts) == len(intent.custom_ids)]
+        running = [b.id for b in alike if b.processing_status != "ended"]
+        ended = [b.id for b in alike if b.processing_status == "ended" and self._custom_ids(b.id) == intent.custom_ids]
+        if ended:
+            return Lookup(ended[0])
+        if len(running) > 1:
+            return Lookup(None, undecided=True)
+        return Lookup(running[0] if running else None)
 
     def _custom_ids(self, batch_id: str) -> frozenset[str]:
         try:

@@ -13,7 +13,7 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent
+from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup
 from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, JSON_MODES, Reply, Request, Usage
@@ -254,14 +254,14 @@ class OpenAIBatches:
         )
         return batch.id
 
-    def find(self, intent: Intent, known: Set[str]) -> str | None:
+    def find(self, intent: Intent, known: Set[str]) -> Lookup:
         """The batch whose metadata carries the intent's token, among those created since the intent."""
         earliest = (intent.since - CLOCK_SKEW).timestamp()
         listed = self._call(
             lambda: list(itertools.takewhile(lambda b: b.created_at >= earliest, self._client.batches.list(limit=100)))
         )
         mine = [b.id for b in listed if (b.metadata or {}).get(_INTENT) == intent.token and b.id not in known]
-        return mine[0] if mine else None
+        return Lookup(mine[0] if mine else None)
 
     def status(self, batch_id: str) -> BatchStatus:
         try:
