@@ -7,6 +7,7 @@ import pytest
 from kwiki.llm.base import Usage
 from kwiki.llm.prices import family, price_table, pricing
 from kwiki.llm.provider import PROVIDERS
+from kwiki.plan import PendingSource, estimated_cost, total_tokens
 
 M = 1_000_000
 
@@ -70,3 +71,12 @@ def test_openai_gpt_6_prompts_over_272k_pay_the_long_context_rates() -> None:
     terra = price_table()["gpt-6.1-terra"]
     assert terra.cost(Usage(272_000, 1_000)) == pytest.approx((272_000 * 1.0 + 1_000 * 5.0) / M)
     assert terra.cost(Usage(272_001, 1_000)) == pytest.approx((272_001 * 2.0 + 1_000 * 7.5) / M)
+
+
+def test_the_plan_estimate_of_a_large_corpus_stays_at_the_lower_band() -> None:
+    pending = [PendingSource(f"note-{i}.md", "new", 1, 60_000) for i in range(10)]  # 600k tokens, short calls
+    haiku = pricing("claude-haiku-5-5", offline=False)
+    dollars = estimated_cost(pending, [], [], haiku)
+    tokens = total_tokens(pending, [], [])
+    # the long-prompt band ($0.50 in, $2.50 out) would cost at least tokens × $0.50; the lower band costs less
+    assert dollars is not None and 0 < dollars < tokens * 0.50 / M
