@@ -86,6 +86,7 @@ def test_plain_text_reply_and_request_shape() -> None:
         ("claude-sonnet-5-5-20261001", {"type": "between_tools"}),
         ("claude-sonnet-5", {"type": "disabled"}),
         ("claude-opus-5", {"type": "disabled"}),
+        ("claude-haiku-5-5", {"type": "disabled"}),
         ("claude-sonnet-4-6", None),
         ("claude-opus-5-5", None),  # always thinks; it takes no setting that stops it
     ],

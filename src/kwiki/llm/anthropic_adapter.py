@@ -30,6 +30,7 @@ _ANSWER_DIRECTLY: dict[str, dict[str, str]] = {
     "claude-sonnet-5-5": {"type": "between_tools"},  # "disabled" is a 400 on Sonnet 5.5; this is its lowest
     "claude-sonnet-5": {"type": "disabled"},
     "claude-opus-5": {"type": "disabled"},  # accepted at effort high or lower; its default is high
+    "claude-haiku-5-5": {"type": "disabled"},  # likewise (default effort medium)
 }
 
 
