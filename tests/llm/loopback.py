@@ -68,6 +68,7 @@ def chat_completion(
     prompt_tokens: int = 12,
     completion_tokens: int = 5,
     cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
     model: str = "loopback",
 ) -> Answer:
     """A 200 with a chat.completion exactly as OpenAI shapes it."""
@@ -80,7 +81,7 @@ def chat_completion(
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": cached_tokens},
+        "prompt_tokens_details": {"cached_tokens": cached_tokens, "cache_write_tokens": cache_write_tokens},
     }
     choice = {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
     body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model}

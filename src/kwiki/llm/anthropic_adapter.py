@@ -16,11 +16,23 @@ from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, Reply, Request, Usage
+from kwiki.llm.prices import family
 from kwiki.llm.provider_errors import Endpoint
 from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
 T = TypeVar("T")
+
+# Models that think before they answer unless told not to, each with the setting that stops it. Their thinking
+# counts against max_tokens and bills as output, so kwiki's budgets, written for models that answer directly,
+# would cut replies. Older models answer directly by default and take no setting; Claude Opus 5.5 and the Fable
+# models always think (platform.claude.com/docs/en/models/<model>/whats-new…, read 2026-12-02).
+_ANSWER_DIRECTLY: dict[str, dict[str, str]] = {
+    "claude-sonnet-5-5": {"type": "between_tools"},  # "disabled" is a 400 on Sonnet 5.5; this is its lowest
+    "claude-sonnet-5": {"type": "disabled"},
+    "claude-opus-5": {"type": "disabled"},  # accepted at effort high or lower; its default is high
+    "claude-haiku-5-5": {"type": "disabled"},  # likewise (default effort medium)
+}
 
 
 class AnthropicLLM:
@@ -79,6 +91,9 @@ class AnthropicLLM:
             "system": system,
             "messages": messages,
         }
+        thinking = _ANSWER_DIRECTLY.get(family(self._model))
+        if thinking is not None:
+            params["thinking"] = thinking
         if request.schema is not None:
             schema = anthropic.transform_schema(dict(request.schema))
             params["output_config"] = {"format": {"type": "json_schema", "schema": schema}}

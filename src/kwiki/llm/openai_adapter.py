@@ -205,8 +205,11 @@ def _usage_of(completion: ChatCompletion) -> Usage:
     if usage is None:
         return Usage()
     details = usage.prompt_tokens_details
-    cached = (details.cached_tokens or 0) if details is not None else 0
-    return Usage(usage.prompt_tokens, usage.completion_tokens, cached)
+    if details is None:
+        return Usage(usage.prompt_tokens, usage.completion_tokens)
+    # from GPT-5.6 on OpenAI bills cache writes (1.25× input) and reports them apart from the reads
+    written = details.cache_write_tokens or 0
+    return Usage(usage.prompt_tokens, usage.completion_tokens, details.cached_tokens or 0, written)
 
 
 def _translate(err: openai.APIError, endpoint: Endpoint) -> ProviderError:
