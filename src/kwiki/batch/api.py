@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from itertools import takewhile
+from typing import Protocol, TypeVar
 
 from kwiki.errors import KwikiError, ProviderError
 from kwiki.llm.base import LLM, Reply, Request
@@ -13,6 +14,15 @@ from kwiki.llm.base import LLM, Reply, Request
 # How much earlier than an intent's time (our clock) the provider may stamp its batch (its clock) and still have
 # it taken for that intent's batch: a generous allowance for a laptop clock running ahead.
 CLOCK_SKEW = timedelta(minutes=15)
+
+
+T = TypeVar("T")
+
+
+def recent(listed: Iterable[T], is_recent: Callable[[T], bool]) -> list[T]:
+    """The leading items of a provider's list (newest first) that `is_recent` accepts: reading, and so paging,
+    stops at the first older one."""
+    return list(takewhile(is_recent, listed))
 
 
 class Deferred(Exception):
@@ -80,7 +90,7 @@ class BatchAPI(Protocol):
 
     def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str: ...
 
-    def find(self, intent: Intent, known: Set[str]) -> Lookup:
+    def find(self, intent: Intent, known: set[str]) -> Lookup:
         """The batch submitted for `intent` by a run that died before hearing its id (never one of `known`)."""
         ...
 

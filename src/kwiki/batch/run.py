@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -178,7 +178,7 @@ class BatchRunner:
                 known.add(lookup.batch_id)
         return undecided
 
-    def _find(self, intent: Intent, known: Set[str]) -> Lookup:
+    def _find(self, intent: Intent, known: set[str]) -> Lookup:
         pauses = self._pauses()
         while (lookup := self._api.find(intent, known)).undecided:
             pause = next(pauses)

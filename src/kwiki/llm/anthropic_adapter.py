@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 import anthropic
@@ -12,7 +11,7 @@ from anthropic.types import Message, MessageParam, TextBlockParam
 from anthropic.types.messages import MessageBatchIndividualResponse, MessageBatchRequestCounts
 from anthropic.types.messages.batch_create_params import Request as BatchRequest
 
-from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup
+from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup, recent
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, Reply, Request, Usage
@@ -168,16 +167,14 @@ class AnthropicBatches:
         total = _total(counts)
         return BatchStatus(batch_id, batch.processing_status == "ended", total - counts.processing, total)
 
-    def find(self, intent: Intent, known: Set[str]) -> Lookup:
+    def find(self, intent: Intent, known: set[str]) -> Lookup:
         """Message Batches carry no metadata, so the batch is told by shape: created since the intent (less
         CLOCK_SKEW), not on record, with as many requests; once ended, exactly the intent's custom_ids. One ended
         batch with those custom_ids is it; else one such batch still running is taken for it (were it another
         client's, its results match none of ours and our requests go directly then: nothing is paid twice); two
         or more still running are `undecided` until they end."""
         earliest = intent.since - CLOCK_SKEW
-        listed = self._call(
-            lambda: list(itertools.takewhile(lambda b: b.created_at >= earliest, self._batches.list(limit=100)))
-        )
+        listed = self._call(lambda: recent(self._batches.list(limit=100), lambda b: b.created_at >= earliest))
         alike = [b for b in listed if b.id not in known and _total(b.request_counts) == len(intent.custom_ids)]
         running = [b.id for b in alike if b.processing_status != "ended"]
         ended = [b.id for b in alike if b.processing_status == "ended" and self._custom_ids(b.id) == intent.custom_ids]

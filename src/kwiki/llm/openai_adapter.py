@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx2
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup
+from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup, recent
 from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, JSON_MODES, Reply, Request, Usage
@@ -257,12 +256,10 @@ class OpenAIBatches:
         )
         return batch.id
 
-    def find(self, intent: Intent, known: Set[str]) -> Lookup:
+    def find(self, intent: Intent, known: set[str]) -> Lookup:
         """The batch whose metadata carries the intent's token, among those created since the intent."""
         earliest = (intent.since - CLOCK_SKEW).timestamp()
-        listed = self._call(
-            lambda: list(itertools.takewhile(lambda b: b.created_at >= earliest, self._client.batches.list(limit=100)))
-        )
+        listed = self._call(lambda: recent(self._client.batches.list(limit=100), lambda b: b.created_at >= earliest))
         mine = [b.id for b in listed if (b.metadata or {}).get(_INTENT) == intent.token and b.id not in known]
         return Lookup(mine[0] if mine else None)
 
