@@ -46,8 +46,11 @@ def _contained(root: Path, rel_path: str) -> Path:
 
 
 def _resolved(root: Path) -> str:
-    """The real path of root; remembered unless root itself is a link (which may be pointed anywhere at any time)."""
-    return os.path.realpath(root) if os.path.islink(root) else _real_folder(str(root))
+    """The real path of root; remembered for an absolute root that is not itself a link (a link may be pointed
+    anywhere at any time, and a relative root means another folder after a chdir)."""
+    if os.path.islink(root) or not root.is_absolute():
+        return os.path.realpath(root)
+    return _real_folder(str(root))
 
 
 @lru_cache(maxsize=256)
