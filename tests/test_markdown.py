@@ -16,8 +16,9 @@ from kwiki.markdown import (
     replace_wikilinks,
     split_frontmatter,
 )
+from kwiki.markdown.properties import _PageDumper
 from kwiki.markdown.scan import is_plain, walk_plain, walk_tokens
-from kwiki.markdown.simple_yaml import load_simple
+from kwiki.markdown.simple_yaml import dump_simple, load_simple
 
 PAGE = """---
 title: Verifiability
@@ -116,6 +117,111 @@ def test_dump_page_writes_repeated_dates_without_yaml_anchors() -> None:
     day = dt.date(2026, 4, 18)
     text = dump_page({"created": day, "updated": day}, "x")
     assert text == "---\ncreated: 2026-04-18\nupdated: 2026-04-18\n---\n\nx\n"
+
+
+def _pyyaml(front: dict[str, object]) -> str:
+    return str(
+        yaml.dump(
+            front, Dumper=_PageDumper, sort_keys=False, allow_unicode=True, width=1 << 20, default_flow_style=False
+        )
+    )
+
+
+TRICKY = [
+    "plain words",
+    "Andy Matuschak's term",
+    "a: b",
+    "a:b",
+    "ends:",
+    "a #b",
+    "a#b",
+    "#a",
+    "- a",
+    "-a",
+    "? a",
+    "?a",
+    ":a",
+    "a, b",
+    "a?b",
+    "[x]",
+    "{x}",
+    "'q'",
+    '"q"',
+    'say "hi"',
+    "it's",
+    "%p",
+    "@p",
+    "`p`",
+    "&p",
+    "*p",
+    "!p",
+    "|p",
+    ">p",
+    "---",
+    "...x",
+    " lead",
+    "trail ",
+    "two  spaces",
+    "",
+    "yes",
+    "No",
+    "ON",
+    "null",
+    "Null",
+    "~",
+    "true",
+    "1",
+    "-1",
+    "0x1F",
+    "1e5",
+    ".inf",
+    ".NaN",
+    "1_000",
+    "12:30",
+    "2026-12-02",
+    "2026-12-02T10:00:00",
+    "<<",
+    "=",
+    "café",
+    "Sönke Ahrens",
+    "中文 notes",
+    "emoji 😀",
+    "nbsp\u00a0here",
+    "tab\there",
+    "line\nbreak",
+    "bom\ufeff",
+    "nel\x85",
+    "ls\u2028",
+    "[[llm-os]]",
+    "a [[b|c]] d",
+    "2025/11.17.md",
+    "x" * 5000,
+]
+
+
+def test_dump_simple_writes_what_pyyaml_writes_or_nothing() -> None:
+    values: list[object] = [*TRICKY, dt.date(2026, 4, 18), 7, -3, True, None, 1.5, [], (), ["a"], ("a", "b")]
+    values += [[text, "x"] for text in TRICKY] + [dt.datetime(2026, 4, 18, 10, 0), {"a": 1}, [["a"]]]
+    fast = 0
+    for value in values:
+        for key in ("title", "tags", "yes", "a: b", "k" * 150):
+            front = {key: value, "type": "concept"}
+            got = dump_simple(front)
+            assert got is None or got == _pyyaml(front), front
+            fast += got is not None
+    assert fast > 250  # kwiki's everyday values take the fast path
+    random_texts = ["".join(random.Random(n).choices("ab :#,?[]{}'\"-.é中😀\t", k=n % 7)) for n in range(3000)]
+    for text in random_texts:
+        front = {"title": text, "tags": [text, "x"], "aliases": []}
+        got = dump_simple(front)
+        assert got is None or got == _pyyaml(front), front
+
+
+def test_dump_page_output_is_the_same_with_or_without_the_fast_path() -> None:
+    front = {"title": "atomic notes", "summary": "Ahrens's term: a note", "aliases": [], "tags": ["a", "b c"]}
+    front |= {"sources": ["2025/x.md"], "created": dt.date(2026, 12, 2)}
+    assert dump_simple(front) is not None
+    assert dump_page(front, "# Body") == f"---\n{_pyyaml(front)}---\n\n# Body\n"
 
 
 FRAGMENTS = [

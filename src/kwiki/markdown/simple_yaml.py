@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from yaml.resolver import Resolver
@@ -76,3 +77,60 @@ def load_simple(yaml_text: str) -> dict[str, Any] | None:
             return None
         data[match.group(1)] = value
     return data
+
+
+# --- writing -------------------------------------------------------------------------------------------------
+
+_MAX_LINE = 100_000  # PyYAML breaks lines longer than its width (2**20): long ones are left to it
+_MAX_KEY = 100  # a longer key is written as a complex key (`? key`)
+_LEADING = frozenset("#,[]{}&*!|>'\"%@`")
+_FLOW = re.compile(r".[^,?\[\]{}:]*[,?\[\]{}:]")
+
+
+def _quoted(text: str, flow: bool) -> bool:
+    """Whether PyYAML's emitter may not write `text` plain (its `analyze_scalar` and resolver, for one line)."""
+    return (
+        not text
+        or text.startswith(("---", "...", " "))
+        or text.endswith((" ", ":"))
+        or text[0] in _LEADING
+        or (text[0] in "?:-" and text[1:2] in ("", " "))
+        or ": " in text
+        or " #" in text
+        or (flow and (text[0] in "?:" or _FLOW.match(text) is not None))
+        or _TYPED.match(text) is not None  # it would read back as a number, a boolean, null or a date
+    )
+
+
+def _emit(value: Any, flow: bool) -> str | None:
+    """A scalar exactly as PyYAML's page dumper writes it (plain or single-quoted), or None when unsure."""
+    if type(value) is str:  # exact types: the safe dumper refuses subclasses
+        # libyaml writes a line break, tab, control character, BOM or any character past U+FFFF escaped
+        if not value.isprintable() or not (value.isascii() or max(value) < "\U00010000"):
+            return None
+        return "'" + value.replace("'", "''") + "'" if _quoted(value, flow) else value
+    if type(value) is dt.date:
+        return value.isoformat()
+    return str(value) if type(value) is int else None
+
+
+def _emit_value(value: Any) -> str | None:
+    if type(value) not in (list, tuple):
+        return _emit(value, flow=False)
+    items = [_emit(item, flow=True) for item in value]
+    return None if None in items else "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
+
+
+def dump_simple(data: Mapping[str, Any]) -> str | None:
+    """`data` as the page dumper writes it (`key: value` lines, flow lists of scalars), or None when a key or a
+    value is outside that subset; then PyYAML must write it. The same text either way (tests/test_markdown.py)."""
+    lines = []
+    for key, value in data.items():
+        text = _emit_value(value)
+        if text is None or type(key) is not str or len(key) > _MAX_KEY or _emit(key, flow=False) != key:
+            return None
+        line = f"{key}: {text}\n"
+        if len(line) > _MAX_LINE:
+            return None
+        lines.append(line)
+    return "".join(lines)
