@@ -69,3 +69,14 @@ def test_ingest_lint_and_query_take_the_project_after_the_subcommand(in_tmp: Pat
     query = runner.invoke(app, ["query", "zettelkasten", "--project", kb, "--provider", "extractive", "--json"])
     assert query.exit_code == 0, query.stderr
     assert json.loads(query.stdout)["mode"] == "search"
+
+
+def test_option_values_are_still_checked_by_typer(in_tmp: Path, clean_env: None) -> None:
+    init_project(in_tmp / "kb")
+    for bad in (["--concurrency", "many"], ["--concurrency", "0"]):
+        result = runner.invoke(app, ["--project", str(in_tmp / "kb"), "ingest", "--plan", *bad])
+        assert result.exit_code == 2 and "--concurrency" in result.output, result.output
+    result = runner.invoke(
+        app, ["--project", str(in_tmp / "kb"), "ingest", "--plan", "-c", "2", str(in_tmp / "kb" / "raw")]
+    )
+    assert result.exit_code == 0, result.output

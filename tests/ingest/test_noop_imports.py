@@ -1,5 +1,5 @@
-"""A run with nothing to do loads neither the compile stack, the markdown parser, the lint engine, progress bars
-nor a provider's SDK."""
+"""A run with nothing to do loads neither the compile stack, the markdown parser, the lint engine, progress bars,
+pydantic nor a provider's SDK."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def test_a_no_op_cli_ingest_loads_neither_the_compile_stack_nor_progress_bars(pr
     again, loaded = _loaded(project, env)
     assert again in (0, None)
     assert not {"kwiki.compile", "kwiki.generated", "rich.progress", "markdown_it", "kwiki.lint"} & loaded
+    assert "pydantic" not in loaded  # typer's pydantic coercion is skipped for text options (cli/help.py)
 
 
 def test_a_cli_ingest_with_nothing_to_do_never_imports_the_providers_sdk(project: Paths) -> None:
