@@ -79,8 +79,8 @@ class ContradictionRecord:
 class State:
     """A thin typed layer over sqlite; every write happens inside `transaction()`."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, stamp: str) -> None:
-        self._db, self._path, self._stamp, self._wrote = connection, path, stamp, False
+    def __init__(self, connection: sqlite3.Connection, path: Path, recorded: str) -> None:
+        self._db, self._path, self._recorded, self._wrote = connection, path, recorded, False
 
     @classmethod
     def open(cls, path: Path) -> State:
@@ -90,7 +90,7 @@ class State:
         after its last write: same size, times, inode and first page as recorded then (`kwiki doctor` always checks).
         """
         path.parent.mkdir(parents=True, exist_ok=True)
-        stamp = _stamp(path)
+        stamp, recorded = _stamp(path), _recorded(path)
         try:
             connection = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as err:
@@ -98,21 +98,22 @@ class State:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
-            known = stamp != "" and _recorded(path) == stamp
-            check = ("ok",) if known else connection.execute("PRAGMA quick_check(1)").fetchone()
+            check = (
+                ("ok",) if stamp != "" and stamp == recorded else connection.execute("PRAGMA quick_check(1)").fetchone()
+            )
         except sqlite3.Error as err:
             connection.close()
             raise damaged(path, err) from None
         if check is None or check[0] != "ok":
             connection.close()
             raise damaged(path, check[0] if check else "no answer to an integrity check")
-        return cls(connection, path, stamp)
+        return cls(connection, path, recorded)
 
     def close(self) -> None:
         """Close; after a write, record the file's stamp, so that the next open can skip the check."""
         self._db.close()
         stamp = _stamp(self._path) if self._wrote else ""
-        if stamp and stamp != self._stamp:
+        if stamp and stamp != self._recorded:
             vault.write_text(self._path.parent, self._path.name + CHECKED, stamp, durable=False)
 
     def __enter__(self) -> State:
