@@ -140,3 +140,17 @@ def test_reply_with_data_is_validated_not_reparsed() -> None:
         return Reply(text="not json", data=GOOD)
 
     assert complete_structured(send, request()).data == GOOD
+
+
+def test_the_quick_validity_test_agrees_with_the_full_check_on_every_mutation() -> None:
+    from kwiki.llm.validate import _check
+
+    base = {**GOOD, "type": "entity", "count": 3, "score": 0.5, "central": True}
+    odd: list[object] = [None, True, 0, 1.5, "", "x" * 25, "concept", [], ["a"], ["a", "b", "c"], [1], {}, {"a": 1}]
+    cases: list[object] = [base, [], "x", None]
+    cases += [{**base, key: value} for key in [*SCHEMA["properties"], "extra"] for value in odd]
+    cases += [{k: v for k, v in base.items() if k != key} for key in base]
+    for data in cases:
+        full: list[str] = []
+        _check(data, SCHEMA, "$", full)
+        assert schema_errors(data, SCHEMA) == full, data
