@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -121,8 +121,9 @@ class SourceNote:
 
 def _flat(item: SourceNote | Claim | Mention) -> dict[str, Any]:
     """The fields of one dataclass, one level deep (tuples of strings encode as JSON lists): `asdict` without its
-    recursive deep copy, which cost more than the rest of a source page's rendering."""
-    return {f.name: getattr(item, f.name) for f in fields(item)}
+    recursive deep copy, which cost more than the rest of a source page's rendering. A dataclass without slots
+    holds exactly its fields in `__dict__`."""
+    return dict(vars(item))
 
 
 def mentions_from_data(items: list[dict[str, Any]]) -> tuple[Mention, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from kwiki.vocabulary import FOLDER_TYPES, FOLDERS, KNOWLEDGE_TYPES
@@ -13,43 +14,44 @@ CONFIG_NAME = "kwiki.toml"
 
 @dataclass(frozen=True)
 class Paths:
-    """The folders and files of one project, all derived from its root."""
+    """The folders and files of one project, all derived from its root (each computed once: a run asks thousands
+    of times)."""
 
     root: Path
 
-    @property
+    @cached_property
     def config(self) -> Path:
         return self.root / CONFIG_NAME
 
-    @property
+    @cached_property
     def schema(self) -> Path:
         return self.root / "CLAUDE.md"
 
-    @property
+    @cached_property
     def raw(self) -> Path:
         return self.root / "raw"
 
-    @property
+    @cached_property
     def wiki(self) -> Path:
         return self.root / "wiki"
 
-    @property
+    @cached_property
     def state_dir(self) -> Path:
         return self.root / ".kwiki"
 
-    @property
+    @cached_property
     def state_db(self) -> Path:
         return self.state_dir / "state.sqlite"
 
-    @property
+    @cached_property
     def cache_dir(self) -> Path:
         return self.state_dir / "cache"
 
-    @property
+    @cached_property
     def base_dir(self) -> Path:
         return self.state_dir / "base"
 
-    @property
+    @cached_property
     def calls_log(self) -> Path:
         return self.state_dir / "calls.jsonl"
 

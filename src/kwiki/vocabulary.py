@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cache
 
 KNOWLEDGE_TYPES = frozenset({"concept", "entity", "method"})
 KNOWLEDGE_ORDER = ("concept", "entity", "method")
@@ -49,6 +50,7 @@ def heading(title: str) -> str:
 RENDER_VERSION = 1
 
 
+@cache  # constants only: the same digest for the life of the process
 def render_digest() -> str:
     """A digest of everything that decides how a page looks; part of every page's input hash."""
     parts = [

@@ -91,8 +91,9 @@ def _check_object(value: dict[str, Any], schema: Mapping[str, Any], path: str, e
 def _type_ok(value: object, expected: str | list[str] | None) -> bool:
     if expected is None:
         return True
-    names = [expected] if isinstance(expected, str) else expected
-    return any(_TYPES[name](value) for name in names)
+    if isinstance(expected, str):  # the usual case: one type, tested without a generator
+        return _TYPES[expected](value)
+    return any(_TYPES[name](value) for name in expected)
 
 
 def _type_name(expected: str | list[str]) -> str:
