@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +82,14 @@ def test_a_wiki_folder_replaced_by_a_link_to_raw_is_refused_after_earlier_writes
     with pytest.raises(UnsafePathError):
         vault.write_text(paths.wiki, "b.md", "b")
     assert not list(paths.raw.iterdir())
+
+
+def test_a_written_file_gets_the_users_usual_mode_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    mask = os.umask(0o027)
+    try:
+        written = vault.write_text(tmp_path, "a/page.md", "text")
+        vault.write_text(tmp_path, "a/page.md", "again")  # replaced, not refused: a new temp name each time
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o640
+    assert written.read_text(encoding="utf-8") == "again" and os.listdir(tmp_path / "a") == ["page.md"]

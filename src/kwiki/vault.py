@@ -9,8 +9,8 @@ lays out a project's root files, through `create_new`, which only ever creates f
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -96,9 +96,8 @@ def create_new(root: Path, rel_path: str, text: str) -> Path:
 def _write(target: Path, chunks: Iterable[str], durable: bool) -> Path:
     if not os.path.isdir(target.parent):  # one stat in the usual case, not a mkdir that fails
         target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+    fd, tmp = _create_temp(target)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; pages should get the user's usual mode
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             for chunk in chunks:
                 handle.write(chunk)
@@ -113,10 +112,19 @@ def _write(target: Path, chunks: Iterable[str], durable: bool) -> Path:
     return target
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_serial = itertools.count()
+
+
+def _create_temp(target: Path) -> tuple[int, str]:
+    """A new dot-named temp file beside `target`, with the user's usual mode (0666 less the umask): what
+    `tempfile.mkstemp` does, without its random names and the chmod a 0600 file then needs."""
+    while True:
+        tmp = os.path.join(target.parent, f".{target.name}.{os.getpid()}-{next(_serial)}{TEMP_SUFFIX}")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
+        except FileExistsError:  # left by a killed process that had the same id: take the next name
+            continue
 
 
 def remove(root: Path, rel_path: str) -> bool:
