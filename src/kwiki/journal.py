@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -175,7 +176,7 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
         return _merge_edit(paths, rel, base)
     if now != wanted:
         vault.write_text(paths.wiki, rel, text, durable=False)
-    if _digest(paths.base_dir / rel) != _sha(base):
+    if _digest(paths.base_dir / rel) != (wanted if base is text else _sha(base)):
         vault.write_text(paths.base_dir, rel, base, durable=False)
     return ""
 
@@ -214,10 +215,12 @@ def _commit(changes: ChangeSet, state: State) -> None:
 
 def _digest(path: Path) -> str | None:
     """sha256 of the file's bytes; None when there is no file (a folder or a link counts as content "!")."""
-    if path.is_symlink() or path.is_dir():
-        return "!"
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        mode = os.lstat(path).st_mode  # one call for what is_symlink and is_dir each asked
+        if stat.S_ISLNK(mode) or stat.S_ISDIR(mode):
+            return "!"
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
     except FileNotFoundError:
         return None
 
