@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from yaml.resolver import Resolver
@@ -32,6 +33,7 @@ class _Unsure:
 UNSURE = _Unsure()
 
 
+@lru_cache(maxsize=4096)  # pages repeat their types, dates, tags and paths; the result is immutable
 def _plain(text: str, flow: bool) -> Any:
     if not text or _NOT_PLAIN.match(text) or (flow and _NOT_FLOW_PLAIN.match(text)):
         return UNSURE
