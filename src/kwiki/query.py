@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from kwiki import vault
+from kwiki import entries, vault
 from kwiki.errors import ProviderError, UsageError
 from kwiki.gate import line as one_line
 from kwiki.gate import strip_foreign_urls
@@ -219,10 +219,7 @@ def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:
     """The union of the cited pages' `sources`, in order of first citation."""
     found: dict[str, None] = {}
     for page in cited:
-        try:
-            meta, _ = split_frontmatter((paths.wiki / page.page).read_text(encoding="utf-8"))
-        except FileNotFoundError:  # deleted since it was retrieved
-            continue
+        meta, _ = split_frontmatter(entries.read_text(paths.wiki, page.page)[0])  # "" once deleted: no sources
         sources = meta.get("sources")
         for source in sources if isinstance(sources, list) else []:
             found.setdefault(str(source), None)

@@ -1,0 +1,179 @@
+"""Odd entries inside wiki/ and .kwiki/base/ never crash or hang a command, are named once, and are never overwritten.
+
+A name ending in .md may be a folder, a FIFO, a symlink loop or a dangling link; a page may be saved as latin-1 or
+have broken frontmatter; a base may be cut or not UTF-8. Each case runs ingest (which updates the page next to
+the odd entry), lint, query and status through the library, bounded in time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, TimeoutError
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kwiki.cli import app
+from kwiki.config import Config
+from kwiki.lint.model import LintOptions, LintReport
+from kwiki.lint.run import run_lint
+from kwiki.project import Paths
+from kwiki.search import refresh_index, search
+from kwiki.state import State
+from kwiki.status import status_report
+
+from .conftest import RawGuard, run, scripted_llm, source_text, write_raw
+
+BOUND = 30.0  # seconds: far more than these runs need, far less than a hang
+PAGE = "concepts/llm-os.md"
+MENTION = "LLM OS | concept | | central"
+LATIN1 = "Notes écrites à la main, café.\n".encode("latin-1")
+
+
+def _bounded(call: Callable[[], Any], fifo: Path | None = None) -> Any:
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(call)
+    try:
+        return future.result(timeout=BOUND)
+    except TimeoutError:
+        if fifo is not None:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # frees the blocked reader
+        pytest.fail(f"still running after {BOUND} s (blocked on a vault entry)")
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _lint(project: Paths, options: LintOptions) -> LintReport:
+    with State.open(project.state_db) as state:
+        return run_lint(project, state, options)
+
+
+def _first_run(project: Paths) -> None:
+    claims = ("LLM OS | The LLM is a kernel.",)
+    write_raw(project, {"one.md": source_text("One", mentions=(MENTION,), claims=claims)})
+    assert run(project, scripted_llm()).ingested == ["one.md"]
+    assert (project.wiki / PAGE).is_file()
+
+
+def _second_source(project: Paths) -> None:
+    """A new source about the same concept: the next ingest wants to update PAGE."""
+    claims = ("LLM OS | Context windows are memory.",)
+    write_raw(project, {"two.md": source_text("Two", mentions=(MENTION,), claims=claims)})
+
+
+def _plant(project: Paths, case: str) -> Path:
+    concepts = project.wiki / "concepts"
+    target = {"folder": "x.md", "loop": "a.md", "dangling": "gone.md", "fifo": "y.md"}.get(case, "")
+    if case == "folder":
+        (concepts / target).mkdir()
+    elif case == "loop":
+        os.symlink(target, concepts / target)
+    elif case == "dangling":
+        os.symlink("nowhere.md", concepts / target)
+    elif case == "fifo":
+        os.mkfifo(concepts / target)
+    return concepts / target
+
+
+@pytest.mark.parametrize("case", ["folder", "loop", "dangling", "fifo"])
+def test_an_entry_named_like_a_page_that_is_none_is_skipped_and_named_by_every_command(
+    project: Paths, raw_guard: RawGuard, case: str
+) -> None:
+    _first_run(project)
+    entry = _plant(project, case)
+    _second_source(project)
+    raw_guard.freeze(project)
+    report = _bounded(lambda: run(project, scripted_llm()), entry)
+    assert report.ingested == ["two.md"] and not report.failures
+    assert "Context windows are memory." in (project.wiki / PAGE).read_text(encoding="utf-8")
+    shown = f"wiki/concepts/{entry.name}"
+    assert [o.path for o in report.odd] == [shown] and "not a page" in report.odd[0].problem
+    lint = _bounded(lambda: _lint(project, LintOptions()), entry)
+    assert [(f.id, f.path) for f in lint.findings if f.id == "entry-odd"] == [("entry-odd", shown)]
+    assert _bounded(lambda: search(project, "kernel", 10), entry)
+    _bounded(lambda: status_report(project, Config("extractive", "extractive"), {}), entry)
+    assert entry.is_symlink() or entry.exists()  # left where it was
+
+
+def test_a_latin1_page_kwiki_owns_is_read_but_never_overwritten(project: Paths, raw_guard: RawGuard) -> None:
+    _first_run(project)
+    page = project.wiki / PAGE
+    human = page.read_bytes().replace(b"\n\n", b"\n\n" + LATIN1 + b"\n", 1)
+    page.write_bytes(human)
+    _second_source(project)
+    raw_guard.freeze(project)
+    report = run(project, scripted_llm())
+    assert page.read_bytes() == human  # not replaced by a regenerated page, not re-encoded
+    assert [o.path for o in report.odd] == [f"wiki/{PAGE}"]
+    assert "not valid UTF-8" in report.odd[0].problem and "iconv" in report.odd[0].fix
+    assert [(f.path, f.error.split(":")[0]) for f in report.failures] == [("two.md", f"wiki/{PAGE} was not updated")]
+    page.write_bytes(human.replace(LATIN1, LATIN1.decode("latin-1").encode()))  # the user follows the fix
+    again = run(project, scripted_llm())
+    assert again.ingested == ["two.md"]
+    text = page.read_text(encoding="utf-8")
+    assert not again.odd and "café" in text and "Context windows are memory." in text
+
+
+def test_a_latin1_page_is_linted_and_searched_with_replacement_characters(project: Paths) -> None:
+    _first_run(project)
+    (project.wiki / "concepts" / "notes.md").write_bytes(b"---\ntitle: Notes\n---\n\nKernel " + LATIN1)
+    lint = _lint(project, LintOptions(fix=True))
+    assert ("entry-odd", "wiki/concepts/notes.md") in {(f.id, f.path) for f in lint.findings}
+    assert (project.wiki / "concepts" / "notes.md").read_bytes().endswith(LATIN1)  # --fix left it alone
+    refresh_index(project)
+    assert any(h.page == "concepts/notes.md" for h in search(project, "kernel", 10))
+
+
+def test_a_page_with_broken_frontmatter_is_kept_whole_and_named(project: Paths) -> None:
+    _first_run(project)
+    page = project.wiki / PAGE
+    broken = page.read_text(encoding="utf-8").replace("title: LLM OS", "title: [unclosed", 1) + "\nMy own line.\n"
+    page.write_text(broken, encoding="utf-8")
+    _second_source(project)
+    report = run(project, scripted_llm())
+    assert report.ingested == ["two.md"] and not report.failures
+    assert "My own line." in page.read_text(encoding="utf-8") and "title: [unclosed" in page.read_text(encoding="utf-8")
+    assert [o.path for o in report.odd] == [f"wiki/{PAGE}"] and "frontmatter" in report.odd[0].problem
+
+
+@pytest.mark.parametrize("damage", ["latin1", "truncated"])
+def test_a_damaged_base_is_named_and_the_page_on_disk_is_kept(project: Paths, damage: str) -> None:
+    _first_run(project)
+    base = project.base_dir / PAGE
+    data = base.read_bytes()
+    base.write_bytes(data[:40] + LATIN1 if damage == "latin1" else data[:9] + "é".encode()[:1])
+    page = project.wiki / PAGE
+    page.write_text(page.read_text(encoding="utf-8") + "\nMy own line.\n", encoding="utf-8")
+    _second_source(project)
+    report = run(project, scripted_llm())
+    assert report.ingested == ["two.md"] and not report.failures
+    assert "My own line." in page.read_text(encoding="utf-8")
+    assert [o.path for o in report.odd] == [f".kwiki/base/{PAGE}"] and "UTF-8" in report.odd[0].problem
+    assert base.read_text(encoding="utf-8").startswith("---\n")  # kwiki's own copy is replaced
+    assert not run(project, scripted_llm()).odd
+
+
+def test_the_cli_names_each_odd_entry_once_and_exits_zero(
+    project: Paths, raw_guard: RawGuard, monkeypatch: pytest.MonkeyPatch, clean_env: None
+) -> None:
+    monkeypatch.setenv("KWIKI_PROVIDER", "extractive")
+    write_raw(project, {"one.md": "# LLM OS\n\nThe LLM OS is a kernel. The LLM OS has memory.\n"})
+    cli = CliRunner()
+    assert cli.invoke(app, ["--project", str(project.root), "ingest"]).exit_code == 0
+    fifo = project.wiki / "concepts" / "y.md"
+    fifo.parent.mkdir(exist_ok=True)
+    os.mkfifo(fifo)
+    (project.wiki / "concepts" / "notes.md").write_bytes(b"# Notes\n\n" + LATIN1)
+    write_raw(project, {"two.md": "# Two\n\nThe LLM OS again, with a scheduler.\n"})
+    raw_guard.freeze(project)
+    result = _bounded(lambda: cli.invoke(app, ["--project", str(project.root), "ingest"]), fifo)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("wiki/concepts/y.md: a named pipe (FIFO), not a page") == 1
+    assert result.stderr.count("wiki/concepts/notes.md: not valid UTF-8") == 1 and "iconv" in result.stderr
+    assert (project.wiki / "concepts" / "notes.md").read_bytes().endswith(LATIN1)
+    lint = _bounded(lambda: cli.invoke(app, ["--project", str(project.root), "lint"]), fifo)
+    assert lint.exit_code in (0, 1) and (lint.exception is None or isinstance(lint.exception, SystemExit))
+    assert "wiki/concepts/y.md" in lint.output and "entry-odd" in lint.output
