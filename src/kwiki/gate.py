@@ -29,6 +29,7 @@ MAX_DESCRIPTION = 300
 MAX_STATEMENT = 600
 MAX_QUOTE = 600  # a longer quote is dropped, never cut: a cut quote would no longer be verbatim
 MAX_SUMMARY = 3_000
+MAX_ANSWER = 20_000  # a query answer: its 2,048 tokens of text, with room
 
 _WIKILINK = re.compile(r"!?\[\[([^\[\]\n]*)\]\]")
 _URL = re.compile(r"https?://[^\s)\]>\"'<]+(?<![.,;:!?])", re.IGNORECASE)
@@ -257,6 +258,12 @@ def body(text: str, resolve: Resolver, sources: Sequence[str], images: bool = Fa
     if sum(bool(_FENCE.match(x)) for x in lines) % 2:
         lines.append("```")
     return _links_and_urls("\n".join(lines), resolve, sources, images).strip()
+
+
+def answer(text: str, resolve: Resolver, sources: Sequence[str]) -> str:
+    """A query answer, shown and filed in answers/: a page body with no frontmatter fence or rule, and bounded."""
+    lines = [x for x in text[: MAX_ANSWER * 2].split("\n") if not _RULE.match(x)]
+    return body(bound("\n".join(lines), MAX_ANSWER), resolve, sources)
 
 
 def _neutral_markup(text: str) -> str:
