@@ -81,7 +81,7 @@ def snapshot(wiki: Path) -> dict[str, str]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             path = Path(folder) / name
-            if not name.startswith(".") and not path.is_symlink():
+            if not name.startswith(".") and not path.is_symlink() and path.is_file():  # a FIFO would block
                 found[path.relative_to(wiki).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kwiki import vault
+from kwiki import entries, vault
 from kwiki.errors import KwikiError
 from kwiki.merge import merge_page
 from kwiki.project import Paths
@@ -177,8 +177,10 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
 def _merge_edit(paths: Paths, rel: str, base: str) -> str:
     """The page changed since it was journaled: merge it as any human edit (docs/design.md §5)."""
     old_base = paths.base_dir / rel
-    disk = (paths.wiki / rel).read_text(encoding="utf-8")
-    merged = merge_page(old_base.read_text(encoding="utf-8") if old_base.is_file() else None, disk, base)
+    disk, odd = entries.read_text(paths.wiki, rel)
+    if odd is not None:  # not UTF-8, or no longer a file: never written over (entries.py)
+        return f"kept wiki/{rel} as it is: {odd.problem} — {odd.fix}"
+    merged = merge_page(entries.read_text(paths.base_dir, rel)[0] if old_base.is_file() else None, disk, base)
     vault.write_text(paths.wiki, rel, merged.text, durable=False)
     vault.write_text(paths.base_dir, rel, base, durable=False)
     if not merged.human_edited:  # an old journal (no hashes) and a page as kwiki left it: routine

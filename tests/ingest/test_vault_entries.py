@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from kwiki.cli import app
 from kwiki.config import Config
+from kwiki.doctor import doctor
 from kwiki.lint.model import LintOptions, LintReport
 from kwiki.lint.run import run_lint
 from kwiki.project import Paths
@@ -177,3 +178,22 @@ def test_the_cli_names_each_odd_entry_once_and_exits_zero(
     lint = _bounded(lambda: cli.invoke(app, ["--project", str(project.root), "lint"]), fifo)
     assert lint.exit_code in (0, 1) and (lint.exception is None or isinstance(lint.exception, SystemExit))
     assert "wiki/concepts/y.md" in lint.output and "entry-odd" in lint.output
+
+
+def test_doctor_names_odd_vault_entries_and_deletes_only_damaged_bases(project: Paths) -> None:
+    _first_run(project)
+    fifo = _plant(project, "fifo")
+    (project.wiki / "concepts" / "notes.md").write_bytes(b"# Notes\n\n" + LATIN1)
+    base = project.base_dir / PAGE
+    base.write_bytes(LATIN1)
+    report = _bounded(lambda: doctor(project), fifo)
+    found = {f.check: f for f in report.findings}
+    assert not report.healthy
+    assert "wiki/concepts/notes.md: not valid UTF-8" in found["vault"].message
+    assert "wiki/concepts/y.md: a named pipe (FIFO), not a page" in found["vault"].message
+    assert "iconv" in found["vault"].fix and f".kwiki/base/{PAGE}: not valid UTF-8" in found["bases"].message
+    fixed = _bounded(lambda: doctor(project, fix=True), fifo)
+    assert (
+        not base.exists() and fifo.exists() and (project.wiki / "concepts" / "notes.md").read_bytes().endswith(LATIN1)
+    )
+    assert {f.check: f.fixed for f in fixed.findings}["bases"] and not fixed.healthy  # the vault is the user's to fix

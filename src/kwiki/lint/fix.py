@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from kwiki import entries
 from kwiki import vault as files
 from kwiki.index import LogEntry, append_log, write_index
 from kwiki.links import VaultIndex
@@ -55,8 +56,7 @@ class _Authorship:
 
     def generated(self, path: str) -> frozenset[str]:
         if path not in self._generated:
-            base = self.base / path
-            text = base.read_text(encoding="utf-8") if base.is_file() else ""
+            text = entries.read_text(self.base, path)[0]  # "" when there is no base (or it is no file)
             self._generated[path] = frozenset(_stem(link.target) for link in parse_page(text).links)
         return self._generated[path]
 
