@@ -197,3 +197,33 @@ def test_doctor_names_odd_vault_entries_and_deletes_only_damaged_bases(project: 
         not base.exists() and fifo.exists() and (project.wiki / "concepts" / "notes.md").read_bytes().endswith(LATIN1)
     )
     assert {f.check: f.fixed for f in fixed.findings}["bases"] and not fixed.healthy  # the vault is the user's to fix
+
+
+def test_a_dangling_link_where_kwiki_writes_its_bases_view_is_left_alone(project: Paths) -> None:
+    (project.wiki / "bases").mkdir(parents=True)
+    os.symlink("nowhere.base", project.wiki / "bases" / "knowledge.base")
+    _first_run(project)
+    assert os.readlink(project.wiki / "bases" / "knowledge.base") == "nowhere.base"
+
+
+@pytest.mark.parametrize("case", ["folder", "loop", "fifo"])
+def test_a_page_kwiki_owns_replaced_by_an_odd_entry_is_not_written_and_its_source_stays_pending(
+    project: Paths, raw_guard: RawGuard, case: str
+) -> None:
+    _first_run(project)
+    page = project.wiki / PAGE
+    page.unlink()
+    if case == "folder":
+        page.mkdir()
+    elif case == "loop":
+        os.symlink(page.name, page)
+    else:
+        os.mkfifo(page)
+    _second_source(project)
+    raw_guard.freeze(project)
+    report = _bounded(lambda: run(project, scripted_llm()), page if case == "fifo" else None)
+    assert [f.path for f in report.failures] == ["two.md"] and "not a page" in report.failures[0].error
+    assert [o.path for o in report.odd] == [f"wiki/{PAGE}"]
+    assert page.is_symlink() or page.is_dir() or page.is_fifo()  # left as it was
+    with State.open(project.state_db) as state:
+        assert {r.path: r.status for r in state.sources()}["two.md"] == "failed"
