@@ -9,6 +9,7 @@ is wrong, how to fix it), which the command reports once; kwiki never writes a p
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -78,8 +79,9 @@ def _entry_problem(path: Path) -> tuple[str, str] | None:
         if stat.S_ISLNK(info.st_mode):
             info = path.stat()
     except OSError as err:
-        what = "a symlink loop" if err.errno == 40 else "a dangling symlink" if path.is_symlink() else err.strerror
-        return f"{what}, not a page", _FIXES["link"]
+        if err.errno == errno.ELOOP:
+            return "a symlink loop, not a page", _FIXES["link"]
+        return f"{'a dangling symlink' if path.is_symlink() else err.strerror}, not a page", _FIXES["link"]
     if stat.S_ISDIR(info.st_mode):
         return "a folder, not a page", _FIXES["folder"]
     if stat.S_ISREG(info.st_mode):
