@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from kwiki import journal
 from kwiki.cli import app
 from kwiki.config import Config
 from kwiki.doctor import doctor
+from kwiki.journal import ChangeSet
 from kwiki.lint.model import LintOptions, LintReport
 from kwiki.lint.run import run_lint
 from kwiki.project import Paths
@@ -227,3 +229,15 @@ def test_a_page_kwiki_owns_replaced_by_an_odd_entry_is_not_written_and_its_sourc
     assert page.is_symlink() or page.is_dir() or page.is_fifo()  # left as it was
     with State.open(project.state_db) as state:
         assert {r.path: r.status for r in state.sources()}["two.md"] == "failed"
+
+
+def test_a_page_saved_as_latin1_after_a_crash_is_kept_by_the_journal_replay(project: Paths) -> None:
+    _first_run(project)
+    page = project.wiki / PAGE
+    generated = page.read_text(encoding="utf-8")
+    journal.record(project, ChangeSet(files={PAGE: generated + "\nkwiki's update\n"}))
+    edited = page.read_bytes() + LATIN1
+    page.write_bytes(edited)
+    report = run(project, scripted_llm())
+    assert page.read_bytes() == edited
+    assert any(f"kept wiki/{PAGE} as it is: not valid UTF-8" in note for note in report.recovery_notes)

@@ -170,6 +170,5 @@ def load_vault(paths: Paths, state: State | None) -> Vault:
     odd = {o.path: o for o in entries.list_files(paths.wiki).odd}
     pages = {file.path: file for file in _read(paths.wiki, rels, odd)}
     view = StateView(tuple(state.sources()), tuple(state.contradictions())) if state is not None else None
-    vault = Vault(paths, files, pages, _walk_files(paths.raw), view, _edges(files, pages))
-    vault.odd = tuple(odd[rel] for rel in sorted(odd))
-    return vault
+    found = tuple(odd[rel] for rel in sorted(odd))
+    return Vault(paths, files, pages, _walk_files(paths.raw), view, _edges(files, pages), found)
