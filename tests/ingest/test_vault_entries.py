@@ -7,6 +7,7 @@ the odd entry), lint, query and status through the library, bounded in time.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError
@@ -241,3 +242,15 @@ def test_a_page_saved_as_latin1_after_a_crash_is_kept_by_the_journal_replay(proj
     report = run(project, scripted_llm())
     assert page.read_bytes() == edited
     assert any(f"kept wiki/{PAGE} as it is: not valid UTF-8" in note for note in report.recovery_notes)
+
+
+def test_ingest_json_lists_the_odd_entries(project: Paths, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> None:
+    monkeypatch.setenv("KWIKI_PROVIDER", "extractive")
+    write_raw(project, {"one.md": "# LLM OS\n\nThe LLM OS is a kernel.\n"})
+    (project.wiki / "concepts").mkdir()
+    (project.wiki / "concepts" / "x.md").mkdir()
+    result = CliRunner().invoke(app, ["--project", str(project.root), "ingest", "--json"])
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)["vault_entries"]
+    assert entry == {"path": "wiki/concepts/x.md", "problem": "a folder, not a page", "fix": entry["fix"]}
+    assert "rename the folder" in entry["fix"]
