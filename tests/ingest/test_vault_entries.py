@@ -21,9 +21,11 @@ from kwiki import journal
 from kwiki.cli import app
 from kwiki.config import Config
 from kwiki.doctor import doctor
+from kwiki.errors import UsageError
 from kwiki.journal import ChangeSet
 from kwiki.lint.model import LintOptions, LintReport
 from kwiki.lint.run import run_lint
+from kwiki.mcp_server import Wiki
 from kwiki.project import Paths
 from kwiki.search import refresh_index, search
 from kwiki.state import State
@@ -254,3 +256,13 @@ def test_ingest_json_lists_the_odd_entries(project: Paths, monkeypatch: pytest.M
     [entry] = json.loads(result.stdout)["vault_entries"]
     assert entry == {"path": "wiki/concepts/x.md", "problem": "a folder, not a page", "fix": entry["fix"]}
     assert "rename the folder" in entry["fix"]
+
+
+def test_mcp_reads_a_latin1_page_and_refuses_a_fifo_without_blocking(project: Paths) -> None:
+    _first_run(project)
+    fifo = _plant(project, "fifo")
+    (project.wiki / "concepts" / "notes.md").write_bytes(b"# Notes\n\n" + LATIN1)
+    wiki = Wiki(project, Config("extractive", "extractive"), {})
+    assert "caf\ufffd" in wiki.read("notes")["body"]
+    with pytest.raises(UsageError, match="named pipe"):
+        _bounded(lambda: wiki.read("y"), fifo)
