@@ -211,8 +211,8 @@ def _commit(changes: ChangeSet, state: State) -> None:
 
 
 def _digest(path: Path) -> str | None:
-    """sha256 of the file's bytes; None when there is no file (a folder or a link counts as content "!")."""
-    if path.is_symlink() or path.is_dir():
+    """sha256 of the file's bytes; None when there is no file (a folder, a link or a FIFO counts as content "!")."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):  # a FIFO is never opened: it would block
         return "!"
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -266,3 +266,14 @@ def test_mcp_reads_a_latin1_page_and_refuses_a_fifo_without_blocking(project: Pa
     assert "caf\ufffd" in wiki.read("notes")["body"]
     with pytest.raises(UsageError, match="named pipe"):
         _bounded(lambda: wiki.read("y"), fifo)
+
+
+def test_a_page_replaced_by_a_fifo_after_a_crash_does_not_block_the_journal_replay(project: Paths) -> None:
+    _first_run(project)
+    page = project.wiki / PAGE
+    journal.record(project, ChangeSet(files={PAGE: page.read_text(encoding="utf-8") + "\nkwiki's update\n"}))
+    page.unlink()
+    os.mkfifo(page)
+    report = _bounded(lambda: run(project, scripted_llm()), page)
+    assert page.is_fifo()
+    assert any(f"kept wiki/{PAGE} as it is: a named pipe" in note for note in report.recovery_notes)
