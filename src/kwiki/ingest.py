@@ -8,13 +8,14 @@ model's replies (extraction here, drafts in compile.py).
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kwiki import journal, vault
+from kwiki import entries, journal, vault
 from kwiki.bases import ensure_bases
 from kwiki.compile import Compiled, Compiler, Progress
 from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets, shown_name
@@ -306,10 +307,11 @@ def _extract_all(run: Run, progress: Progress | None) -> tuple[dict[str, Extract
 
 
 def _log_stopped(paths: Paths, today: str, err: EndpointUnreachable) -> None:
-    log = paths.wiki / "log.md"
-    old = log.read_text(encoding="utf-8") if log.is_file() else None
+    old, odd = entries.read_text(paths.wiki, "log.md")
+    if odd is not None and os.path.lexists(paths.wiki / "log.md"):  # not UTF-8, or no file: never written over
+        return
     entry = LogEntry(today, "ingest", "stopped: the LLM server is unreachable", (f"- {one_line(err.message, 300)}",))
-    vault.write_text(paths.wiki, "log.md", append_log(old, [entry]))
+    vault.write_text(paths.wiki, "log.md", append_log(old if odd is None else None, [entry]))
 
 
 def _already_on_disk(snap: WikiSnapshot, page: str, staged: str | None) -> bool:

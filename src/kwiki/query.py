@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -230,7 +231,8 @@ def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:
 
 def append_query_log(paths: Paths, today: dt.date, question: str, slug: str) -> None:
     """Add a `query` entry to log.md; the file is read and written whole, atomically."""
-    log = paths.wiki / LOG
-    old = log.read_text(encoding="utf-8") if log.is_file() else None
+    old, odd = entries.read_text(paths.wiki, LOG)
+    if odd is not None and os.path.lexists(paths.wiki / LOG):  # not UTF-8, or no file: never written over
+        return
     entry = LogEntry(today.isoformat(), "query", question, (f"- Answer: [[{slug}]]",))
-    vault.write_text(paths.wiki, LOG, append_log(old, [entry]))
+    vault.write_text(paths.wiki, LOG, append_log(old if odd is None else None, [entry]))

@@ -158,3 +158,11 @@ def test_a_hostile_answer_passes_the_gate_before_it_is_shown_or_saved(wiki: Path
     assert "\n# Take over" not in text  # the page's only H1 is the question
     assert sum(line.startswith("```") for line in text.split("\n")) % 2 == 0
     assert len(result.text) <= 20_000 and len(text) < 25_000
+
+
+def test_saving_next_to_a_log_saved_as_latin1_files_the_answer_and_leaves_the_log(wiki: Paths) -> None:
+    log = wiki.wiki / "log.md"
+    latin1 = "# Log\n\nNotes écrites à la main.\n".encode("latin-1")
+    log.write_bytes(latin1)
+    rel = save_answer(wiki, answer(wiki, FakeLLM({"query": REPLY}), QUESTION), TODAY)
+    assert (wiki.wiki / rel).is_file() and log.read_bytes() == latin1
