@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError
 from pathlib import Path
@@ -277,3 +278,54 @@ def test_a_page_replaced_by_a_fifo_after_a_crash_does_not_block_the_journal_repl
     report = _bounded(lambda: run(project, scripted_llm()), page)
     assert page.is_fifo()
     assert any(f"kept wiki/{PAGE} as it is: a named pipe" in note for note in report.recovery_notes)
+
+
+def _damage(rng: random.Random, project: Paths) -> tuple[dict[Path, bytes], list[Path]]:
+    """Random odd entries in every knowledge folder and random damage to pages and bases; (held pages, FIFOs)."""
+    held: dict[Path, bytes] = {}
+    fifos: list[Path] = []
+    for folder in ("concepts", "entities", "methods", "sources"):
+        where = project.wiki / folder
+        where.mkdir(exist_ok=True)
+        kind = rng.choice(["folder", "loop", "dangling", "fifo", "none"])
+        odd = where / f"odd-{kind}.md"
+        if kind == "folder":
+            odd.mkdir()
+        elif kind in ("loop", "dangling"):
+            os.symlink(odd.name if kind == "loop" else "nowhere.md", odd)
+        elif kind == "fifo":
+            os.mkfifo(odd)
+            fifos.append(odd)
+    for page in sorted(project.wiki.glob("*/*.md")):
+        if page.is_file() and not page.is_symlink() and rng.random() < 0.4:
+            damage = rng.choice(["latin1", "yaml", "cut"])
+            data = page.read_bytes()
+            data = {"latin1": data + LATIN1, "yaml": b"---\ntitle: [\n" + data, "cut": data[: len(data) // 2]}[damage]
+            page.write_bytes(data)
+            held.update({page: data} if damage == "latin1" else {})
+    for base in sorted(project.base_dir.rglob("*.md")):
+        if rng.random() < 0.3:
+            base.write_bytes(rng.choice([LATIN1, base.read_bytes()[:5] + b"\xc3"]))
+    return held, fifos
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_odd_entries_and_damage_never_crash_hang_or_overwrite(
+    project: Paths, raw_guard: RawGuard, seed: int
+) -> None:
+    rng = random.Random(seed)
+    names = [f"Idea {i} | {rng.choice(['concept', 'entity', 'method'])} | | central" for i in range(4)]
+    write_raw(project, {f"s{i}.md": source_text(f"S{i}", mentions=(names[i],), claims=()) for i in range(4)})
+    run(project, scripted_llm())
+    held, fifos = _damage(rng, project)
+    claims = tuple(f"{n.split(' | ')[0]} | It holds fact {seed}." for n in names)
+    write_raw(project, {"more.md": source_text("More", mentions=tuple(names), claims=claims)})
+    raw_guard.freeze(project)
+    fifo = fifos[0] if fifos else None
+    report = _bounded(lambda: run(project, scripted_llm()), fifo)
+    assert {p.name for p in fifos} <= {Path(o.path).name for o in report.odd}
+    assert all(page.read_bytes() == data for page, data in held.items())  # never overwritten
+    _bounded(lambda: _lint(project, LintOptions(fix=True)), fifo)
+    assert all(page.read_bytes() == data for page, data in held.items())
+    _bounded(lambda: doctor(project, fix=True), fifo)
+    assert all(f.is_fifo() for f in fifos)
