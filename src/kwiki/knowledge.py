@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from kwiki import gate
@@ -71,9 +71,12 @@ def plan_pages(
     return plans
 
 
-def neighbours(cluster: Cluster, clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> list[LinkTo]:
-    """Pages sharing the most sources with this one: a fixed-size list, whatever the wiki's size."""
-    mine = set(cluster.sources)
+def neighbours(
+    cluster: Cluster, clusters: Sequence[Cluster], slugs: Mapping[str, str], among: Collection[str] | None = None
+) -> list[LinkTo]:
+    """Pages sharing the most sources with this one (or only the sources `among`): a fixed-size list, whatever
+    the wiki's size."""
+    mine = set(cluster.sources if among is None else among)
     scored = Counter({c.key: len(mine & set(c.sources)) for c in clusters if c.key != cluster.key})
     ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))[:MAX_NEIGHBOURS]
     by_key = {c.key: c for c in clusters}
