@@ -26,6 +26,7 @@ from kwiki.knowledge import (
     neighbours,
     page_path,
     plan_pages,
+    prompt_text,
     relink,
     write_request,
 )
@@ -212,29 +213,22 @@ class Compiler:
         return drafts, failures
 
     def _draft(self, llm: LLM, plan: PagePlan) -> Draft:
-        """A page with a body that only gains sources gets a delta update; otherwise the page is drafted whole:
-        from all its claims when it has no body, from its body and the changed claims when a source it cites
-        changed (so what that source no longer says can go)."""
+        """A delta update, or a whole draft when the page has no body or a source it cites changed (design.md §2.5)."""
         current = self._current_body(plan)
-        record = self._record(plan.path)
-        cited = set(record.sources) if record else set()
+        cited = set(record.sources) if (record := self._record(plan.path)) else set()
         fresh = {s for s in plan.cluster.sources if s in self.changed or s not in cited}
         disputed = self._disputed(plan.path)
         if current and not fresh & cited:
             return self._update(llm, plan, current, fresh, disputed)
-        near = neighbours(plan.cluster, self.clusters, self.slugs)
-        request = write_request(plan, current, self.source_links, self.notes, near, self.snap.schema, fresh | disputed)
+        sent = fresh | disputed
+        near = neighbours(plan.cluster, self.clusters, self.slugs, naming=f"{prompt_text(plan, sent)} {current}")
+        request = write_request(plan, current, self.source_links, self.notes, near, self.snap.schema, sent)
         return self._checked(llm.complete(request).text, plan.path, plan.cluster.sources)
 
     def _disputed(self, path: str) -> set[str]:
-        """Sources on either side of an open contradiction on the page: they travel again, so a newer source can
-        settle it."""
-        return {
-            s
-            for r in self.snap.contradictions
-            if r.subject == path and r.status == "open"
-            for s in (r.source_a, r.source_b)
-        }
+        """Both sides of the page's open contradictions travel again, so a newer source can settle them."""
+        disputes = [r for r in self.snap.contradictions if r.subject == path and r.status == "open"]
+        return {s for r in disputes for s in (r.source_a, r.source_b)}
 
     def _update(self, llm: LLM, plan: PagePlan, current: str, fresh: set[str], disputed: set[str]) -> Draft:
         """Ask for the addition the new claims make and insert it; no call when no claim is new for the page."""
@@ -242,18 +236,14 @@ class Compiler:
         if not new:
             return current, []  # only a source or a description more: re-rendered (sources, Related) without a call
         earlier = earlier_claims(plan.claims, fresh, disputed, [plan.cluster.title, *plan.cluster.aliases])
-        near = neighbours(plan.cluster, self.clusters, self.slugs, among=fresh)
-        cluster, links = plan.cluster, self.source_links
-        request = update_request(
-            cluster.title, cluster.kind, current, new, earlier, links, self.notes, near, self.snap.schema
-        )
-        sent = sorted({path for path, _ in [*new, *earlier]})
-        addition, findings = self._checked(llm.complete(request).text, plan.path, sent)
+        near = neighbours(plan.cluster, self.clusters, self.slugs, among=fresh, naming=prompt_text(plan, fresh))
+        links, notes, schema = self.source_links, self.notes, self.snap.schema
+        reply = llm.complete(update_request(plan.cluster, current, new, earlier, links, notes, near, schema)).text
+        addition, findings = self._checked(reply, plan.path, sorted({p for p, _ in [*new, *earlier]}))
         return merge_addition(current, addition), findings
 
     def _checked(self, reply: str, path: str, sources: Sequence[str]) -> Draft:
-        """The reply without its contradiction callouts (reported as findings), through the body checks: quotes
-        must occur in one of `sources`."""
+        """The reply through the body checks (quotes must occur in `sources`); its contradiction callouts."""
         body, callouts = contra.split_callouts(reply)
         slug_to_source = {link.slug.casefold(): p for p, link in self.source_links.items()}
         findings = contra.findings_from(path, callouts, slug_to_source, self.lookup)

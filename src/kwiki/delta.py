@@ -15,26 +15,26 @@ from kwiki.llm.blocks import fence_json
 from kwiki.markdown import parse_page
 from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo
-from kwiki.payloads import EarlierClaim, PageClaim, UpdatePagePayload
+from kwiki.payloads import EarlierClaim, NewClaim, UpdatePagePayload
 from kwiki.prompts import load_prompt
+from kwiki.resolve import Cluster
 
 MAX_OUTLINE = 20  # headings
 MAX_HEADING = 80
-MAX_LEAD = 400
+MAX_LEAD = 300
 MAX_NEW_CLAIMS = 20
-MAX_EARLIER = 4
+MAX_EARLIER = 3
 MAX_NEAR = 8
 SCHEMA_HEAD = 6_000  # as in write-page: the system text is the same for every call of the kind
 _H2 = re.compile(r" {0,3}##(?:[ \t]|$)")
 _ITEM = re.compile(r" {0,3}(?:[-*+]|\d+[.)])[ \t]")
-_WORD = re.compile(r"[^\W\d_]{4,}")
+_WORD = re.compile(r"[^\W\d_]{5,}")  # five letters or more: "with", "that" and the like never count
 
 Sourced = tuple[str, Claim]  # (raw path, claim)
 
 
 def update_request(
-    title: str,
-    kind: str,
+    cluster: Cluster,
     body: str,
     new: Sequence[Sourced],
     earlier: Sequence[Sourced],
@@ -45,11 +45,11 @@ def update_request(
 ) -> Request:
     """The "update-page" request: bounded whatever the size of the page's body or of the wiki."""
     payload: UpdatePagePayload = {
-        "title": title,
-        "type": kind,
+        "title": cluster.title,
+        "type": cluster.kind,
         "outline": outline(body),
         "lead": lead(body),
-        "claims": [_page_claim(p, c, source_links, notes) for p, c in new[:MAX_NEW_CLAIMS]],
+        "claims": [_new(p, c, source_links, notes) for p, c in new[:MAX_NEW_CLAIMS]],
         "earlier": [_earlier(p, c, source_links, notes) for p, c in earlier[:MAX_EARLIER]],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near[:MAX_NEAR]],
     }
@@ -57,13 +57,11 @@ def update_request(
     return Request("update-page", system, user, None, max_tokens=1500)
 
 
-def _page_claim(path: str, claim: Claim, links: Mapping[str, LinkTo], notes: Mapping[str, SourceNote]) -> PageClaim:
-    link = links[path]
+def _new(path: str, claim: Claim, links: Mapping[str, LinkTo], notes: Mapping[str, SourceNote]) -> NewClaim:
     return {
         "statement": claim.statement,
         "quote": claim.quote,
-        "source_page": link.slug,
-        "source_title": link.title,
+        "source_page": links[path].slug,
         "date": notes[path].date,
     }
 

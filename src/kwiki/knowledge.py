@@ -19,7 +19,7 @@ from kwiki.pages import LinkTo, slugs_of
 from kwiki.payloads import WritePagePayload
 from kwiki.project import FOLDERS
 from kwiki.prompts import load_prompt
-from kwiki.resolve import Cluster, claims_for, normalize_name
+from kwiki.resolve import Cluster, claims_for, fold_words, normalize_name
 
 MAX_CLAIMS = 30  # per call: a page cited by hundreds of sources still gets a bounded prompt
 MAX_BODY_CHARS = 12_000
@@ -72,15 +72,28 @@ def plan_pages(
 
 
 def neighbours(
-    cluster: Cluster, clusters: Sequence[Cluster], slugs: Mapping[str, str], among: Collection[str] | None = None
+    cluster: Cluster,
+    clusters: Sequence[Cluster],
+    slugs: Mapping[str, str],
+    among: Collection[str] | None = None,
+    naming: str | None = None,
 ) -> list[LinkTo]:
-    """Pages sharing the most sources with this one (or only the sources `among`): a fixed-size list, whatever
-    the wiki's size."""
+    """Pages sharing the most sources with this one (or only the sources `among`), and when `naming` is given
+    only those it names — a prompt lists only pages its text can link: a fixed-size list, whatever the wiki's size."""
     mine = set(cluster.sources if among is None else among)
     scored = Counter({c.key: len(mine & set(c.sources)) for c in clusters if c.key != cluster.key})
-    ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))[:MAX_NEIGHBOURS]
+    ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))
     by_key = {c.key: c for c in clusters}
-    return [LinkTo(slugs[k], by_key[k].title) for k in ranked]
+    if naming is not None:
+        words = f" {fold_words(naming)} "
+        ranked = [k for k in ranked if any(f" {n} " in words or f" {n}s " in words for n in by_key[k].keys)]
+    return [LinkTo(slugs[k], by_key[k].title) for k in ranked[:MAX_NEIGHBOURS]]
+
+
+def prompt_text(plan: PagePlan, fresh: Collection[str]) -> str:
+    """The claims and descriptions of `fresh` sources, as one text: what names the pages a draft may link."""
+    claims = [c.statement for p, c in plan.claims if p in fresh]
+    return " ".join([*claims, *(d for p, d in plan.cluster.descriptions if p in fresh)])
 
 
 def write_request(

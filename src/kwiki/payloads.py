@@ -50,6 +50,13 @@ class WritePagePayload(TypedDict):
     neighbours: list[Neighbour]
 
 
+class NewClaim(TypedDict):
+    statement: str
+    quote: str
+    source_page: str
+    date: str
+
+
 class EarlierClaim(TypedDict):
     statement: str
     source_page: str
@@ -63,7 +70,7 @@ class UpdatePagePayload(TypedDict):
     type: str
     outline: list[str]  # the page's `##` headings, bounded
     lead: str  # the start of the page's first paragraph, bounded
-    claims: list[PageClaim]  # new for this page in this run, capped
+    claims: list[NewClaim]  # new for this page in this run, capped
     earlier: list[EarlierClaim]  # a few of the page's earlier claims nearest the new ones (contradictions)
     neighbours: list[Neighbour]  # pages the new sources also discuss
 

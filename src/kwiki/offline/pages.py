@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
 from kwiki.offline.text import WORD, contradiction
-from kwiki.payloads import PageClaim, PageDescription, UpdatePagePayload, WritePagePayload
+from kwiki.payloads import NewClaim, PageClaim, PageDescription, UpdatePagePayload, WritePagePayload
 
 MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3
@@ -62,7 +62,7 @@ def update_page(payload: UpdatePagePayload) -> str:
     return "\n\n".join(p for p in ["\n".join(bullets), *callouts[:MAX_CONTRADICTIONS]] if p) + "\n"
 
 
-def _claims(given: list[PageClaim]) -> list[_Claim]:
+def _claims(given: list[PageClaim] | list[NewClaim]) -> list[_Claim]:
     claims = [
         _Claim(
             " ".join(c["statement"].split()),
