@@ -74,6 +74,7 @@ def test_earlier_claims_put_a_side_of_an_open_contradiction_first_then_the_neare
     picked = earlier_claims(claims, {"new.md"}, {"b.md"}, ["X"])
     assert [p for p, _ in picked] == ["b.md", "a.md", "c.md"]
     assert len(earlier_claims(claims * 3, {"new.md"}, {"b.md"}, ["X"])) <= MAX_EARLIER
+    assert earlier_claims(claims, {"new.md"}, {"gone.md"}, ["X"])[0][0] == "a.md"  # a side with no claim here
 
 
 def test_addition_text_goes_to_the_end_of_the_lead_and_a_list_goes_on() -> None:

@@ -92,18 +92,21 @@ def new_claims(claims: Sequence[Sourced], fresh: Collection[str]) -> list[Source
 def earlier_claims(
     claims: Sequence[Sourced], fresh: Collection[str], disputed: Collection[str], names: Sequence[str]
 ) -> list[Sourced]:
-    """The page's earlier claims most worth showing beside the new ones: a side of an open contradiction first,
-    then those sharing the most words with a new claim (the page's own name aside). At most MAX_EARLIER."""
+    """The page's earlier claims most worth showing beside the new ones, at most MAX_EARLIER: the nearest claim of
+    each side of an open contradiction first, then those nearest a new claim (most words in common, as a share of
+    the words of both; the page's own name aside)."""
     own = {w.casefold() for name in names for w in _WORD.findall(name)}
-    new_words = {w for p, c in claims if p in fresh for w in _words(c.statement)} - own
-    scored = []
-    for index, (path, claim) in enumerate(claims):
-        if path in fresh:
-            continue
-        overlap = len(new_words & _words(claim.statement))
-        if path in disputed or overlap:
-            scored.append((path not in disputed, -overlap, index))
-    return [claims[index] for *_, index in sorted(scored)[:MAX_EARLIER]]
+    new = [_words(c.statement) - own for p, c in claims if p in fresh]
+
+    def nearness(claim: Claim) -> float:
+        words = _words(claim.statement) - own
+        return max((len(words & n) / len(words | n) for n in new if words | n), default=0.0)
+
+    ranked = sorted((-nearness(c), i) for i, (p, c) in enumerate(claims) if p not in fresh)
+    sides = (next((i for _, i in ranked if claims[i][0] == side), None) for side in sorted(disputed))
+    picked = [i for i in sides if i is not None]
+    picked += [i for score, i in ranked if score < 0 and i not in picked]
+    return [claims[i] for i in picked[:MAX_EARLIER]]
 
 
 def _words(text: str) -> set[str]:
