@@ -108,3 +108,10 @@ def test_headings_inside_code_are_not_sections() -> None:
     assert outline(body) == ["Real"]
     merged = merge_addition(body, "## not a heading\n\nMore.")
     assert merged.endswith("## not a heading\n\nMore.")
+
+
+def test_a_10000_char_body_costs_no_more_prompt_than_a_500_char_one() -> None:
+    opening = "Zettelkasten is a method of linked notes kept on paper slips, one idea to a slip [[luhmann-talk]]. " * 4
+    short, long = opening, opening + "\n\n" + "More about the slips and their numbers. " * 250
+    assert 380 < len(short) <= 500 and len(long) > 10_000
+    assert sum(map(len, _request(short))) == sum(map(len, _request(long)))
