@@ -22,7 +22,7 @@ def project(tmp_path: Path, toml: str) -> Path:
         ("sonnet-flag", "sonnet-env", "sonnet-toml", "sonnet-flag", "flag"),
         (None, "sonnet-env", "sonnet-toml", "sonnet-env", "env KWIKI_MODEL"),
         (None, None, "sonnet-toml", "sonnet-toml", "kwiki.toml"),
-        (None, None, None, "claude-sonnet-4-6", "default"),
+        (None, None, None, "claude-sonnet-5-5", "default"),
         ("sonnet-flag", None, "sonnet-toml", "sonnet-flag", "flag"),
     ],
 )
@@ -87,12 +87,12 @@ def test_extractive_notice_says_why_and_how_to_change() -> None:
 
 def test_configured_provider_has_no_notice(tmp_path: Path) -> None:
     config = load_config(project(tmp_path, 'provider = "openai"\n'), {}, {"ANTHROPIC_API_KEY": "a"})
-    assert (config.provider, config.model, config.notice) == ("openai", "gpt-5-mini", None)
+    assert (config.provider, config.model, config.notice) == ("openai", "gpt-6.1-terra", None)
     assert config.origins["provider"] == "kwiki.toml"
 
 
 def test_default_model_follows_the_provider() -> None:
-    for provider, model in [("anthropic", "claude-sonnet-4-6"), ("openai", "gpt-5-mini"), ("fake", "fake")]:
+    for provider, model in [("anthropic", "claude-sonnet-5-5"), ("openai", "gpt-6.1-terra"), ("fake", "fake")]:
         assert load_config(None, {"provider": provider}, {}).model == model
 
 

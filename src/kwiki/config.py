@@ -17,7 +17,7 @@ from typing import Literal, cast
 
 from kwiki.errors import ConfigError
 from kwiki.llm.base import JSON_MODES, JsonMode
-from kwiki.llm.prices import PRICE_FIELDS
+from kwiki.llm.prices import LONG_PROMPT_FIELDS, PRICE_FIELDS
 from kwiki.llm.provider import PROVIDERS
 from kwiki.project import CONFIG_NAME
 
@@ -45,7 +45,7 @@ class Config:
     commit: bool = False  # `kwiki ingest` commits what it changed under wiki/ (gitops.py)
     batch: bool = False  # `kwiki ingest` goes through the provider's batch API (batch/)
     source_images: bool = False  # images a source itself holds stay images; else they become links
-    price: Mapping[str, float] | None = None  # dollars per million tokens for the model in effect (prices.toml)
+    price: Mapping[str, object] | None = None  # dollars per million tokens for the model in effect (prices.toml)
     origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     notice: str | None = None  # one line for stderr when kwiki picked the provider itself
 
@@ -65,7 +65,7 @@ class _Key:
 
 KEYS: Mapping[str, _Key] = {
     "provider": _Key(str, f"one of {', '.join(PROVIDERS)}", '"anthropic"', choices=tuple(PROVIDERS)),
-    "model": _Key(str, "a model name", '"claude-sonnet-4-6"', pattern=r"\S.*"),
+    "model": _Key(str, "a model name", '"claude-sonnet-5-5"', pattern=r"\S.*"),
     "base_url": _Key(str, "an http:// or https:// URL", '"http://localhost:11434/v1"', pattern=r"https?://\S+"),
     "api_key_env": _Key(
         str, "the name of an environment variable", '"GROQ_API_KEY"', pattern=r"[A-Za-z_][A-Za-z0-9_]*"
@@ -82,7 +82,8 @@ KEYS: Mapping[str, _Key] = {
     "source_images": _Key(bool, "true or false", "true"),
     "price": _Key(
         dict,
-        f"a table of dollars per million tokens with input and output (and {', '.join(PRICE_FIELDS[2:])})",
+        f"a table of dollars per million tokens with input and output (and {', '.join(PRICE_FIELDS[2:])}; "
+        "long_prompt is a table of above and the four prices)",
         "{ input = 3.0, output = 15.0 }",
     ),
 }
@@ -189,7 +190,7 @@ def _read_toml(path: Path) -> dict[str, object]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        hint = 'fix that line; strings need quotes, e.g. model = "gpt-5-mini"'
+        hint = 'fix that line; strings need quotes, e.g. model = "gpt-6.1-terra"'
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}", "make it a readable UTF-8 text file") from None
@@ -223,7 +224,7 @@ def _check(name: str, raw: object, subject: str, hint_prefix: str, *, toml: bool
     if key.kind is Path:
         return Path(cast(str, value))
     if key.kind is dict:
-        return {name: float(number) for name, number in cast(dict[str, float], value).items()}
+        return _floats(cast(dict[str, object], value))
     return float(cast(float, value)) if key.kind is float else value
 
 
@@ -255,8 +256,22 @@ def _valid(key: _Key, value: object) -> bool:
 
 
 def _price_ok(table: dict[str, object]) -> bool:
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in table.values())
-    return numbers and {"input", "output"} <= set(table) <= set(PRICE_FIELDS)
+    """input and output present, nothing unknown, every price a number ≥ 0; long_prompt a table like it, with above."""
+    rates = {name: value for name, value in table.items() if name != "long_prompt"}
+    long_prompt = table.get("long_prompt", {"above": 0, "input": 0, "output": 0})
+    if not isinstance(long_prompt, dict) or "above" not in long_prompt:
+        return False
+    return _numbers_ok(rates, PRICE_FIELDS) and _numbers_ok(long_prompt, LONG_PROMPT_FIELDS)
+
+
+def _numbers_ok(table: dict[str, object], fields: tuple[str, ...]) -> bool:
+    valid = all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in table.values())
+    return valid and {"input", "output"} <= set(table) <= set(fields)
+
+
+def _floats(table: dict[str, object]) -> dict[str, object]:
+    """A checked price table with every number a float (TOML and JSON give ints for whole numbers)."""
+    return {k: _floats(v) if isinstance(v, dict) else float(cast(float, v)) for k, v in table.items()}
 
 
 def _text_ok(key: _Key, value: str) -> bool:

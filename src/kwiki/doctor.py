@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kwiki import journal
+from kwiki.batch import store as batch_store
 from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 from kwiki.state import State
@@ -30,7 +31,7 @@ STATE_TABLES = frozenset({"sources", "pages", "contradictions", "meta"})
 class Finding:
     """One check: `ok`, or a problem with what `--fix` does about it (`fixed` once it did)."""
 
-    check: str  # "folder" | "lock" | "journal" | "state" | "temp-files"
+    check: str  # "folder" | "lock" | "journal" | "state" | "temp-files" | "batches"
     ok: bool
     message: str
     fix: str = ""
@@ -65,7 +66,7 @@ def doctor(paths: Paths, fix: bool = False) -> DoctorReport:
 
 def _inspect(paths: Paths, busy: bool) -> list[Finding]:
     """State first: finishing a waiting journal needs a sound state file."""
-    return [_state(paths), _journal(paths), _temp_files(paths, busy)]
+    return [_state(paths), _journal(paths), _temp_files(paths, busy), _batches(paths)]
 
 
 def _repair(paths: Paths, finding: Finding) -> Finding:
@@ -75,6 +76,7 @@ def _repair(paths: Paths, finding: Finding) -> Finding:
         "journal": _repair_journal,
         "state": _set_aside_state,
         "temp-files": _clean_temp_files,
+        "batches": _set_aside_batches,
     }
     done = repairs[finding.check](paths)
     return Finding(finding.check, False, finding.message, f"{finding.fix}{done}", fixed=True)
@@ -202,3 +204,22 @@ def _temp_files(paths: Paths, busy: bool) -> Finding:
 def _clean_temp_files(paths: Paths) -> str:
     removed = sum(clean_temp_files(root) for root in (paths.wiki, paths.state_dir) if root.is_dir())
     return f" ({removed} deleted)"
+
+
+# --- batches in flight (kwiki ingest --batch) ---------------------------------------------------------------
+
+
+def _batches(paths: Paths) -> Finding:
+    """Kept in their own file (.kwiki/batch/batches.sqlite), which no other repair touches."""
+    why = batch_store.file_problem(paths)
+    if why:
+        fix = "move it aside; the batches it recorded are no longer collected: see the provider's console"
+        return Finding("batches", False, f"batch/batches.sqlite is damaged ({why})", fix)
+    flying = batch_store.in_flight_batches(paths)
+    if not flying:
+        return Finding("batches", True, "none in flight")
+    return Finding("batches", True, f"{len(flying)} in flight, kept by every repair (`kwiki ingest` collects them)")
+
+
+def _set_aside_batches(paths: Paths) -> str:
+    return f" (now .kwiki/{batch_store.set_aside(paths)})"

@@ -167,9 +167,10 @@ def estimated_cost(
     batch: bool = False,
 ) -> float | None:
     """The plan's estimated tokens in dollars (at the batch price with `batch`): the replies priced as output,
-    the rest as uncached input."""
+    the rest as uncached input, all at the lower band of a model priced by prompt length (kwiki's prompts are
+    bounded, far below any long-prompt threshold)."""
     total = total_tokens(pending, drafts, deleted)
     pages = int(PAGES_PER_SOURCE * len(pending)) + len(drafts) + (1 if pending or deleted else 0)
     output = sum(p.chunks for p in pending) * EXTRACT_REPLY_TOKENS + pages * PAGE_REPLY_TOKENS
     output = min(output, total)
-    return pricing.cost(Usage(total - output, output), batch=batch)
+    return pricing.cost(Usage(total - output, output), batch=batch, one_call=False)

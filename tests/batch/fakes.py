@@ -3,7 +3,10 @@
 Both answer every request (batched or direct) from one `brain`: the ingest tests' scripted model, which is told
 the request's kind from its payload. `fate(custom_id, kind)` decides what a batched request gets: "succeeded",
 "errored", "expired", "invalid" (a reply that is not JSON) or "cut" (stopped at max_tokens). Results come back in
-reverse order, and a batch reports itself done after `polls` status requests.
+reverse order, and a batch reports itself done after `polls` status requests. Both list their batches, newest
+first. With `die_after_create`, the fake makes the batch and then kills the client (raises Killed) before it
+hears the answer: a process killed between submitting a batch and recording its id; with `die_before_create`,
+the client is killed before the batch is made.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import email.parser
 import itertools
 import json
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
@@ -21,6 +26,10 @@ from kwiki.llm.base import Request
 from kwiki.llm.blocks import unfence_json
 
 Fate = Callable[[str, str], str]
+
+
+class Killed(BaseException):
+    """Stands in for the process being killed."""
 
 
 def always_succeeds(custom_id: str, kind: str) -> str:
@@ -58,6 +67,11 @@ class BatchFake:
         self.creates = 0
         self.direct_calls = 0
         self.forgotten: set[str] = set()
+        self.created: dict[str, float] = {}
+        self.metadata: dict[str, dict[str, str]] = {}
+        self.die_after_create = False
+        self.die_before_create = False
+        self.after_create: Callable[[], None] = lambda: None  # called once a batch is made, before the answer
         self._ids = itertools.count(1)
 
     def client(self) -> httpx2.Client:
@@ -76,16 +90,31 @@ class BatchFake:
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
         raise NotImplementedError
 
-    def _new_batch(self, items: list[tuple[str, dict[str, Any]]], prefix: str) -> str:
+    def _new_batch(
+        self, items: list[tuple[str, dict[str, Any]]], prefix: str, metadata: dict[str, str] | None = None
+    ) -> str:
+        if self.die_before_create:
+            raise Killed
         self.creates += 1
         batch_id = f"{prefix}{next(self._ids):03d}"
         self.batches[batch_id] = items
         self.polled[batch_id] = 0
+        self.created[batch_id] = time.time()
+        self.metadata[batch_id] = metadata or {}
+        self.after_create()
+        if self.die_after_create:
+            raise Killed
         return batch_id
 
     def _poll(self, batch_id: str) -> bool:
         self.polled[batch_id] += 1
+        return self._ended(batch_id)
+
+    def _ended(self, batch_id: str) -> bool:
         return self.polled[batch_id] > self.polls
+
+    def _newest_first(self) -> list[str]:
+        return sorted(self.batches, key=lambda batch_id: self.created[batch_id], reverse=True)
 
     def _outcomes(self, batch_id: str) -> list[tuple[str, str, dict[str, Any]]]:
         """(custom_id, fate, body) for every request, last submitted first."""
@@ -109,6 +138,10 @@ class AnthropicFake(BatchFake):
         if request.method == "POST" and path == "/v1/messages/batches":
             items = [(r["custom_id"], r["params"]) for r in json.loads(request.content)["requests"]]
             return httpx2.Response(200, json=self._batch(self._new_batch(items, "msgbatch_"), ended=False))
+        if path == "/v1/messages/batches":
+            data = [self._batch(batch_id, ended=self._ended(batch_id)) for batch_id in self._newest_first()]
+            first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+            return httpx2.Response(200, json={"data": data, "has_more": False, "first_id": first, "last_id": last})
         parts = path.removeprefix("/v1/messages/batches/").split("/")
         if parts[-1] == "results":
             lines = [json.dumps(self._result(cid, fate, body)) for cid, fate, body in self._outcomes(parts[0])]
@@ -136,7 +169,7 @@ class AnthropicFake(BatchFake):
             "type": "message_batch",
             "processing_status": "ended" if ended else "in_progress",
             "request_counts": counts,
-            "created_at": "2026-12-01T00:00:00Z",
+            "created_at": datetime.fromtimestamp(self.created[batch_id], UTC).isoformat(),
             "expires_at": "2026-12-02T00:00:00Z",
             "ended_at": "2026-12-01T01:00:00Z" if ended else None,
             "results_url": results_url,
@@ -205,9 +238,14 @@ class OpenAIFake(BatchFake):
                 },
             )
         if method == "POST" and path == "/v1/batches":
-            lines = self.files[json.loads(request.content)["input_file_id"]].splitlines()
+            created = json.loads(request.content)
+            lines = self.files[created["input_file_id"]].splitlines()
             items = [(line["custom_id"], line["body"]) for line in map(json.loads, lines)]
-            return httpx2.Response(200, json=self._batch(self._new_batch(items, "batch_"), done=False))
+            batch_id = self._new_batch(items, "batch_", created.get("metadata"))
+            return httpx2.Response(200, json=self._batch(batch_id, done=False))
+        if method == "GET" and path == "/v1/batches":
+            data = [self._batch(batch_id, done=self._ended(batch_id)) for batch_id in self._newest_first()]
+            return httpx2.Response(200, json={"object": "list", "data": data, "has_more": False})
         if path.startswith("/v1/files/") and path.endswith("/content"):
             return httpx2.Response(200, content=self._file(path.split("/")[3]).encode())
         batch_id = path.removeprefix("/v1/batches/")
@@ -230,7 +268,8 @@ class OpenAIFake(BatchFake):
             "endpoint": "/v1/chat/completions",
             "input_file_id": "file-in",
             "completion_window": "24h",
-            "created_at": 0,
+            "created_at": int(self.created[batch_id]),
+            "metadata": self.metadata[batch_id] or None,
             "status": self.status_when_done if done else "in_progress",
             "request_counts": counts,
             "output_file_id": f"out-{batch_id}" if done and self.status_when_done != "failed" else None,

@@ -3,6 +3,7 @@ really sleeps, and the wiki a direct ingest builds from the same replies."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,11 +12,13 @@ from kwiki.batch.api import BatchAPI
 from kwiki.batch.run import BatchRunner, BatchSummary, Polling, Waiting
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.llm.anthropic_adapter import AnthropicBatches, AnthropicLLM
+from kwiki.llm.base import Request
+from kwiki.llm.blocks import fence
 from kwiki.llm.openai_adapter import OpenAIBatches, OpenAILLM
 from kwiki.llm.wrappers import Meter
 from kwiki.project import Paths
 
-from .fakes import AnthropicFake, BatchFake, OpenAIFake
+from .fakes import AnthropicFake, BatchFake, Killed, OpenAIFake
 
 CORPUS = {
     "karpathy.md": source_text(
@@ -54,6 +57,12 @@ SDKS: dict[str, tuple[Callable[..., BatchFake], Callable[[BatchFake], BatchAPI]]
 }
 
 
+def page_request(title: str) -> Request:
+    """A page write as compile.py shapes it, answered by the fakes' scripted model."""
+    payload = json.dumps({"title": title, "claims": [], "neighbours": []}, sort_keys=True)
+    return Request("write-page", "Write the page.", fence("kwiki_data", payload), None, max_tokens=300)
+
+
 def new_project(root: Path, guard: RawGuard) -> Paths:
     (root / "raw").mkdir(parents=True)
     (root / "wiki").mkdir()
@@ -74,11 +83,13 @@ def batch_run(
     api: BatchAPI,
     sleep: Callable[[float], None] | None = None,
     waits: list[Waiting] | None = None,
+    *,
+    polling: Polling | None = None,
+    deadline: float | None = None,
 ) -> BatchSummary:
-    polling = Polling(first=0.01, longest=0.02, sleep=sleep or (lambda seconds: None))
-    runner = BatchRunner(
-        paths, api, provider, meter=Meter(), polling=polling, on_wait=waits.append if waits is not None else None
-    )
+    polling = polling or Polling(first=0.01, longest=0.02, sleep=sleep or (lambda seconds: None))
+    on_wait = waits.append if waits is not None else None
+    runner = BatchRunner(paths, api, provider, meter=Meter(), polling=polling, on_wait=on_wait, deadline=deadline)
     return runner.ingest(options(provider))
 
 
@@ -90,9 +101,21 @@ def direct_wiki(tmp_path: Path, guard: RawGuard, provider: str) -> dict[str, str
     return wiki_pages(paths)
 
 
-class Killed(BaseException):
-    """Stands in for the process being killed while it waits."""
-
-
 def kill(seconds: float) -> None:
+    """A sleep that kills the run while it waits."""
     raise Killed
+
+
+class FakeClock:
+    """A monotonic clock that only moves when slept on: polling against it takes no real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

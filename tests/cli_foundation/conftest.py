@@ -32,7 +32,7 @@ ANTHROPIC_REPLY = {
     "id": "msg_1",
     "type": "message",
     "role": "assistant",
-    "model": "claude-sonnet-4-6",
+    "model": "claude-sonnet-5-5",
     "content": [{"type": "text", "text": "pong"}],
     "stop_reason": "end_turn",
     "stop_sequence": None,

@@ -127,4 +127,4 @@ def test_kwiki_toml_template_shows_every_key_with_its_default(tmp_path: Path) ->
     config = load_config(tmp_path, {}, {})
     for name in ("json_mode", "concurrency", "max_source_mb", "timeout", "max_retries", "deadline"):
         assert getattr(config, name) == defaults[name], name
-    assert (config.provider, config.model) == ("anthropic", "claude-sonnet-4-6")
+    assert (config.provider, config.model) == ("anthropic", "claude-sonnet-5-5")

@@ -21,7 +21,7 @@ from llm.loopback import Answer, LoopbackServer, chat_completion
 from .conftest import RawGuard, source_text, write_raw
 from .test_local_server import llama_cpp_python
 
-CACHED = 8  # of the loopback's 12 prompt tokens per call
+CACHED, WRITTEN = 8, 2  # of the loopback's 12 prompt tokens per call: read from and written to the cache
 
 
 def with_cached_tokens(body: dict[str, Any]) -> Answer:
@@ -29,7 +29,9 @@ def with_cached_tokens(body: dict[str, Any]) -> Answer:
     if answer.status != 200 or not isinstance(answer.body, dict):
         return answer
     text = answer.body["choices"][0]["message"]["content"]
-    return chat_completion(text, prompt_tokens=12, completion_tokens=5, cached_tokens=CACHED)
+    return chat_completion(
+        text, prompt_tokens=12, completion_tokens=5, cached_tokens=CACHED, cache_write_tokens=WRITTEN
+    )
 
 
 def _corpus(paths: Paths) -> None:
@@ -49,7 +51,7 @@ def _corpus(paths: Paths) -> None:
     )
 
 
-def _ingest(paths: Paths, url: str, *args: str, model: str = "gpt-5-mini") -> dict[str, Any]:
+def _ingest(paths: Paths, url: str, *args: str, model: str = "gpt-6.1-terra") -> dict[str, Any]:
     env = {"KWIKI_JSON_MODE": "json_object", "OPENAI_API_KEY": "", "KWIKI_PRICE": ""}
     result = CliRunner().invoke(
         app,
@@ -83,7 +85,9 @@ def test_reported_dollars_are_the_price_table_applied_to_the_measured_usage(
         calls = len(server.chat_bodies())
     llm = summary["llm"]
     assert (llm["input_tokens"], llm["cached_tokens"], llm["output_tokens"]) == (12 * calls, CACHED * calls, 5 * calls)
-    per_call = ((12 - CACHED) * 0.25 + CACHED * 0.025 + 5 * 2.0) / 1_000_000  # gpt-5-mini in prices.toml
+    assert llm["cache_write_tokens"] == WRITTEN * calls
+    # gpt-6.1-terra in prices.toml: $1 input, $0.05 cached, $1.25 written (GPT-5.6 and later bill writes), $5 output
+    per_call = ((12 - CACHED - WRITTEN) * 1.0 + CACHED * 0.05 + WRITTEN * 1.25 + 5 * 5.0) / 1_000_000
     assert llm["cost_usd"] == pytest.approx(calls * per_call)
     logged = [json.loads(line) for line in project.calls_log.read_text(encoding="utf-8").splitlines()]
     assert sum(record["cost_usd"] for record in logged) == pytest.approx(llm["cost_usd"])
@@ -106,7 +110,7 @@ def test_price_in_kwiki_toml_overrides_the_table(project: Paths, raw_guard: RawG
     (project.root / "kwiki.toml").write_text("price = { input = 1000000, output = 0 }\n", encoding="utf-8")
     with LoopbackServer(with_cached_tokens) as server:
         llm = _ingest(project, server.base_url)["llm"]
-    assert llm["cost_usd"] == pytest.approx(llm["input_tokens"])  # cached tokens at input price by default
+    assert llm["cost_usd"] == pytest.approx(llm["input_tokens"])  # cached and written tokens at input price by default
 
 
 def test_plan_shows_an_estimated_cost(project: Paths, raw_guard: RawGuard, clean_env: None) -> None:
@@ -134,13 +138,25 @@ def test_every_request_kind_sends_a_byte_identical_prefix(project: Paths, raw_gu
 
 
 def test_price_applies_cached_and_written_tokens_at_their_own_rates() -> None:
-    sonnet = price_table()["claude-sonnet-4-6"]
+    sonnet = price_table()["claude-sonnet-5-5"]
     usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000, cached_tokens=500_000, cache_write_tokens=100_000)
-    assert sonnet.cost(usage) == pytest.approx(0.4 * 3.0 + 0.5 * 0.30 + 0.1 * 3.75 + 15.0)
+    assert sonnet.cost(usage) == pytest.approx(0.4 * 2.0 + 0.5 * 0.10 + 0.1 * 2.50 + 10.0)
     assert sonnet.cost(usage, batch=True) == pytest.approx(sonnet.cost(usage) / 2)
-    assert pricing("claude-sonnet-4-6-20260101", offline=False).price == sonnet
+    assert pricing("claude-sonnet-5-5-20261001", offline=False).price == sonnet
     assert pricing("extractive", offline=True).cost(usage) is None
     assert Price(1, 2, 1, 1).cost(Usage(10, 10)) == pytest.approx(30 / 1_000_000)
+
+
+def test_a_long_prompt_in_kwiki_toml_prices_each_call_by_its_own_prompt(
+    project: Paths, raw_guard: RawGuard, clean_env: None
+) -> None:
+    _corpus(project)
+    raw_guard.freeze(project)
+    price = "price = { input = 1000000, output = 0, long_prompt = { above = 11, input = 2000000, output = 0 } }\n"
+    (project.root / "kwiki.toml").write_text(price, encoding="utf-8")
+    with LoopbackServer(with_cached_tokens) as server:
+        llm = _ingest(project, server.base_url)["llm"]
+    assert llm["cost_usd"] == pytest.approx(2 * llm["input_tokens"])  # every 12-token prompt is over 11
 
 
 @pytest.mark.parametrize(
@@ -149,6 +165,9 @@ def test_price_applies_cached_and_written_tokens_at_their_own_rates() -> None:
         "price = { input = 1 }\n",
         "price = { input = 1, output = -2 }\n",
         "price = { input = 1, output = 2, vat = 0.2 }\n",
+        "price = { input = 1, output = 2, long_prompt = { input = 2, output = 4 } }\n",  # no above
+        "price = { input = 1, output = 2, long_prompt = { above = 10, input = 2 } }\n",  # no output
+        "price = { input = 1, output = 2, long_prompt = 5 }\n",
         'price = "cheap"\n',
     ],
 )

@@ -7,6 +7,9 @@
 
 A responder gets the parsed JSON body of each POST /v1/chat/completions and returns an Answer (status,
 headers, body, optional delay, or a body cut off mid-way). GET /v1/models lists the server's models.
+
+A `handler` (an httpx2.MockTransport handler, e.g. the batch API fakes in tests/batch/fakes.py) serves every
+request instead, on the same socket: `server.origin` is then the base URL the fake's routes hang off.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+
+import httpx2
 
 from kwiki.llm import wrappers
 from kwiki.llm.base import LLM
@@ -51,6 +56,7 @@ class Received:
 
 
 Responder = Callable[[dict[str, Any]], Answer]
+Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
 def chat_completion(
@@ -62,6 +68,7 @@ def chat_completion(
     prompt_tokens: int = 12,
     completion_tokens: int = 5,
     cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
     model: str = "loopback",
 ) -> Answer:
     """A 200 with a chat.completion exactly as OpenAI shapes it."""
@@ -74,7 +81,7 @@ def chat_completion(
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": cached_tokens},
+        "prompt_tokens_details": {"cached_tokens": cached_tokens, "cache_write_tokens": cache_write_tokens},
     }
     choice = {"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}
     body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": model}
@@ -113,9 +120,16 @@ def script(*answers: Answer | Responder) -> Responder:
 class LoopbackServer:
     """An OpenAI-compatible server in a background thread; use as a context manager."""
 
-    def __init__(self, respond: Responder | None = None, *, models: tuple[str, ...] = ("loopback",)) -> None:
+    def __init__(
+        self,
+        respond: Responder | None = None,
+        *,
+        models: tuple[str, ...] = ("loopback",),
+        handler: Handler | None = None,
+    ) -> None:
         self.respond = respond or (lambda body: chat_completion())
         self.models = models
+        self.handler = handler
         self.requests: list[Received] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -124,9 +138,19 @@ class LoopbackServer:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
 
     @property
-    def base_url(self) -> str:
+    def origin(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"http://{host!s}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.origin}/v1"
+
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
+        """`handler`'s response, one request at a time (the fakes keep plain counters)."""
+        assert self.handler is not None
+        with self._lock:
+            return self.handler(request)
 
     def record(self, received: Received) -> None:
         with self._lock:
@@ -149,6 +173,9 @@ class LoopbackServer:
 def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if server.handler is not None:
+                self._bridge(b"")
+                return
             server.record(Received("GET", self.path, _lowered(self.headers), {}))
             if self.path.rstrip("/").endswith("/v1/models"):
                 data = [{"id": m, "object": "model", "created": 0, "owned_by": "me"} for m in server.models]
@@ -158,6 +185,9 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+            if server.handler is not None:
+                self._bridge(raw)
+                return
             body = json.loads(raw or b"{}")
             server.record(Received("POST", self.path, _lowered(self.headers), body))
             if not self.path.endswith("/v1/chat/completions"):
@@ -165,13 +195,20 @@ def _handler_for(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(server.respond(body))
 
+        def _bridge(self, raw: bytes) -> None:
+            request = httpx2.Request(self.command, server.origin + self.path, headers=dict(self.headers), content=raw)
+            response = server.handle(request)
+            headers = {"content-type": response.headers.get("content-type", "application/json")}
+            self._send(Answer(response.status_code, response.read().decode("utf-8"), headers))
+
         def _send(self, answer: Answer) -> None:
             time.sleep(answer.delay)
             payload = (answer.body if isinstance(answer.body, str) else json.dumps(answer.body)).encode()
             # A client that timed out has hung up by now; that is the point of the test, not an error.
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.send_response(answer.status)
-                self.send_header("content-type", "application/json")
+                if "content-type" not in answer.headers:
+                    self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

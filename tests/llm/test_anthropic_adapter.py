@@ -76,6 +76,28 @@ def test_plain_text_reply_and_request_shape() -> None:
     assert body["system"] == [{"type": "text", "text": "You extract.", "cache_control": {"type": "ephemeral"}}]
     assert body["messages"] == [{"role": "user", "content": "the source"}]
     assert "output_config" not in body
+    assert "thinking" not in body  # claude-test, like Claude 4.x, answers without thinking unless asked
+
+
+@pytest.mark.parametrize(
+    ("model", "thinking"),
+    [
+        ("claude-sonnet-5-5", {"type": "between_tools"}),  # "disabled" answers 400 on Sonnet 5.5
+        ("claude-sonnet-5-5-20261001", {"type": "between_tools"}),
+        ("claude-sonnet-5", {"type": "disabled"}),
+        ("claude-opus-5", {"type": "disabled"}),
+        ("claude-haiku-5-5", {"type": "disabled"}),
+        ("claude-sonnet-4-6", None),
+        ("claude-opus-5-5", None),  # always thinks; it takes no setting that stops it
+    ],
+)
+def test_models_that_think_by_default_are_asked_to_answer_directly(model: str, thinking: Any) -> None:
+    server = MockServer(message('{"title": "T", "summary": "S"}'))
+    AnthropicLLM(model, "sk-test", http_client=server.client(), max_retries=0).complete(extract())
+    body = server.bodies[0]
+    assert body.get("thinking") == thinking
+    assert not {"temperature", "top_p", "top_k"} & set(body)  # non-default sampling values are a 400 on 5.x
+    assert body["messages"][-1]["role"] == "user"  # no assistant prefill, also a 400 on 5.x
 
 
 def test_structured_reply_uses_output_config_and_is_parsed() -> None:

@@ -90,6 +90,12 @@ def test_usage_includes_cached_tokens() -> None:
     assert adapter(server).complete(summarize(schema=None)).usage == Usage(2000, 40, 1536)
 
 
+def test_usage_includes_cache_writes_which_gpt_5_6_and_later_bill() -> None:
+    shape = {"prompt_tokens": 3000, "completion_tokens": 40, "cached_tokens": 0, "cache_write_tokens": 2048}
+    server = MockServer(completion("ok", **shape))
+    assert adapter(server).complete(summarize(schema=None)).usage == Usage(3000, 40, 0, 2048)
+
+
 def test_rate_limit_beyond_two_minutes_is_still_retried_after_the_cap() -> None:
     server = MockServer(api_error(429, "Rate limit reached", {"retry-after": "3600"}), completion())
     started = time.monotonic()

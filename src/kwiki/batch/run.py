@@ -6,11 +6,14 @@ The noted requests go out as one batch (custom_id = cache key), recorded in the 
 each result is validated and written into the cache, and what failed is sent directly in the next round.
 Extraction, then page writes, then the overview each take a round; the first round that needs nothing new is
 an ordinary ingest answered entirely from the cache, and it applies. Interrupted at any point, the next run
-first collects the batches still in flight instead of submitting them again.
+first collects the batches still in flight instead of submitting them again: each batch is recorded as an intent
+before its submit goes out, so even a run killed while submitting leaves a record, and the next run asks the
+provider for that batch (BatchAPI.find) before sending its requests again.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,15 +21,15 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
-from kwiki.batch.api import BatchAPI, BatchResult, BatchStatus, Deferred
+from kwiki.batch.api import BatchAPI, BatchesStillRunning, BatchResult, BatchStatus, Deferred, Intent, Lookup
 from kwiki.batch.chunks import later_chunks
 from kwiki.batch.collect import CollectingLLM, Progress
-from kwiki.batch.store import BatchStore, Recorded
+from kwiki.batch.store import BatchStore, Recorded, batch_db
 from kwiki.errors import LockedError
 from kwiki.ingest import IngestOptions, IngestReport, ingest
-from kwiki.llm.base import Reply, Request
+from kwiki.llm.base import LLM, Reply, Request
 from kwiki.llm.validate import parse_json_reply
-from kwiki.llm.wrappers import CachedLLM, CallLog, LoggedLLM, Meter, cache_path, store_reply
+from kwiki.llm.wrappers import CachedLLM, CallLog, DeadlineLLM, LoggedLLM, Meter, cache_path, store_reply
 from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 
@@ -37,12 +40,14 @@ MAX_CHARS = 50_000_000
 
 @dataclass(frozen=True)
 class Polling:
-    """How long to wait between polls: `first`, growing by `factor` up to `longest` (seconds)."""
+    """How long to wait between polls: `first`, growing by `factor` up to `longest` (seconds); `clock` measures
+    the deadline (seconds, monotonic)."""
 
     first: float = 10.0
     factor: float = 1.5
     longest: float = 300.0
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,10 @@ class _Tally:
 
 
 class BatchRunner:
-    """Ingests `paths` through `api`; replies and their usage are counted into `meter` and the call log."""
+    """Ingests `paths` through `api`; replies and their usage are counted into `meter` and the call log.
+
+    `deadline` (seconds from the start of `ingest`) bounds the waiting: a batch still running then stays
+    recorded, and BatchesStillRunning ends the run; direct calls obey it as in a direct ingest."""
 
     def __init__(
         self,
@@ -90,6 +98,7 @@ class BatchRunner:
         meter: Meter,
         polling: Polling | None = None,
         on_wait: BatchProgress | None = None,
+        deadline: float | None = None,
     ) -> None:
         self._paths = paths
         self._api = api
@@ -98,6 +107,9 @@ class BatchRunner:
         self._meter = meter
         self._polling = polling or Polling()
         self._on_wait = on_wait
+        self._deadline = deadline
+        self._ends = math.inf
+        self._direct: LLM = api.direct if deadline is None else DeadlineLLM(api.direct, deadline)
         self._log = CallLog(paths.calls_log)
         self._keys = CachedLLM(api.direct, paths.cache_dir, provider)
         self._tally = _Tally()
@@ -106,7 +118,10 @@ class BatchRunner:
 
     def ingest(self, options: IngestOptions, progress: Progress | None = None) -> BatchSummary:
         """The whole batch run; LockedError at once if another batch run of the project is under way."""
-        with ProjectLock(self._batch_dir, "ingest --batch"), BatchStore.open(self._paths.state_db) as store:
+        if self._deadline is not None:
+            self._ends = self._polling.clock() + self._deadline
+        with ProjectLock(self._batch_dir, "ingest --batch"), BatchStore.open(batch_db(self._paths)) as store:
+            self._resolve(store)
             for flight in store.in_flight(self._provider, self._model):
                 self._collect(store, flight.batch_id)
                 self._tally.resumed.append(flight.batch_id)
@@ -135,7 +150,8 @@ class BatchRunner:
                 stack.enter_context(ProjectLock(self._batch_dir, "ingest"))
             except LockedError:  # a batch run is under way and collects them itself
                 return collected, waiting
-            store = stack.enter_context(BatchStore.open(self._paths.state_db))
+            store = stack.enter_context(BatchStore.open(batch_db(self._paths)))
+            waiting.extend(self._resolve(store, wait=False))
             for flight in store.in_flight(self._provider, self._model):
                 if not self._api.status(flight.batch_id).done:
                     waiting.append(flight.batch_id)
@@ -145,10 +161,40 @@ class BatchRunner:
             store.clear_collected(self._provider, self._model)
         return collected, waiting
 
+    def _resolve(self, store: BatchStore, *, wait: bool = True) -> list[str]:
+        """Intents left by a run killed while submitting: the batch the provider made for each, or none (then its
+        requests go out again in this run's rounds). Undecided ones are looked up again until decided (`wait`,
+        within the deadline), or kept for a later run and returned."""
+        known = store.known_ids()
+        undecided = []
+        for intent in store.intents(self._provider, self._model):
+            lookup = self._find(intent, known) if wait else self._api.find(intent, known)
+            if lookup.undecided:
+                undecided.append(intent.token)
+            elif lookup.batch_id is None:
+                store.drop(intent.token)
+            else:
+                store.submitted(intent.token, lookup.batch_id)
+                known.add(lookup.batch_id)
+        return undecided
+
+    def _find(self, intent: Intent, known: set[str]) -> Lookup:
+        pauses = self._pauses()
+        while (lookup := self._api.find(intent, known)).undecided:
+            pause = next(pauses)
+            if pause <= 0:
+                raise BatchesStillRunning(
+                    f"the batch an interrupted run was submitting ({len(intent.custom_ids)} requests) cannot be told"
+                    f" apart yet from other batches of that size still running ({self._deadline or 0:g}s deadline)",
+                    "the next `kwiki ingest --batch` looks again once they have ended; raise `deadline` to wait longer",
+                )
+            self._polling.sleep(pause)
+        return lookup
+
     def _collector(self, store: BatchStore) -> CollectingLLM:
         # what already went into a batch of this run and still misses the cache failed there: send it directly
         direct_keys = store.failed(self._provider, self._model) | self._tally.keys
-        logged = LoggedLLM(self._api.direct, self._log)
+        logged = LoggedLLM(self._direct, self._log)
         return CollectingLLM(logged, self._keys.key, direct_keys, self._count_direct)
 
     def _count_direct(self, reply: Reply) -> None:
@@ -162,8 +208,9 @@ class BatchRunner:
         pending = [*pending, *(i for i in extra if i[0] not in known and not self._is_cached(i[0]))]
         batch_ids = []
         for part in _parts(pending):
-            batch_id = self._api.submit(part)
-            store.record(batch_id, self._provider, self._model, part)
+            intent = store.intend(self._provider, self._model, part)  # durable before the submit goes out
+            batch_id = self._api.submit(part, intent.token)
+            store.submitted(intent.token, batch_id)
             self._tally.keys.update(key for key, _ in part)
             self._tally.submitted.append(batch_id)
             batch_ids.append(batch_id)
@@ -190,14 +237,23 @@ class BatchRunner:
         store.collected(batch_id, failed)
 
     def _wait(self, batch_id: str) -> None:
-        delay = self._polling.first
+        pauses = self._pauses()
         while True:
             status = self._api.status(batch_id)
+            pause = 0.0 if status.done else next(pauses)
             if self._on_wait is not None:
-                self._on_wait(Waiting(status, 0.0 if status.done else delay))
+                self._on_wait(Waiting(status, max(pause, 0.0)))
             if status.done:
                 return
-            self._polling.sleep(delay)
+            if pause <= 0:
+                raise _still_running(status, self._deadline)
+            self._polling.sleep(pause)
+
+    def _pauses(self) -> Iterator[float]:
+        """Seconds to the next poll, backing off; 0 or less once the deadline has passed."""
+        delay = self._polling.first
+        while True:
+            yield min(delay, self._ends - self._polling.clock())
             delay = min(delay * self._polling.factor, self._polling.longest)
 
     def _count_batched(self, name: str, reply: Reply, batch_id: str) -> None:
@@ -211,6 +267,15 @@ class BatchRunner:
     def _summary(self, report: IngestReport) -> BatchSummary:
         t = self._tally
         return BatchSummary(report, tuple(t.submitted), tuple(t.resumed), t.batched, t.direct, tuple(t.failed))
+
+
+def _still_running(status: BatchStatus, deadline: float | None) -> BatchesStillRunning:
+    return BatchesStillRunning(
+        f"batch {status.batch_id} is still running at the provider ({status.finished} of {status.total} requests"
+        f" done) after the {deadline or 0:g}s deadline",
+        "it stays recorded: the next `kwiki ingest --batch` collects it without resubmitting (a plain `kwiki"
+        " ingest` uses it once it has finished); raise `deadline` in kwiki.toml to wait longer",
+    )
 
 
 def _usable(result: BatchResult, spec: Recorded | None) -> Reply | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from kwiki.batch.client import batch_api
 from kwiki.batch.collect import Progress
 from kwiki.batch.run import BatchRunner, BatchSummary, Waiting
-from kwiki.batch.store import in_flight_batches
+from kwiki.batch.store import InFlight, in_flight_batches
 from kwiki.cli.common import Session, err, out
 from kwiki.ingest import IngestOptions, IngestReport
 from kwiki.llm.prices import Pricing
@@ -16,15 +16,15 @@ from kwiki.plan import estimated_cost, total_tokens
 
 def run_batched(s: Session, options: IngestOptions, advance: Progress | None) -> BatchSummary:
     """The ingest in batch rounds; each poll moves a `batch` bar on stderr (nothing when `advance` is None)."""
-    runner = BatchRunner(s.paths, batch_api(s.config, s.env), s.config.provider, meter=s.meter, on_wait=_poll(advance))
+    api = batch_api(s.config, s.env)
+    on_wait = _poll(advance)
+    runner = BatchRunner(s.paths, api, s.config.provider, meter=s.meter, on_wait=on_wait, deadline=s.config.deadline)
     return runner.ingest(options, advance)
 
 
 def collect_finished(s: Session) -> None:
     """Before a direct ingest: results of batches an interrupted `--batch` run left in flight, if finished."""
-    mine = [
-        b for b in in_flight_batches(s.paths.state_db) if (b.provider, b.model) == (s.config.provider, s.config.model)
-    ]
+    mine = [b for b in in_flight_batches(s.paths) if (b.provider, b.model) == (s.config.provider, s.config.model)]
     if not mine:
         return
     runner = BatchRunner(s.paths, batch_api(s.config, s.env), s.config.provider, meter=s.meter)
@@ -32,6 +32,19 @@ def collect_finished(s: Session) -> None:
     err.print(
         f"collected {len(collected)} finished batch(es) of an earlier `--batch` run"
         + (f"; {len(waiting)} still in flight (`kwiki ingest --batch` waits for them)" if waiting else "")
+    )
+
+
+def batch_line(b: InFlight) -> str:
+    """One batch for `kwiki status`."""
+    if b.submitting:
+        return (
+            f"batch     being submitted since {b.submitted} ({b.requests} requests to {b.provider} {b.model}; "
+            "its id never came back) — the next `kwiki ingest` looks it up at the provider before resubmitting"
+        )
+    return (
+        f"batch     {b.batch_id} in flight: {b.requests} requests to {b.provider} {b.model} since "
+        f"{b.submitted} — `kwiki ingest --batch` collects it"
     )
 
 

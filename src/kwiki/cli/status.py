@@ -9,6 +9,7 @@ import typer
 
 from kwiki.batch.store import in_flight_batches
 from kwiki.cli.app import app
+from kwiki.cli.batch import batch_line
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.cli.text import plural
 from kwiki.status import Setting, StatusReport, status_report
@@ -31,16 +32,13 @@ def status(
     """
     s = session(ctx, quiet=as_json)
     report = status_report(s.paths, s.config, s.env, probe_modes=probe)
-    batches = in_flight_batches(s.paths.state_db)
+    batches = in_flight_batches(s.paths)
     if as_json:
         print_json({**dataclasses.asdict(report), "batches_in_flight": batches})
     else:
         render(report)
         for b in batches:
-            out.print(
-                f"batch     {b.batch_id} in flight: {b.requests} requests to {b.provider} {b.model} since "
-                f"{b.submitted} — `kwiki ingest --batch` collects it"
-            )
+            out.print(batch_line(b))
 
 
 def render(report: StatusReport) -> None:

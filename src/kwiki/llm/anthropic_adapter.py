@@ -8,18 +8,30 @@ from typing import Any, TypeVar, cast
 import anthropic
 import httpx2
 from anthropic.types import Message, MessageParam, TextBlockParam
-from anthropic.types.messages import MessageBatchIndividualResponse
+from anthropic.types.messages import MessageBatchIndividualResponse, MessageBatchRequestCounts
 from anthropic.types.messages.batch_create_params import Request as BatchRequest
 
-from kwiki.batch.api import BatchResult, BatchStatus
+from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup, recent
 from kwiki.errors import ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, Reply, Request, Usage
+from kwiki.llm.prices import family
 from kwiki.llm.provider_errors import Endpoint
 from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
 T = TypeVar("T")
+
+# Models that think before they answer unless told not to, each with the setting that stops it. Their thinking
+# counts against max_tokens and bills as output, so kwiki's budgets, written for models that answer directly,
+# would cut replies. Older models answer directly by default and take no setting; Claude Opus 5.5 and the Fable
+# models always think (platform.claude.com/docs/en/models/<model>/whats-new…, read 2026-12-02).
+_ANSWER_DIRECTLY: dict[str, dict[str, str]] = {
+    "claude-sonnet-5-5": {"type": "between_tools"},  # "disabled" is a 400 on Sonnet 5.5; this is its lowest
+    "claude-sonnet-5": {"type": "disabled"},
+    "claude-opus-5": {"type": "disabled"},  # accepted at effort high or lower; its default is high
+    "claude-haiku-5-5": {"type": "disabled"},  # likewise (default effort medium)
+}
 
 
 class AnthropicLLM:
@@ -78,6 +90,9 @@ class AnthropicLLM:
             "system": system,
             "messages": messages,
         }
+        thinking = _ANSWER_DIRECTLY.get(family(self._model))
+        if thinking is not None:
+            params["thinking"] = thinking
         if request.schema is not None:
             schema = anthropic.transform_schema(dict(request.schema))
             params["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
@@ -135,7 +150,8 @@ class AnthropicBatches:
     def direct(self) -> AnthropicLLM:
         return self._direct
 
-    def submit(self, requests: Sequence[tuple[str, Request]]) -> str:
+    def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str:
+        """`token` is not sent: a Message Batch carries no metadata (see `find`)."""
         items = [
             cast(BatchRequest, {"custom_id": custom_id, "params": self._direct._params(request)})
             for custom_id, request in requests
@@ -148,8 +164,31 @@ class AnthropicBatches:
         except _Gone:  # deleted, or made with another key: over, with no results (its requests go direct)
             return BatchStatus(batch_id, True, 0, 0)
         counts = batch.request_counts
-        finished = counts.succeeded + counts.errored + counts.canceled + counts.expired
-        return BatchStatus(batch_id, batch.processing_status == "ended", finished, finished + counts.processing)
+        total = _total(counts)
+        return BatchStatus(batch_id, batch.processing_status == "ended", total - counts.processing, total)
+
+    def find(self, intent: Intent, known: set[str]) -> Lookup:
+        """Message Batches carry no metadata, so the batch is told by shape: created since the intent (less
+        CLOCK_SKEW), not on record, with as many requests; once ended, exactly the intent's custom_ids. One ended
+        batch with those custom_ids is it; else one such batch still running is taken for it (were it another
+        client's, its results match none of ours and our requests go directly then: nothing is paid twice); two
+        or more still running are `undecided` until they end."""
+        earliest = intent.since - CLOCK_SKEW
+        listed = self._call(lambda: recent(self._batches.list(limit=100), lambda b: b.created_at >= earliest))
+        alike = [b for b in listed if b.id not in known and _total(b.request_counts) == len(intent.custom_ids)]
+        running = [b.id for b in alike if b.processing_status != "ended"]
+        ended = [b.id for b in alike if b.processing_status == "ended" and self._custom_ids(b.id) == intent.custom_ids]
+        if ended:
+            return Lookup(ended[0])
+        if len(running) > 1:
+            return Lookup(None, undecided=True)
+        return Lookup(running[0] if running else None)
+
+    def _custom_ids(self, batch_id: str) -> frozenset[str]:
+        try:
+            return frozenset(line.custom_id for line in self._call(lambda: list(self._batches.results(batch_id))))
+        except _Gone:  # results no longer kept
+            return frozenset()
 
     def results(self, batch_id: str) -> Iterator[BatchResult]:
         try:
@@ -171,6 +210,10 @@ class AnthropicBatches:
 
 class _Gone(ProviderError):
     """The provider does not know the batch (any more)."""
+
+
+def _total(counts: MessageBatchRequestCounts) -> int:
+    return counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired
 
 
 def _batch_result(line: MessageBatchIndividualResponse) -> BatchResult:

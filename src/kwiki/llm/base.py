@@ -20,7 +20,7 @@ class Usage:
     input_tokens: int = 0  # every prompt token, cached ones included
     output_tokens: int = 0
     cached_tokens: int = 0  # of input_tokens, read from the provider's prompt cache
-    cache_write_tokens: int = 0  # of input_tokens, written to the prompt cache (Anthropic bills them apart)
+    cache_write_tokens: int = 0  # of input_tokens, written to the prompt cache (Anthropic, OpenAI GPT-5.6+ bill them)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(

@@ -12,7 +12,7 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from kwiki.batch.api import BatchResult, BatchStatus
+from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup, recent
 from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, JSON_MODES, Reply, Request, Usage
@@ -23,6 +23,7 @@ from kwiki.llm.validate import complete_structured
 # Keywords OpenAI's strict mode accepts; a schema using anything else is sent with strict false.
 # A batch is over in any of these states; its output and error files hold what was answered.
 _BATCH_OVER = frozenset({"completed", "expired", "failed", "cancelled"})
+_INTENT = "kwiki_intent"  # the batch metadata key of the token a batch was submitted under
 T = TypeVar("T")
 _STRICT_KEYWORDS = frozenset(
     {"type", "properties", "required", "additionalProperties", "items", "enum", "description", "title"}
@@ -203,8 +204,11 @@ def _usage_of(completion: ChatCompletion) -> Usage:
     if usage is None:
         return Usage()
     details = usage.prompt_tokens_details
-    cached = (details.cached_tokens or 0) if details is not None else 0
-    return Usage(usage.prompt_tokens, usage.completion_tokens, cached)
+    if details is None:
+        return Usage(usage.prompt_tokens, usage.completion_tokens)
+    # from GPT-5.6 on OpenAI bills cache writes (1.25× input) and reports them apart from the reads
+    written = details.cache_write_tokens or 0
+    return Usage(usage.prompt_tokens, usage.completion_tokens, details.cached_tokens or 0, written)
 
 
 def _translate(err: openai.APIError, endpoint: Endpoint) -> ProviderError:
@@ -233,7 +237,8 @@ class OpenAIBatches:
     def direct(self) -> OpenAILLM:
         return self._direct
 
-    def submit(self, requests: Sequence[tuple[str, Request]]) -> str:
+    def submit(self, requests: Sequence[tuple[str, Request]], token: str) -> str:
+        """`token` goes along as the batch's metadata, by which `find` knows it."""
         url, mode = "/v1/chat/completions", self._direct.json_mode
         lines = [
             json.dumps({"custom_id": custom_id, "method": "POST", "url": url, "body": self._direct._params(r, mode)})
@@ -243,10 +248,20 @@ class OpenAIBatches:
         uploaded = self._call(lambda: self._client.files.create(file=("kwiki-batch.jsonl", content), purpose="batch"))
         batch = self._call(
             lambda: self._client.batches.create(
-                input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+                input_file_id=uploaded.id,
+                endpoint="/v1/chat/completions",
+                completion_window="24h",
+                metadata={_INTENT: token},
             )
         )
         return batch.id
+
+    def find(self, intent: Intent, known: set[str]) -> Lookup:
+        """The batch whose metadata carries the intent's token, among those created since the intent."""
+        earliest = (intent.since - CLOCK_SKEW).timestamp()
+        listed = self._call(lambda: recent(self._client.batches.list(limit=100), lambda b: b.created_at >= earliest))
+        mine = [b.id for b in listed if (b.metadata or {}).get(_INTENT) == intent.token and b.id not in known]
+        return Lookup(mine[0] if mine else None)
 
     def status(self, batch_id: str) -> BatchStatus:
         try:

@@ -88,8 +88,8 @@ def _fake(config: Config, key: str, notice: Notice) -> LLM:
 
 
 _ROWS = (
-    ProviderSpec("anthropic", "claude-sonnet-4-6", _anthropic, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
-    ProviderSpec("openai", "gpt-5-mini", _openai, "OPENAI_API_KEY", "OPENAI_BASE_URL", keyless_with_base_url=True),
+    ProviderSpec("anthropic", "claude-sonnet-5-5", _anthropic, "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
+    ProviderSpec("openai", "gpt-6.1-terra", _openai, "OPENAI_API_KEY", "OPENAI_BASE_URL", keyless_with_base_url=True),
     # extractive is cheaper to rerun than to cache; fake must follow its script
     ProviderSpec("extractive", "extractive", _extractive, cacheable=False, offline=True),
     ProviderSpec("fake", "fake", _fake, cacheable=False, offline=True),
