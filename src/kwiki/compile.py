@@ -213,7 +213,7 @@ class Compiler:
         return drafts, failures
 
     def _draft(self, llm: LLM, plan: PagePlan) -> Draft:
-        """A delta update, or a whole draft when the page has no body or a source it cites changed (design.md §2.5)."""
+        """A delta update, or a whole draft if the page has no body or a cited source changed (docs/design.md §2.5)."""
         current = self._current_body(plan)
         cited = set(record.sources) if (record := self._record(plan.path)) else set()
         fresh = {s for s in plan.cluster.sources if s in self.changed or s not in cited}
