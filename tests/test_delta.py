@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kwiki.delta import MAX_EARLIER, MAX_LEAD, earlier_claims, lead, merge_addition, outline, update_request
+from kwiki.knowledge import MAX_CLAIMS, PagePlan
 from kwiki.llm.blocks import unfence_json
 from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo
@@ -115,3 +116,9 @@ def test_a_10000_char_body_costs_no_more_prompt_than_a_500_char_one() -> None:
     short, long = opening, opening + "\n\n" + "More about the slips and their numbers. " * 250
     assert 380 < len(short) <= 500 and len(long) > 10_000
     assert sum(map(len, _request(short))) == sum(map(len, _request(long)))
+
+
+def test_the_plan_estimate_of_a_page_is_bounded_like_its_prompt() -> None:
+    claim = ("old.md", Claim("Zettelkasten", "A claim of about this length.", "A quote of about this length."))
+    few, many = (PagePlan(CLUSTER, "methods/z.md", "update", "", (claim,) * n, "h") for n in (MAX_CLAIMS, 5_000))
+    assert many.estimated_tokens == few.estimated_tokens

@@ -38,7 +38,8 @@ class PagePlan:
 
     @property
     def estimated_tokens(self) -> int:
-        return 1_200 + sum(len(c.statement) + len(c.quote) for _, c in self.claims) // 4 + 700
+        sent = self.claims[-MAX_CLAIMS:]  # a draft carries at most MAX_CLAIMS claims, however many the page has
+        return 1_200 + sum(len(c.statement) + len(c.quote) for _, c in sent) // 4 + 700
 
 
 def page_path(cluster: Cluster, slug: str) -> str:
