@@ -9,7 +9,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -30,6 +30,7 @@ BOMS = (
 )
 # characters that would break a line or reorder what is shown around them: escaped wherever a name is displayed
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte of a name that is not UTF-8 (os.fsdecode's surrogateescape)
 _KINDS = (
     (stat.S_ISFIFO, "named pipe (FIFO)"),
     (stat.S_ISSOCK, "socket"),
@@ -82,12 +83,12 @@ def resolve_targets(raw: Path, targets: list[Path]) -> list[Path]:
 
 
 def discover(raw: Path, targets: list[Path], known: Mapping[str, SourceRecord], max_bytes: int) -> Discovery:
+    """Every entry under the targets, found or skipped; a file whose size and mtime match its record is not read."""
     found: list[RawFile] = []
     skipped: list[Skipped] = []
     root = raw.resolve()
-    for path in sorted(set(_walk(targets))):
-        rel = path.relative_to(raw).as_posix() if path.is_relative_to(raw) else path.name
-        reason, info = _skip_reason(path, rel, root, max_bytes)
+    for path, rel, entry in _entries(raw, targets):
+        reason, info = _skip_reason(path, rel, entry, root, max_bytes)
         if reason or info is None:
             skipped.append(Skipped(rel, reason))
             continue
@@ -95,7 +96,7 @@ def discover(raw: Path, targets: list[Path], known: Mapping[str, SourceRecord], 
         if record and record.size == info.st_size and record.mtime_ns == info.st_mtime_ns:
             found.append(RawFile(rel, info.st_size, info.st_mtime_ns, record.sha256))
             continue
-        content_reason, sha = _inspect(path, suffix=path.suffix.lower())
+        content_reason, sha = _inspect(path, suffix=_suffix(path))
         if content_reason:
             skipped.append(Skipped(rel, content_reason))
         else:
@@ -129,41 +130,65 @@ def _scope(raw: Path, target: Path) -> str:
     return "" if rel == "." else rel
 
 
-def _walk(targets: list[Path]) -> Iterator[Path]:
+Entry = tuple[str, str, "os.DirEntry[str] | None"]  # (path, raw-relative posix path, its directory entry if walked)
+
+
+def _entries(raw: Path, targets: list[Path]) -> list[Entry]:
+    """The entries to consider, in path order: files, links and odd entries; a hidden entry is listed, not entered.
+
+    Walked with `os.scandir` on strings: a directory entry knows its type, and its `lstat` is made once (tens of
+    thousands of sources are listed on every run, a no-op one included).
+    """
+    prefix = str(raw) + os.sep
+    entries: dict[str, os.DirEntry[str] | None] = {}
     for target in targets:
-        if not target.is_dir():
-            yield target
-            continue
-        for folder, dirs, files in os.walk(target):
-            base = Path(folder)
-            yield from (base / d for d in dirs if d.startswith("."))
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            yield from (base / name for name in files)
-            # os.walk does not descend into symlinked folders; report them instead of silently ignoring
-            yield from (base / d for d in dirs if (base / d).is_symlink())
+        if target.is_dir():
+            _scan(str(target), entries)
+        else:
+            entries[str(target)] = None
+    ordered = list(entries)  # one folder is walked in path order already; several targets are merged here
+    if len(targets) > 1:
+        ordered.sort(key=lambda path: path.split(os.sep))  # the order of pathlib's parts, as before
+    return [(p, p[len(prefix) :] if p.startswith(prefix) else os.path.basename(p), entries[p]) for p in ordered]
 
 
-def _skip_reason(path: Path, rel: str, root: Path, max_bytes: int) -> tuple[str, os.stat_result | None]:
+def _scan(folder: str, out: dict[str, os.DirEntry[str] | None]) -> None:
+    """Add `folder`'s entries to `out` in path order, descending into real folders that are not hidden."""
+    try:
+        with os.scandir(folder) as listing:
+            children = sorted(listing, key=lambda entry: entry.name)
+    except OSError:  # a folder that cannot be listed holds nothing kwiki can read (os.walk skipped it too)
+        return
+    for entry in children:
+        if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, out)
+        else:
+            out[entry.path] = entry
+
+
+def _skip_reason(
+    path: str, rel: str, entry: os.DirEntry[str] | None, root: Path, max_bytes: int
+) -> tuple[str, os.stat_result | None]:
     """(reason to skip, the file's stat): the type is checked before anything is opened, so nothing blocks."""
-    if any(part.startswith(".") for part in Path(rel).parts):
-        return ("hidden folder" if path.is_dir() else "hidden file"), None
-    if any(0xDC80 <= ord(c) <= 0xDCFF for c in rel):
+    if rel.startswith(".") or "/." in rel:  # a part of the path starts with a dot
+        return ("hidden folder" if os.path.isdir(path) else "hidden file"), None
+    if not rel.isascii() and _UNDECODED.search(rel):
         return "file name is not valid UTF-8 (rename the file)", None
     try:
-        info = path.lstat()
+        info = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
             info = _follow(path, root)
     except KwikiError as err:
         return err.message, None
     except OSError as err:
         return f"cannot be read ({err.strerror})", None
-    return _kind_reason(path, info, max_bytes), info
+    return _kind_reason(entry.name if entry is not None else path, info, max_bytes), info
 
 
-def _follow(path: Path, root: Path) -> os.stat_result:
+def _follow(path: str, root: Path) -> os.stat_result:
     """The stat of a symlink's target inside raw/; a KwikiError says why the link cannot be ingested."""
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError as err:
         if err.errno == errno.ELOOP:
             raise KwikiError("symlink loop (the link leads back to itself)") from None
@@ -175,14 +200,15 @@ def _follow(path: Path, root: Path) -> os.stat_result:
     return info
 
 
-def _kind_reason(path: Path, info: os.stat_result, max_bytes: int) -> str:
+def _kind_reason(name: str, info: os.stat_result, max_bytes: int) -> str:
+    """Why an entry (its `name`, or path) of this type, extension or size cannot be ingested; "" when it can."""
     if stat.S_ISDIR(info.st_mode):
         return "symlinked folder (kwiki does not follow folder links)"
-    for test, kind in _KINDS:
+    for test, kind in () if stat.S_ISREG(info.st_mode) else _KINDS:
         if test(info.st_mode):
             return f"{kind}, not a regular file"
-    suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
+    suffix = _suffix(name)
+    if suffix not in TEXT_SUFFIXES and suffix not in HTML_SUFFIXES and suffix not in READERS:
         kinds = ".md .markdown .txt .html .htm .pdf .docx .epub"
         return f"unsupported file type '{suffix or 'no extension'}' (kwiki reads {kinds})"
     if info.st_size > max_bytes:
@@ -191,7 +217,14 @@ def _kind_reason(path: Path, info: os.stat_result, max_bytes: int) -> str:
     return ""
 
 
-def _inspect(path: Path, suffix: str) -> tuple[str, str]:
+def _suffix(path: str) -> str:
+    """The extension as `Path.suffix` has it (none for `.md` or `notes.`), lowercased."""
+    name = path[path.rfind(os.sep) + 1 :]
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
+def _inspect(path: str, suffix: str) -> tuple[str, str]:
     """(skip reason, sha256): reads the bytes once, read-only."""
     try:
         data = read_bytes(path)
@@ -212,7 +245,7 @@ def _inspect(path: Path, suffix: str) -> tuple[str, str]:
     return "", sha
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: str | Path) -> bytes:
     """A regular file's bytes, opened read-only and non-blocking (a FIFO swapped in meanwhile cannot hang us)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))

@@ -38,11 +38,12 @@ def generate(
     snap: WikiSnapshot, llm: LLM, compiled: Compiled, entries: Sequence[LogEntry], source_count: int, today: str
 ) -> Generated:
     files = compiled.files()
+    metas = catalog(snap.pages, files)  # read once: the overview and the index are both made from it
     out: dict[str, str | None] = {v.CONTRADICTIONS: contra.register_text(compiled.contradictions)}
-    overview = _overview(snap, llm, files, source_count, today)
+    overview = _overview(snap, llm, files, metas, source_count, today)
     if isinstance(overview, Generated):
         out.update(overview.files)
-    out.update(catalog_changes(snap.pages, {**files, **out}))
+    out.update(catalog_changes(snap.pages, metas))
     if entries:
         out[v.LOG] = append_log(snap.pages.get(v.LOG), entries)
     changed = {rel: text for rel, text in out.items() if text is None or snap.pages.get(rel) != text}
@@ -64,9 +65,9 @@ def catalog(pages: Mapping[str, str], overlay: Mapping[str, str | None]) -> list
     return [metas[rel] for rel in sorted(metas)]
 
 
-def catalog_changes(pages: Mapping[str, str], overlay: Mapping[str, str | None]) -> dict[str, str | None]:
-    """The index files that differ from `pages` (None = a shard to delete), given pending page writes."""
-    wanted: dict[str, str | None] = dict(build_index(catalog(pages, overlay)))
+def catalog_changes(pages: Mapping[str, str], metas: Sequence[PageMeta]) -> dict[str, str | None]:
+    """The index files that differ from `pages` (None = a shard to delete), given the catalogue after this run."""
+    wanted: dict[str, str | None] = dict(build_index(metas))
     for rel in sorted(pages):
         if rel.count("/") == 1 and rel.startswith(v.INDEX_FOLDER + "/"):
             wanted.setdefault(rel, None)
@@ -78,10 +79,15 @@ def _differs(pages: Mapping[str, str], rel: str, text: str | None) -> bool:
 
 
 def _overview(
-    snap: WikiSnapshot, llm: LLM, files: Mapping[str, str | None], source_count: int, today: str
+    snap: WikiSnapshot,
+    llm: LLM,
+    files: Mapping[str, str | None],
+    metas: Sequence[PageMeta],
+    source_count: int,
+    today: str,
 ) -> Generated | None:
     """A new overview when the wiki changed materially: other leading pages, or the page count moved by ~20%."""
-    pages = [p for p in catalog(snap.pages, files) if p.type in v.KNOWLEDGE_TYPES]
+    pages = [p for p in metas if p.type in v.KNOWLEDGE_TYPES]
     top = sorted(pages, key=lambda p: (-p.source_count, p.title.casefold()))[:OVERVIEW_PAGES]
     key = digest(sorted(p.slug for p in top), round(math.log(len(pages) + 1, 1.2)))
     record = snap.records.get(v.OVERVIEW)

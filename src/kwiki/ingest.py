@@ -13,15 +13,14 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kwiki import journal, vault
 from kwiki.bases import ensure_bases
-from kwiki.compile import Compiled, Compiler, Progress
 from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets, shown_name
 from kwiki.errors import EndpointUnreachable, KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.gate import line as one_line
-from kwiki.generated import Generated, generate
 from kwiki.index import LogEntry, append_log
 from kwiki.journal import RETRY_PAGES, ChangeSet  # RETRY_PAGES: a page failed, the next run compiles
 from kwiki.knowledge import PagePlan
@@ -34,6 +33,10 @@ from kwiki.search import refresh_index
 from kwiki.snapshot import WikiSnapshot, load_snapshot
 from kwiki.state import SourceRecord, State
 from kwiki.vocabulary import render_digest
+
+if TYPE_CHECKING:  # compile.py and generated.py are imported when a run is due: a no-op never loads them
+    from kwiki.compile import Compiled, Progress
+    from kwiki.generated import Generated
 
 RENDERED_WITH = "render_digest"  # how pages were last rendered: a new page format re-renders every page
 
@@ -83,13 +86,13 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         return _plan_only(paths, llm, options, started)
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
         recovery = journal.recover(paths, state)
-        known, schema = {r.path: r for r in state.sources()}, _schema(paths)
+        known, schema = {r.path: r for r in state.sources(notes=False)}, _schema(paths)  # notes: when a run is due
         key = compile_key(options.provider, llm.model, schema)
         found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
         plan = plan_sources(paths.raw, found, known, key)
         run = None
         if plan.pending or plan.deleted or _pages_due(state):  # only then is the vault read
-            snap = load_snapshot(paths, state, known, schema)
+            snap = load_snapshot(paths, state, {r.path: r for r in state.sources()}, schema)
             try:
                 run = _run(Run(snap, llm, options, key, found, plan), progress)
             except EndpointUnreachable as err:  # nothing was applied: sources stay as they were, one log line
@@ -182,6 +185,8 @@ def _schema(paths: Paths) -> str:
 
 def _page_plan(snap: WikiSnapshot, plan: SourcePlan) -> list[PagePlan]:
     """Knowledge-page edits implied by what is already extracted (pending sources are extracted by the real run)."""
+    from kwiki.compile import Compiler
+
     return Compiler(snap, _notes(snap.sources, exclude=set(plan.deleted)), changed=set(), today="").plan()
 
 
@@ -190,6 +195,9 @@ def _notes(known: Mapping[str, SourceRecord], exclude: set[str]) -> dict[str, So
 
 
 def _run(run: Run, progress: Progress | None) -> RunResult:
+    from kwiki.compile import Compiler
+    from kwiki.generated import generate
+
     extractions, errors = _extract_all(run, progress)
     notes = _notes(run.snap.sources, exclude=set(run.plan.deleted))
     notes.update({p: e.note for p, e in extractions.items()})

@@ -15,7 +15,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,10 @@ def record(paths: Paths, changes: ChangeSet) -> dict[str, str | None]:
     """Write the journal; it also holds each target's hash as it is now, to recognize a later human edit."""
     before = {rel: _digest(paths.wiki / rel) for rel in changes.files}
     data = {**_encode(changes), "before": before}
-    vault.write_text(paths.state_dir, JOURNAL, json.dumps(data, ensure_ascii=False))
+    # streamed: the change set is never held again as one JSON string (a first ingest of thousands of sources
+    # would hold its pages several times over: the encoder's chunks, the joined text, its UTF-8 bytes)
+    chunks = json.JSONEncoder(ensure_ascii=False).iterencode(data)
+    vault.write_chunks(paths.state_dir, JOURNAL, chunks)
     return before
 
 
@@ -117,7 +120,9 @@ def _check_entry(paths: Paths, rel: str, text: str | None, base: str | None) -> 
         where = target if target.is_dir() else base_target
         raise KwikiError(f"cannot write {where}: a folder has that name", "rename or move the folder")
     for body in (text, base):
-        size = len(body.encode("utf-8", errors="surrogatepass")) if body is not None else 0
+        if body is None or len(body) * 4 <= MAX_FILE_BYTES:  # a character is at most 4 bytes: no need to encode
+            continue
+        size = len(body.encode("utf-8", errors="surrogatepass"))
         if size > MAX_FILE_BYTES:
             raise KwikiError(
                 f"refusing to write wiki/{rel}: {size / 1e6:.1f} MB (at most {MAX_FILE_BYTES / 1e6:g} MB)",
@@ -137,7 +142,8 @@ def _apply(
     failed: set[str] = set()
     for rel, text in sorted(changes.files.items()):
         try:
-            _check_entry(paths, rel, text, changes.bases.get(rel))
+            if not strict:  # a run's own change set was checked by `apply` a moment ago
+                _check_entry(paths, rel, text, changes.bases.get(rel))
             note = _apply_file(paths, rel, text, changes.bases.get(rel, text or ""), before.get(rel, "?"))
         except (OSError, ValueError, KwikiError) as err:
             if strict:
@@ -157,8 +163,8 @@ def _apply(
 
 def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str | None) -> str:
     """One file; `before` is its hash when journaled ("?" when unknown). Returns a note, or "" when routine."""
-    now = _digest(paths.wiki / rel)
-    edited = now not in (before, _sha(text))
+    now, wanted = _digest(paths.wiki / rel), _sha(text)
+    edited = now not in (before, wanted)
     if text is None:
         vault.remove(paths.base_dir, rel)
         if edited and now is not None:
@@ -167,7 +173,7 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
         return ""
     if edited and now is not None:
         return _merge_edit(paths, rel, base)
-    if now != _sha(text):
+    if now != wanted:
         vault.write_text(paths.wiki, rel, text, durable=False)
     if _digest(paths.base_dir / rel) != _sha(base):
         vault.write_text(paths.base_dir, rel, base, durable=False)
@@ -192,12 +198,10 @@ def _commit(changes: ChangeSet, state: State) -> None:
         with state.transaction():
             for path in changes.deleted_sources:
                 state.delete_source(path)
-            for record_ in changes.sources:
-                state.put_source(record_)
+            state.put_sources(changes.sources)
             for page in changes.deleted_pages:
                 state.delete_page(page)
-            for page_record in changes.pages:
-                state.put_page(page_record)
+            state.put_pages(changes.pages)
             if changes.contradictions is not None:
                 state.replace_contradictions(changes.contradictions)
             for key, value in changes.meta.items():
@@ -233,13 +237,18 @@ def _encode(changes: ChangeSet) -> dict[str, Any]:
     return {
         "files": changes.files,
         "bases": bases,
-        "sources": [asdict(r) for r in changes.sources],
+        "sources": [_row(r) for r in changes.sources],
         "deleted_sources": changes.deleted_sources,
-        "pages": [asdict(r) for r in changes.pages],
+        "pages": [_row(r) for r in changes.pages],
         "deleted_pages": changes.deleted_pages,
-        "contradictions": None if changes.contradictions is None else [asdict(r) for r in changes.contradictions],
+        "contradictions": None if changes.contradictions is None else [_row(r) for r in changes.contradictions],
         "meta": changes.meta,
     }
+
+
+def _row(record: SourceRecord | PageRecord | ContradictionRecord) -> dict[str, Any]:
+    """A flat record as a dict, without `asdict`'s deep copy (its tuples encode as JSON lists)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 def _decode(data: dict[str, Any]) -> ChangeSet:

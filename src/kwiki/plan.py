@@ -77,8 +77,8 @@ def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceReco
             continue
         chunks = len(split_text(read_source(raw, found.rel))) if found.size > CHUNK_CHARS else 1
         pending.append(PendingSource(found.rel, reason, chunks, source_tokens(found.size, chunks, head)))
-    present = {f.rel for f in discovery.found}
-    deleted = [p for p in sorted(known) if in_scope(p, discovery.scope) and p not in present]
+    missing = known.keys() - {f.rel for f in discovery.found}  # usually none: scope is checked for those only
+    deleted = [p for p in sorted(missing) if in_scope(p, discovery.scope)]
     return SourcePlan(tuple(pending), tuple(unchanged), tuple(deleted))
 
 

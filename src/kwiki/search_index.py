@@ -197,7 +197,9 @@ def _insert(db: sqlite3.Connection, rel: str, stamp: tuple[int, int], digest: st
 
 def _stem(target: str) -> str:
     """The basename a link or path names; basenames are unique vault-wide, so it identifies the page."""
-    name = PurePosixPath(target).name
+    name = target.rsplit("/", 1)[-1]
+    if name in ("", "."):  # a trailing slash or dot: pathlib's reading (a hub page links thousands of times)
+        name = PurePosixPath(target).name
     return name[:-3] if name.lower().endswith(".md") else name
 
 

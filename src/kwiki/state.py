@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from kwiki.errors import KwikiError
 
@@ -18,6 +17,8 @@ CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     compile_key TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '',
     pages TEXT NOT NULL DEFAULT '[]', note TEXT NOT NULL DEFAULT '');
+-- everything but the note, so that telling what changed (sources(notes=False)) never reads the notes
+CREATE INDEX IF NOT EXISTS source_stamps ON sources (path, sha256, size, mtime_ns, compile_key, status, error, pages);
 CREATE TABLE IF NOT EXISTS pages (
     path TEXT PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, input_hash TEXT NOT NULL,
     sources TEXT NOT NULL DEFAULT '[]');
@@ -115,25 +116,25 @@ class State:
             raise
         self._db.execute("COMMIT")
 
-    def sources(self) -> list[SourceRecord]:
-        rows = self._db.execute("SELECT * FROM sources ORDER BY path").fetchall()
-        return [_source(row) for row in rows]
+    def sources(self, notes: bool = True) -> list[SourceRecord]:
+        """Every source; `notes=False` leaves each `note` empty (enough to tell what changed, at a fraction of
+        the cost: the notes are most of the file)."""
+        columns = "*" if notes else "path, sha256, size, mtime_ns, compile_key, status, error, pages, ''"
+        rows = self._db.execute(f"SELECT {columns} FROM sources ORDER BY path").fetchall()
+        return [
+            SourceRecord(p, sha, size, mtime, key, status, error, _paths(pages), note)
+            for p, sha, size, mtime, key, status, error, pages, note in rows
+        ]
 
     def put_source(self, record: SourceRecord) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                record.path,
-                record.sha256,
-                record.size,
-                record.mtime_ns,
-                record.compile_key,
-                record.status,
-                record.error,
-                json.dumps(list(record.pages)),
-                record.note,
-            ),
+        self.put_sources([record])
+
+    def put_sources(self, records: Iterable[SourceRecord]) -> None:
+        rows = (
+            (r.path, r.sha256, r.size, r.mtime_ns, r.compile_key, r.status, r.error, json.dumps(list(r.pages)), r.note)
+            for r in records
         )
+        self._db.executemany("INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?,?,?,?,?)", rows)
 
     def delete_source(self, path: str) -> None:
         self._db.execute("DELETE FROM sources WHERE path = ?", (path,))
@@ -143,10 +144,11 @@ class State:
         return [PageRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4]))) for r in rows]
 
     def put_page(self, record: PageRecord) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)",
-            (record.path, record.kind, record.key, record.input_hash, json.dumps(list(record.sources))),
-        )
+        self.put_pages([record])
+
+    def put_pages(self, records: Iterable[PageRecord]) -> None:
+        rows = ((r.path, r.kind, r.key, r.input_hash, json.dumps(list(r.sources))) for r in records)
+        self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?,?,?,?,?)", rows)
 
     def delete_page(self, path: str) -> None:
         self._db.execute("DELETE FROM pages WHERE path = ?", (path,))
@@ -188,6 +190,8 @@ def damaged(path: Path, why: object) -> KwikiError:
     )
 
 
-def _source(row: tuple[Any, ...]) -> SourceRecord:
-    path, sha, size, mtime, key, status, error, pages, note = row
-    return SourceRecord(path, sha, size, mtime, key, status, error, tuple(json.loads(pages)), note)
+def _paths(text: str) -> tuple[str, ...]:
+    """A JSON list of page paths; the usual one page (no quote or escape in it) is read without the JSON parser."""
+    if text.startswith('["') and text.endswith('"]') and '"' not in text[2:-2] and "\\" not in text:
+        return (text[2:-2],)
+    return tuple(json.loads(text))

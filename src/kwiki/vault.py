@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,24 +27,35 @@ WRITABLE = ("wiki", ".kwiki")  # the folders of a project kwiki may write; see p
 def safe_target(root: Path, rel_path: str) -> Path:
     """`root/rel_path`, refused when it escapes root, passes through a symlink, or is outside wiki/ and .kwiki/."""
     target = _contained(root, rel_path)
-    if not _writable_area(str(root.resolve())):
+    if not _writable_area(_resolved(root)):
         raise UnsafePathError(f"refusing to write {target}: kwiki writes only inside a project's wiki/ and .kwiki/")
     return target
 
 
 def _contained(root: Path, rel_path: str) -> Path:
-    rel = Path(rel_path)
-    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+    """No part of `rel_path` is absolute, "..", or a symlink: so the target is inside root by construction."""
+    parts = [part for part in rel_path.split("/") if part not in ("", ".")]  # the parts pathlib would see
+    if rel_path.startswith("/") or ".." in parts or not parts:
         raise UnsafePathError(f"refusing to write {rel_path!r}", "kwiki writes only relative paths inside its root")
-    current = root
-    for part in rel.parts:
-        current = current / part
-        if current.is_symlink():
+    current = str(root)
+    for part in parts:
+        current = os.path.join(current, part)
+        if os.path.islink(current):
             raise UnsafePathError(f"refusing to write through the symlink {current}", "replace it with a folder")
-    resolved_root = root.resolve()
-    if not current.resolve().is_relative_to(resolved_root):
-        raise UnsafePathError(f"refusing to write {current}: outside {resolved_root}")
-    return current
+    return Path(current)
+
+
+def _resolved(root: Path) -> str:
+    """The real path of root; remembered for an absolute root that is not itself a link (a link may be pointed
+    anywhere at any time, and a relative root means another folder after a chdir)."""
+    if os.path.islink(root) or not root.is_absolute():
+        return os.path.realpath(root)
+    return _real_folder(str(root))
+
+
+@lru_cache(maxsize=256)
+def _real_folder(root: str) -> str:  # a realpath costs a stat per part, and a run writes thousands of files
+    return os.path.realpath(root)
 
 
 @lru_cache(maxsize=256)
@@ -61,7 +73,16 @@ def write_text(root: Path, rel_path: str, text: str, durable: bool = True) -> Pa
 
     `durable=False` skips the per-file fsync, for callers that sync once for a whole batch (the journal).
     """
-    return _write(safe_target(root, rel_path), text, durable)
+    return _write(safe_target(root, rel_path), (text,), durable)
+
+
+def write_chunks(root: Path, rel_path: str, chunks: Iterable[str], durable: bool = True) -> Path:
+    """`write_text` for a text too large to hold as one string (the journal): written as `chunks` come.
+
+    Equally atomic: the target is replaced only after the last chunk is written (and fsynced); when `chunks`
+    raises, the target is left as it was and the temp file is removed.
+    """
+    return _write(safe_target(root, rel_path), chunks, durable)
 
 
 def create_new(root: Path, rel_path: str, text: str) -> Path:
@@ -69,16 +90,18 @@ def create_new(root: Path, rel_path: str, text: str) -> Path:
     target = _contained(root, rel_path)
     if target.exists() or target.is_symlink():
         raise UnsafePathError(f"refusing to overwrite {target}", "kwiki init only creates files that are missing")
-    return _write(target, text, durable=True)
+    return _write(target, (text,), durable=True)
 
 
-def _write(target: Path, text: str, durable: bool) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _write(target: Path, chunks: Iterable[str], durable: bool) -> Path:
+    if not os.path.isdir(target.parent):  # one stat in the usual case, not a mkdir that fails
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; pages should get the user's usual mode
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
@@ -109,7 +132,9 @@ def remove(root: Path, rel_path: str) -> bool:
 def clean_temp_files(root: Path) -> int:
     """Remove temp files left by a killed run; they never replaced anything, so they hold nothing of value."""
     count = 0
-    for tmp in root.rglob(f".*{TEMP_SUFFIX}"):
-        tmp.unlink(missing_ok=True)
-        count += 1
+    for folder, _, names in os.walk(root):  # folder links are not followed: nothing outside root is touched
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                Path(folder, name).unlink(missing_ok=True)
+                count += 1
     return count

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kwiki.cli.app import app
 from kwiki.cli.common import guarded, out, print_json, session
-from kwiki.doctor import DoctorReport, doctor
+
+if TYPE_CHECKING:
+    from kwiki.doctor import DoctorReport
 
 
 @app.command(name="doctor")
@@ -21,6 +23,8 @@ def doctor_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check .kwiki/ (lock, interrupted run, state file, temp files); --fix repairs. Exit 1 while problems remain."""
+    from kwiki.doctor import doctor  # the core is loaded by the command that runs, not by every one
+
     s = session(ctx)
     report = doctor(s.paths, fix=fix)
     if as_json:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -12,12 +12,13 @@ from kwiki.cli import progress
 from kwiki.cli.app import app
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.cli.text import echo, plural, wrap
-from kwiki.lint import LintOptions, LintReport, run_lint
-from kwiki.lint.model import SEVERITIES, DeepSummary
 from kwiki.state import State
 
+if TYPE_CHECKING:  # the lint engine is loaded by `kwiki lint`, not by every command
+    from kwiki.lint import LintReport
+    from kwiki.lint.model import DeepSummary
+
 STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 @app.command("lint")
@@ -41,6 +42,8 @@ def lint(
 
     Also catalogs (index, log) and open contradictions. Exit 1 on errors (--strict: on warnings too).
     """
+    from kwiki.lint import LintOptions, run_lint
+
     s = session(ctx, quiet=as_json)
     options = LintOptions(fix=fix, deep=deep, budget=budget)
     writes = fix or deep  # run_lint takes the project lock for these
@@ -66,10 +69,13 @@ def _show(report: LintReport, as_json: bool, fixed: bool) -> None:
 
 def render(report: LintReport, width: int) -> None:
     """Like a compiler: `path:line: severity id message`, an indented fix, files apart, then a summary."""
+    from kwiki.lint.model import SEVERITIES
+
+    rank = {severity: n for n, severity in enumerate(SEVERITIES)}
     for fix in report.fixes:
         _lines(f"fixed {fix.path}: {fix.action}", width)
     previous = None
-    for f in sorted(report.findings, key=lambda f: (f.path, f.line, _RANK[f.severity], f.id)):
+    for f in sorted(report.findings, key=lambda f: (f.path, f.line, rank[f.severity], f.id)):
         if previous is not None and f.path != previous:
             out.print()
         previous = f.path

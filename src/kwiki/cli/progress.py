@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from kwiki.cli.common import err
 
 Advance = Callable[[str, str, int, int], None]
@@ -29,6 +27,9 @@ def bars(enabled: bool) -> Iterator[Advance | None]:
     if not enabled:
         yield None
         return
+    # imported here: a run that shows no bars (piped, --json, a no-op in a script) never loads rich.progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         tasks: dict[str, Any] = {}

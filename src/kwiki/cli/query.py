@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 
 from kwiki.cli import progress
 from kwiki.cli.app import app
@@ -98,6 +97,8 @@ def _answer_json(result: Answer) -> dict[str, object]:
 
 
 def _render_answer(result: Answer, saved: str | None) -> None:
+    from rich.markdown import Markdown  # with its parser and pygments: loaded only to print an answer
+
     out.print(Markdown(result.text))
     if result.pages:
         cited = {page.page for page in result.citations}

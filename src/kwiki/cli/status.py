@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kwiki.batch.store import in_flight_batches
 from kwiki.cli.app import app
 from kwiki.cli.batch import batch_line
 from kwiki.cli.common import JsonOption, guarded, out, print_json, session
 from kwiki.cli.text import plural
-from kwiki.status import Setting, StatusReport, status_report
+
+if TYPE_CHECKING:
+    from kwiki.status import Setting, StatusReport
 
 
 @app.command()
@@ -30,6 +31,9 @@ def status(
     The project, provider, model (and where each came from), the API key, raw/ and wiki/ counts; with --probe,
     which json_mode the endpoint accepts.
     """
+    from kwiki.batch.store import in_flight_batches  # the core is loaded by the command that runs, not by every one
+    from kwiki.status import status_report
+
     s = session(ctx, quiet=as_json)
     report = status_report(s.paths, s.config, s.env, probe_modes=probe)
     batches = in_flight_batches(s.paths)

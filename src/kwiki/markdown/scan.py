@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it is imported when the first page needs the full parser, not with this module
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
 
 from kwiki.markdown.model import Heading, Link
 
@@ -89,6 +90,8 @@ def _with_offset(rule: Callable[[StateInline, bool], bool], kinds: set[str]) -> 
 @cache
 def parser() -> MarkdownIt:
     """Block structure for every page; inline parsing runs on demand (see `_children`), as it is the slow half."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark").enable("table").disable(["emphasis", "entity", "inline", "text_join"])
     for name in ("link", "image", "autolink"):
         rule = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
