@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kwiki" / "prompts"
 
 def test_every_prompt_is_a_real_file_of_the_package_and_loads() -> None:
     names = sorted(item.name[:-3] for item in resources.files("kwiki.prompts").iterdir() if item.name.endswith(".md"))
-    assert names == ["compare", "extract", "overview", "query", "summarize", "write-page"]
+    assert names == ["compare", "extract", "overview", "query", "summarize", "update-page", "write-page"]
     for name in names:
         assert not (PACKAGE / f"{name}.md").is_symlink()
         assert USER_MARKER in (PACKAGE / f"{name}.md").read_text(encoding="utf-8")
