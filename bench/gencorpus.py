@@ -196,8 +196,9 @@ def _paragraph(rng: random.Random, names: list[tuple[str, str]]) -> str:
     return " ".join(_sentence(rng, names) for _ in range(rng.randint(3, 6)))
 
 
-def source_text(index: int, seed: int = 0) -> tuple[str, str]:
-    """(raw-relative path, markdown text) of source number `index`."""
+def source_text(index: int, seed: int = 0, chars: int = 0) -> tuple[str, str]:
+    """(raw-relative path, markdown text) of source number `index`; with `chars`, about that long (a few hundred
+    characters over at most) instead of 300–800 words."""
     rng = random.Random(seed * 1_000_003 + index)
     names = _pick_names(rng)
     year, month, day = 2020 + index % 6, 1 + index % 12, 1 + index % 28
@@ -205,7 +206,7 @@ def source_text(index: int, seed: int = 0) -> tuple[str, str]:
     parts = [f"# {title}", f"Date: {year}-{month:02d}-{day:02d}"]
     target = rng.randint(290, 720)
     words = 0
-    while words < target:
+    while (len("\n\n".join(parts)) < chars - 150) if chars else words < target:
         if rng.random() < 0.25:
             parts.append(f"## {rng.choice(names)[0].capitalize()}")
         paragraph = _paragraph(rng, names)

@@ -17,6 +17,7 @@ import os
 import pstats
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,15 @@ def write_reply(request: Request) -> str:
     return "\n\n".join(p for p in [kept, " ".join(lines), *quotes, near] if p)
 
 
+def update_reply(request: Request) -> str:
+    """An addition the size a model would write: one cited sentence per new claim, a quote, a neighbour link."""
+    data = unfence_json(request.user)
+    lines = [f"{c['statement']} ([[{c['source_page']}]])" for c in data["claims"]]
+    quotes = [f'> "{c["quote"]}"\n> — [[{c["source_page"]}]]' for c in data["claims"][:1] if c["quote"]]
+    near = " ".join(f"See [[{n['page']}]]." for n in data["neighbours"][:2])
+    return "\n\n".join(p for p in [" ".join(lines), *quotes, near] if p)
+
+
 def overview_reply(request: Request) -> str:
     data = unfence_json(request.user)
     return "\n".join(f"- [[{p['page']}]]: {p['summary']}" for p in data["pages"][:20]) or "Empty so far."
@@ -101,6 +111,7 @@ def summarize_reply(request: Request) -> dict[str, Any]:
 REPLIES: dict[str, Callable[[Request], Any]] = {
     "extract": extract_reply,
     "write-page": write_reply,
+    "update-page": update_reply,
     "overview": overview_reply,
     "summarize": summarize_reply,
 }
@@ -429,7 +440,7 @@ def _responder(delay: float) -> Callable[[dict[str, Any]], Any]:
         system, user = (m["content"] for m in body["messages"])
         name = body.get("response_format", {}).get("json_schema", {}).get("name")
         if name is None:
-            name = "write-page" if '"current_body"' in user else "overview"
+            name = "write-page" if '"current_body"' in user else "update-page" if '"outline"' in user else "overview"
         reply = REPLIES[name](Request(name, system, user, None, 0))
         text = reply if isinstance(reply, str) else json.dumps(reply)
         return dataclasses.replace(chat_completion(text), delay=delay)
@@ -437,51 +448,107 @@ def _responder(delay: float) -> Callable[[dict[str, Any]], Any]:
     return respond
 
 
-def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], big: int) -> None:
-    """(d): prompt characters caused by ingesting one new source into a 10-page and a `big`-page wiki.
+GROWTH_KINDS = ("extract", "write-page", "update-page", "overview")
+NEW_NOTE_CHARS = 2_500
+NEW_NOTES = (99, 98, 97)  # seeds of the new notes: each goes into its own copy of the wiki, the results averaged
+GROWTH_BATCH = 2_000  # notes per ingest while a wiki grows: bounds the bench's memory
 
-    A middle size (big / 3) shows whether the cost keeps growing with the wiki or levels off at a bound.
-    """
-    sizes: list[tuple[int, int]] = []  # (pages, prompt chars)
-    for target in (10, big // 3, big):
-        paths = make_project(work / f"growth-{target}")
-        count = _grow(paths, target)
-        rel, text = source_text(0, seed=99)
-        (paths.raw / rel).parent.mkdir(parents=True, exist_ok=True)
-        (paths.raw / rel).write_text(text, encoding="utf-8")
-        llm = fake()
-        run(paths, llm)
-        by_name: Counter[str] = Counter()
-        calls: Counter[str] = Counter()
-        for request in llm.requests:
-            by_name[request.name] += len(request.system) + len(request.user)
-            calls[request.name] += 1
-        sizes.append((count, sum(by_name.values())))
-        notes.append(
-            f"(d) wiki of {count} pages: {sizes[-1][1]:,} prompt chars; "
-            + ", ".join(f"{k} {calls[k]}× = {v:,}" for k, v in sorted(by_name.items()))
-        )
-    (small, few), (middle, some), (large, many) = sizes
-    notes.append(f"(d) from {middle} to {large} pages: {many / some - 1:+.0%}")
-    growth = many / few - 1
+
+def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], sizes: tuple[int, ...]) -> None:
+    """(d): prompt characters (system + user, every call) that one new ~2,500-character note causes in a wiki
+    built from `sizes` notes. One wiki grows through the sizes; at each, copies of it ingest one new note each."""
+    paths = make_project(work / "growth")
+    totals: dict[int, float] = {}
+    table = ["| Notes | Pages | " + " | ".join(GROWTH_KINDS) + " | Total |", "|---" * (len(GROWTH_KINDS) + 3) + "|"]
+    for size in sizes:
+        _grow_to(paths, size)
+        chars, calls = Counter[str](), Counter[str]()
+        for seed in NEW_NOTES:
+            one_chars, one_calls = _one_new_note(paths, work / f"growth-{size}-{seed}", seed)
+            chars.update(one_chars)
+            calls.update(one_calls)
+        n = len(NEW_NOTES)
+        totals[size] = sum(chars.values()) / n
+        cells = [f"{calls[k] / n:.1f}× {chars[k] / n:,.0f}" if calls[k] else "—" for k in GROWTH_KINDS]
+        table.append(f"| {size:,} | {page_count(paths):,} | " + " | ".join(cells) + f" | {totals[size]:,.0f} |")
+    lengths = ", ".join(f"{len(_new_note(seed)[1]):,}" for seed in NEW_NOTES)
+    notes.append(
+        f"(d) mean over {len(NEW_NOTES)} new notes ({lengths} chars), each into its own copy of the wiki; "
+        "calls and prompt chars per call kind:\n\n" + "\n".join(table)
+    )
+    ratio = totals[1000] / totals[20]
     rows.append(
         (
-            f"(d) prompt chars for one new source, wiki of {small} vs {large} pages",
-            f"{few:,} vs {many:,} ({growth:+.0%})",
-            "within ±10%",
-            _verdict(abs(growth) <= 0.10),
+            "(d) prompt chars for one new ~2,500-char note, wiki of 20 vs 1,000 notes",
+            f"{totals[20]:,.0f} vs {totals[1000]:,.0f} ({ratio:.2f}×)",
+            "≤ 1.10×",
+            _verdict(ratio <= 1.10),
         )
+    )
+    at_200 = totals[200]
+    rows.append(
+        ("(d) same, wiki of 200 notes", f"{at_200:,.0f}", "about 16,000 (was 28,999)", _verdict(at_200 < 17_000))
     )
 
 
-def _grow(paths: Paths, target: int) -> int:
-    """Ingest corpus sources in growing batches until the wiki holds at least `target` pages."""
-    start, step = 0, 1 if target <= 20 else max(10, target // 10)
-    while page_count(paths) < target:
-        generate_corpus(paths.raw, step, start=start)
+SCHEMA_EDIT = "\n## House style\n\nWrite British English; spell out numbers below ten.\n"
+
+
+def bench_schema_cost(work: Path, notes: list[str], size: int) -> None:
+    """(f): the same new note into a `size`-note wiki with no CLAUDE.md, `kwiki init`'s, and an edited one."""
+    from kwiki.scaffold import template_text
+
+    template = template_text("CLAUDE.md")
+    variants = [
+        ("no CLAUDE.md", ""),
+        ("kwiki init's CLAUDE.md", template),
+        ("CLAUDE.md edited", template + SCHEMA_EDIT),
+    ]
+    table = ["| CLAUDE.md | " + " | ".join(GROWTH_KINDS) + " | Total |", "|---" * (len(GROWTH_KINDS) + 2) + "|"]
+    for i, (label, text) in enumerate(variants):
+        paths = make_project(work / f"schema-{i}")
+        if text:
+            paths.schema.write_text(text, encoding="utf-8")
+        _grow_to(paths, size)  # CLAUDE.md is in place from the start: changing it later re-extracts every note
+        chars, calls = _one_new_note(paths, work / f"schema-{i}-new", NEW_NOTES[0])
+        cells = [f"{calls[k]}× {chars[k]:,}" if calls[k] else "—" for k in GROWTH_KINDS]
+        table.append(f"| {label} ({len(text):,} chars) | " + " | ".join(cells) + f" | {sum(chars.values()):,} |")
+        shutil.rmtree(paths.root)
+    notes.append(
+        f"(f) one new note (seed {NEW_NOTES[0]}) into a {size}-note wiki, by CLAUDE.md:\n\n" + "\n".join(table)
+    )
+
+
+def _grow_to(paths: Paths, size: int) -> None:
+    """Ingest corpus notes until the wiki holds notes 0…size-1."""
+    have = sum(1 for _ in paths.raw.rglob("*.md"))
+    while have < size:
+        step = min(GROWTH_BATCH, size - have)
+        generate_corpus(paths.raw, step, start=have)
         run(paths, fake())
-        start += step
-    return page_count(paths)
+        have += step
+
+
+def _new_note(seed: int) -> tuple[str, str]:
+    rel, text = source_text(0, seed=seed, chars=NEW_NOTE_CHARS)
+    return f"new/{rel}", text
+
+
+def _one_new_note(paths: Paths, copy: Path, seed: int) -> tuple[Counter[str], Counter[str]]:
+    """(prompt chars by call kind, calls by kind) of ingesting one new note into a copy of the wiki."""
+    target = Paths(Path(shutil.copytree(paths.root, copy)))
+    rel, text = _new_note(seed)
+    (target.raw / rel).parent.mkdir(parents=True, exist_ok=True)
+    (target.raw / rel).write_text(text, encoding="utf-8")
+    llm = fake()
+    run(target, llm)
+    chars: Counter[str] = Counter()
+    calls: Counter[str] = Counter()
+    for request in llm.requests:
+        chars[request.name] += len(request.system) + len(request.user)
+        calls[request.name] += 1
+    shutil.rmtree(copy)
+    return chars, calls
 
 
 def _verdict(ok: bool) -> str:
@@ -491,7 +558,7 @@ def _verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in 2-3 minutes")
-    parser.add_argument("--only", default="a,b,c,d,e", help="comma list of a,b,c,d,e")
+    parser.add_argument("--only", default="a,b,c,d,e,f", help="comma list of a,b,c,d,e,f")
     parser.add_argument("--profile", action="store_true", help="add a cProfile of (b) to the notes")
     parser.add_argument(
         "--noop-project", type=Path, help="(a): keep the ingested project here and reuse it on the next run"
@@ -516,7 +583,9 @@ def main() -> None:
         if "c" in only:
             bench_concurrency(work, *((40, 0.5) if args.quick else (200, 1.0)), rows, notes)
         if "d" in only:
-            bench_prompt_growth(work, rows, notes, 100 if args.quick else 1000)
+            bench_prompt_growth(work, rows, notes, (20, 200, 1000) if args.quick else (20, 200, 1000, 10_000))
+        if "f" in only:
+            bench_schema_cost(work, notes, 20 if args.quick else 200)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     machine = f"Machine: {os.cpu_count()} cores, load average {load}"
     machine += f"; calibration {calibration:.0f} / {_calibration_ms():.0f} ms CPU (start / end)"

@@ -160,6 +160,24 @@ def test_prose_keeps_source_urls_and_turns_source_images_into_links() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "field",
+    [
+        gate.line,
+        gate.title,
+        lambda s: gate.prose(s, None, []),
+        lambda s: gate.inline(s, None, []),
+        lambda s: gate.body(s, _resolve, []),
+    ],
+)
+def test_no_terminal_control_character_survives_any_field(field: object) -> None:
+    """ESC sequences in a model's string would recolour, retitle or clear the terminal that prints it."""
+    for hostile in ("Plain\x1bc name", "Red \x1b[31mtext\x1b[0m", "Title\x1b]0;owned\x07", "Bell\x07 del\x7f c1\x9b"):
+        clean = field(hostile)  # type: ignore[operator]
+        assert not any((ord(ch) < 32 and ch not in "\t\n") or 0x7F <= ord(ch) <= 0x9F for ch in clean), repr(clean)
+    assert gate.prose("tab\tand\nnewline", None, []) == "tab\tand\nnewline"
+
+
 def test_page_bodies_keep_headings_but_close_open_fences_and_drop_html() -> None:
     body = gate.body("Intro <script>x()</script>\n# Big\n## Part\n```\ncode", _resolve, [])
     assert "<script" not in body and "## Big" in body and "## Part" in body

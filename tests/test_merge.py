@@ -105,6 +105,17 @@ def test_true_conflict_keeps_human_text_and_adds_exactly_one_callout() -> None:
     assert result.conflicts == ("(lead)",)
 
 
+def test_text_kwiki_appends_to_a_section_the_human_changed_lands_without_a_conflict() -> None:
+    base = "---\ntitle: X\n---\n\n# X\n\nFirst fact.\n\n## More\n\nOld.\n"
+    disk = base.replace("First fact.", "First fact, as I see it.")
+    new = base.replace("First fact.", "First fact.\n\nSecond fact [[s2]].")
+    result = merge_page(base, disk, new)
+    assert "First fact, as I see it.\n\nSecond fact [[s2]].\n\n## More" in result.text
+    assert result.conflicts == () and CALLOUT_HEAD not in result.text
+    assert merge_page(base, result.text, new).text == result.text  # replayed: the addition is not doubled
+    assert merge_page(new, result.text, new).text == result.text  # the next run keeps both
+
+
 def test_conflict_callout_is_idempotent_over_repeated_merges() -> None:
     first = merge_page(BASE, fixture("conflict.disk.md"), NEW)
     second = merge_page(BASE, first.text, NEW)

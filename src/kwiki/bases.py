@@ -6,6 +6,7 @@ kwiki writes each of its bases once, when absent: after that the file is the use
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -98,10 +99,12 @@ def base_text(data: Mapping[str, Any]) -> str:
 
 def ensure_bases(wiki: Path) -> list[str]:
     """Write each of kwiki's bases that is absent (wiki-relative paths written); an existing one is never touched."""
-    written = []
+    written: list[str] = []
+    if (wiki / FOLDER).is_symlink():  # kwiki never writes through a link; the user's folder is left alone
+        return written
     for name, data in BASES.items():
         rel = f"{FOLDER}/{name}"
-        if not (wiki / rel).exists():
+        if not os.path.lexists(wiki / rel):  # a dangling link or a FIFO there is the user's too
             vault.write_text(wiki, rel, base_text(data))
             written.append(rel)
     return written

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from kwiki import contradictions as contra
 from kwiki import vocabulary as v
+from kwiki.delta import earlier_claims, merge_addition, new_claims, update_request
 from kwiki.errors import KwikiError
 from kwiki.knowledge import (
     PagePlan,
@@ -25,6 +26,7 @@ from kwiki.knowledge import (
     neighbours,
     page_path,
     plan_pages,
+    prompt_text,
     relink,
     write_request,
 )
@@ -101,6 +103,7 @@ class Compiler:
         source_images: bool = False,
     ) -> None:
         self.snap, self.notes, self.changed, self.today = snapshot, dict(notes), changed, today
+        self.revised = {p for p in changed if p not in self.notes or _note_before(snapshot, p) != self.notes[p]}
         self.images = source_images  # images a source holds stay images (kwiki.toml source_images)
         self.records = snapshot.records
         self.clusters = [c for c in resolve(self.notes) if c.deserves_page]
@@ -211,21 +214,41 @@ class Compiler:
         return drafts, failures
 
     def _draft(self, llm: LLM, plan: PagePlan) -> Draft:
-        near = neighbours(plan.cluster, self.clusters, self.slugs)
-        # sources on either side of an open contradiction travel again, so a newer source can settle it
-        disputed = {
-            s
-            for r in self.snap.contradictions
-            if r.subject == plan.path and r.status == "open"
-            for s in (r.source_a, r.source_b)
-        }
+        """A delta update, or a whole draft if the page has no body or a cited source changed (docs/design.md §2.5)."""
         current = self._current_body(plan)
-        changed = self.changed | disputed
-        request = write_request(plan, current, self.source_links, self.notes, near, self.snap.schema, changed)
-        body, callouts = contra.split_callouts(llm.complete(request).text)
-        slug_to_source = {link.slug.casefold(): path for path, link in self.source_links.items()}
-        findings = contra.findings_from(plan.path, callouts, slug_to_source, self.lookup)
-        texts = [self.snap.raw[p] for p in plan.cluster.sources]
+        cited = set(record.sources) if (record := self._record(plan.path)) else set()
+        fresh = {s for s in plan.cluster.sources if s in self.revised or s not in cited}
+        disputed = self._disputed(plan.path)
+        if current and not fresh & cited:
+            return self._update(llm, plan, current, fresh, disputed)
+        sent = fresh | disputed
+        near = neighbours(plan.cluster, self.clusters, self.slugs, naming=f"{prompt_text(plan, sent)} {current}")
+        request = write_request(plan, current, self.source_links, self.notes, near, self.snap.schema, sent)
+        return self._checked(llm.complete(request).text, plan.path, plan.cluster.sources)
+
+    def _disputed(self, path: str) -> set[str]:
+        """Both sides of the page's open contradictions travel again, so a newer source can settle them."""
+        disputes = [r for r in self.snap.contradictions if r.subject == path and r.status == "open"]
+        return {s for r in disputes for s in (r.source_a, r.source_b)}
+
+    def _update(self, llm: LLM, plan: PagePlan, current: str, fresh: set[str], disputed: set[str]) -> Draft:
+        """Ask for the addition the new claims make and insert it; no call when no claim is new for the page."""
+        new = new_claims(plan.claims, fresh)
+        if not new:
+            return current, []  # only a source or a description more: re-rendered (sources, Related) without a call
+        earlier = earlier_claims(plan.claims, fresh, disputed, [plan.cluster.title, *plan.cluster.aliases])
+        near = neighbours(plan.cluster, self.clusters, self.slugs, among=fresh, naming=prompt_text(plan, fresh))
+        links, notes, schema = self.source_links, self.notes, self.snap.schema
+        reply = llm.complete(update_request(plan.cluster, current, new, earlier, links, notes, near, schema)).text
+        addition, findings = self._checked(reply, plan.path, sorted({p for p, _ in [*new, *earlier]}))
+        return merge_addition(current, addition), findings
+
+    def _checked(self, reply: str, path: str, sources: Sequence[str]) -> Draft:
+        """The reply through the body checks (quotes must occur in `sources`); its contradiction callouts."""
+        body, callouts = contra.split_callouts(reply)
+        slug_to_source = {link.slug.casefold(): p for p, link in self.source_links.items()}
+        findings = contra.findings_from(path, callouts, slug_to_source, self.lookup)
+        texts = [self.snap.raw[p] for p in sources]
         return check_body(body, self.lookup, texts, self.images), findings
 
     def _record(self, rel: str) -> PageRecord | None:
@@ -272,7 +295,7 @@ class Compiler:
             for r in self.snap.contradictions
             if r.source_a in self.notes
             and r.source_b in self.notes
-            and not {r.source_a, r.source_b} & self.changed
+            and not {r.source_a, r.source_b} & self.revised
             and (r.subject, r.source_a, r.source_b) not in new_pairs
         ]
         dates = {p: n.date for p, n in self.notes.items()}
@@ -366,6 +389,13 @@ def _links_by_source(clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> d
             link = LinkTo(slugs[cluster.key], cluster.title, descriptions.get(path, "")[:200])
             out.setdefault(path, []).append(link)
     return out
+
+
+def _note_before(snapshot: WikiSnapshot, path: str) -> SourceNote | None:
+    """The note a source had before this run. A source extracted again to the same note (a new prompt, model or
+    CLAUDE.md) is not revised: its claims are not new to any page and its contradictions still stand."""
+    record = snapshot.sources.get(path)
+    return SourceNote.from_json(record.note) if record and record.note else None
 
 
 def _stem(rel: str) -> str:

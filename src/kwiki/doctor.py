@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kwiki import journal
+from kwiki import entries, journal
 from kwiki.batch import store as batch_store
+from kwiki.entries import Odd
 from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 from kwiki.state import State
@@ -31,7 +32,7 @@ STATE_TABLES = frozenset({"sources", "pages", "contradictions", "meta"})
 class Finding:
     """One check: `ok`, or a problem with what `--fix` does about it (`fixed` once it did)."""
 
-    check: str  # "folder" | "lock" | "journal" | "state" | "temp-files" | "batches"
+    check: str  # "folder" | "lock" | "journal" | "state" | "temp-files" | "batches" | "bases" | "vault"
     ok: bool
     message: str
     fix: str = ""
@@ -66,18 +67,19 @@ def doctor(paths: Paths, fix: bool = False) -> DoctorReport:
 
 def _inspect(paths: Paths, busy: bool) -> list[Finding]:
     """State first: finishing a waiting journal needs a sound state file."""
-    return [_state(paths), _journal(paths), _temp_files(paths, busy), _batches(paths)]
+    return [_state(paths), _journal(paths), _temp_files(paths, busy), _batches(paths), _bases(paths), _vault(paths)]
 
 
 def _repair(paths: Paths, finding: Finding) -> Finding:
-    if finding.ok:
-        return finding
     repairs: dict[str, Callable[[Paths], str]] = {
         "journal": _repair_journal,
         "state": _set_aside_state,
         "temp-files": _clean_temp_files,
         "batches": _set_aside_batches,
+        "bases": _remove_damaged_bases,
     }
+    if finding.ok or finding.check not in repairs:  # the vault's odd entries are the user's to fix
+        return finding
     done = repairs[finding.check](paths)
     return Finding(finding.check, False, finding.message, f"{finding.fix}{done}", fixed=True)
 
@@ -223,3 +225,47 @@ def _batches(paths: Paths) -> Finding:
 
 def _set_aside_batches(paths: Paths) -> str:
     return f" (now .kwiki/{batch_store.set_aside(paths)})"
+
+
+# --- the vault and the bases (entries.py) -------------------------------------------------------------------
+
+
+def _unclean(root: Path, suffix: str) -> list[Odd]:
+    """Entries named like files that are none, and files that are not UTF-8."""
+    listing = entries.list_files(root, suffix)
+    return sorted(
+        [*listing.odd, *(o for rel in listing.names if (o := entries.read_text(root, rel)[1]))], key=lambda o: o.path
+    )
+
+
+def _listed(found: list[Odd], folder: str) -> str:
+    shown = "; ".join(f"{folder}/{o.path}: {o.problem}" for o in found[:3])
+    return shown + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def _bases(paths: Paths) -> Finding:
+    found = _unclean(paths.base_dir, "")
+    if not found:
+        return Finding("bases", True, "every base is readable")
+    fix = "delete them (kwiki's own copies: their pages are then kept whole as edited by hand)"
+    return Finding("bases", False, _listed(found, ".kwiki/base"), fix)
+
+
+def _remove_damaged_bases(paths: Paths) -> str:
+    found = _unclean(paths.base_dir, "")
+    for odd in found:
+        (paths.base_dir / odd.path).unlink(missing_ok=True)
+    return f" ({len(found)} deleted)"
+
+
+def _vault(paths: Paths) -> Finding:
+    found = _unclean(paths.wiki, ".md")
+    if not found:
+        return Finding("vault", True, "every page is a readable file")
+    fixes = "; ".join(dict.fromkeys(o.fix for o in found))
+    return Finding(
+        "vault",
+        False,
+        _listed(found, paths.wiki.name) + " (kwiki skips them or does not rewrite them)",
+        f"by hand: {fixes}",
+    )

@@ -16,7 +16,7 @@ from functools import lru_cache
 from kwiki.markdown import Link, replace_wikilinks
 
 Resolver = Callable[[str], str | None]  # link target → the basename it opens now, or None (no such page)
-VERSION = 1  # of these rules: a note stored under another version is gated again when read back
+VERSION = 2  # of these rules: a note stored under another version is gated again when read back
 
 MAX_TITLE = 120
 MAX_NAME = 100  # a mention's name, a claim's subject
@@ -29,6 +29,7 @@ MAX_DESCRIPTION = 300
 MAX_STATEMENT = 600
 MAX_QUOTE = 600  # a longer quote is dropped, never cut: a cut quote would no longer be verbatim
 MAX_SUMMARY = 3_000
+MAX_ANSWER = 20_000  # a query answer: its 2,048 tokens of text, with room
 
 _WIKILINK = re.compile(r"!?\[\[([^\[\]\n]*)\]\]")
 _URL = re.compile(r"https?://[^\s)\]>\"'<]+(?<![.,;:!?])", re.IGNORECASE)
@@ -43,8 +44,13 @@ _LINE_LEAD = re.compile(r"^(?:[\s#>=|]|[-*+](?=\s|$))+")  # what would make a li
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
 _RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_PLAIN_LINE = re.compile(r"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~]*(?: [^<>\[\]()!%|/:\s`~]+)*")
-_PLAIN_PROSE = re.compile(r"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~]*")
+_PLAIN_LINE = re.compile(
+    r"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f]*(?: [^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f]+)*"
+)
+_PLAIN_PROSE = re.compile(r"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~\x00-\x08\x0b-\x1f\x7f-\x9f]*")
+# Control characters a terminal obeys (ESC sequences recolour, retitle or clear it) or an editor hides; tab and
+# newline stay where a field may hold them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -122,7 +128,7 @@ def line(text: str, limit: int = MAX_LINE) -> str:
     """A model string as one plain line: links become their text; no URL, image, HTML, callout or markup lead."""
     if len(text) <= limit and _PLAIN_LINE.fullmatch(text) and "  " not in text:
         return text  # most names and titles: nothing to neutralize
-    text = strip_html(text[: limit * 4 + 200])
+    text = strip_html(_CONTROL.sub("", text[: limit * 4 + 200]))
     text = _WIKILINK.sub(lambda m: _shown(m.group(1)), text)
     text = strip_foreign_urls(text, ()).replace("(link removed)", "")
     text = _CALLOUT.sub("", text).replace("[[", "").replace("]]", "").replace("%%", "")
@@ -259,9 +265,16 @@ def body(text: str, resolve: Resolver, sources: Sequence[str], images: bool = Fa
     return _links_and_urls("\n".join(lines), resolve, sources, images).strip()
 
 
+def answer(text: str, resolve: Resolver, sources: Sequence[str]) -> str:
+    """A query answer, shown and filed in answers/: a page body with no frontmatter fence or rule, and bounded."""
+    lines = [x for x in text[: MAX_ANSWER * 2].split("\n") if not _RULE.match(x)]
+    return body(bound("\n".join(lines), MAX_ANSWER), resolve, sources)
+
+
 def _neutral_markup(text: str) -> str:
     """Obsidian comments (`%%`) and block math left open would hide the rest of the page."""
-    return text.replace("%%", "%").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("%%", "%").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
 
 
 def _neutral_line(text: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kwiki import vault
+from kwiki import entries, vault
 from kwiki.errors import KwikiError
 from kwiki.ingest import IngestReport
 from kwiki.lock import ProjectLock
@@ -81,7 +81,7 @@ def snapshot(wiki: Path) -> dict[str, str]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             path = Path(folder) / name
-            if not name.startswith(".") and not path.is_symlink():
+            if not name.startswith(".") and not path.is_symlink() and path.is_file():  # a FIFO would block
                 found[path.relative_to(wiki).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 
@@ -238,8 +238,8 @@ def _restore_state(paths: Paths) -> None:
     old = {p.relative_to(saved).as_posix() for p in saved.rglob("*") if p.is_file()}
     now = {p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()} if base.is_dir() else set()
     for rel in sorted(old):
-        text = (saved / rel).read_text(encoding="utf-8")
-        if rel not in now or (base / rel).read_text(encoding="utf-8") != text:
+        text = entries.read_text(saved, rel)[0]  # a damaged base reads with U+FFFD: it is kwiki's own copy
+        if rel not in now or entries.read_text(base, rel)[0] != text:
             vault.write_text(base, rel, text, durable=False)
     for rel in sorted(now - old):
         vault.remove(base, rel)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kwiki import vault
+from kwiki import entries, vault
 from kwiki.gate import display_text, line
 from kwiki.markdown import dump_page, split_frontmatter
 from kwiki.project import Paths
@@ -65,8 +65,8 @@ def scan_pages(wiki: Path, overlay: Mapping[str, str | None] | None = None) -> l
     for folder in CATALOGUED_FOLDERS:
         for file in sorted((wiki / folder).glob("*.md")):
             rel = f"{folder}/{file.name}"
-            if rel not in overlay:
-                pages[rel] = page_meta(rel, file.read_text(encoding="utf-8"))
+            if rel not in overlay and file.is_file():  # not a FIFO, folder or broken link named *.md
+                pages[rel] = page_meta(rel, entries.read_text(wiki, rel)[0])
     for rel, text in overlay.items():
         if text is not None and rel.split("/")[0] in CATALOGUED_FOLDERS:
             pages[rel] = page_meta(rel, text)
@@ -119,7 +119,7 @@ def index_changes(wiki: Path, overlay: Mapping[str, str | None] | None = None) -
 def _differs(path: Path, text: str | None) -> bool:
     if text is None:
         return path.exists()
-    return not path.is_file() or path.read_text(encoding="utf-8") != text
+    return not path.is_file() or entries.read_text(path.parent, path.name)[0] != text
 
 
 def write_index(paths: Paths) -> list[str]:

@@ -8,6 +8,7 @@ model's replies (extraction here, drafts in compile.py).
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kwiki import journal, vault
+from kwiki import entries, journal, vault
 from kwiki.bases import ensure_bases
 from kwiki.discover import Discovery, RawFile, Skipped, discover, resolve_targets, shown_name
+from kwiki.entries import Odd
 from kwiki.errors import EndpointUnreachable, KwikiError
 from kwiki.extract import Extraction, extract_source
 from kwiki.gate import line as one_line
@@ -30,7 +32,7 @@ from kwiki.notes import SourceNote
 from kwiki.plan import PageWrite, PendingSource, SourcePlan, compile_key, expected_writes, plan_sources
 from kwiki.project import Paths
 from kwiki.search import refresh_index
-from kwiki.snapshot import WikiSnapshot, load_snapshot
+from kwiki.snapshot import WikiSnapshot, load_snapshot, notices
 from kwiki.state import SourceRecord, State
 from kwiki.vocabulary import render_digest
 
@@ -77,6 +79,7 @@ class IngestReport:
     dropped_quotes: int = 0
     recovered: bool = False
     recovery_notes: list[str] = field(default_factory=list)  # pages merged, kept or not written; a journal set aside
+    odd: tuple[Odd, ...] = ()  # entries of wiki/ and .kwiki/base/ skipped or not read cleanly (entries.py)
     seconds: float = 0.0
 
 
@@ -90,7 +93,7 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
         key = compile_key(options.provider, llm.model, schema)
         found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
         plan = plan_sources(paths.raw, found, known, key)
-        run = None
+        run, odd = None, ()  # type: tuple[RunResult | None, tuple[Odd, ...]]
         if plan.pending or plan.deleted or _pages_due(state):  # only then is the vault read
             snap = load_snapshot(paths, state, {r.path: r for r in state.sources()}, schema)
             try:
@@ -99,10 +102,11 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
                 _log_stopped(paths, options.today, err)
                 raise
             journal.apply(paths, run.changes, state)
+            odd = notices(paths, snap)
             ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
         if run is not None or recovery.replayed:
             refresh_index(paths)  # `kwiki query` stays fast: the search index follows the pages just written
-    return _report(found, plan, run, recovery, time.monotonic() - started)
+    return dataclasses.replace(_report(found, plan, run, recovery, time.monotonic() - started), odd=odd)
 
 
 def _pages_due(state: State) -> bool:
@@ -203,7 +207,9 @@ def _run(run: Run, progress: Progress | None) -> RunResult:
     notes.update({p: e.note for p, e in extractions.items()})
     changed = set(extractions) | set(run.plan.deleted)
     compiler = Compiler(run.snap, notes, changed, run.options.today, run.options.source_images)
-    compiled = compiler.compile(run.llm, run.options.concurrency, run.plan.deleted, progress)
+    compiled, held = _hold(run.snap, compiler.compile(run.llm, run.options.concurrency, run.plan.deleted, progress))
+    extractions = {p: e for p, e in extractions.items() if p not in held}
+    errors = {**errors, **held}
     entries = _log_entries(run, compiled, extractions, errors)
     generated = generate(run.snap, run.llm, compiled, entries, len(notes), run.options.today)
     failures = compiled.page_failures + generated.failures
@@ -218,9 +224,9 @@ def _change_set(
     sources: list[SourceRecord],
     failures: Sequence[tuple[str, str]],
 ) -> ChangeSet:
-    staged = compiled.staged
+    staged, held = compiled.staged, run.snap.held()
     return ChangeSet(
-        files={**compiled.files(), **generated.files},
+        files={**compiled.files(), **{rel: text for rel, text in generated.files.items() if rel not in held}},
         bases=compiled.bases(),
         sources=sources,
         deleted_sources=list(run.plan.deleted),
@@ -229,6 +235,19 @@ def _change_set(
         contradictions=list(compiled.contradictions),
         meta={RETRY_PAGES: "1" if failures else "0", RENDERED_WITH: render_digest()},
     )
+
+
+def _hold(snap: WikiSnapshot, compiled: Compiled) -> tuple[Compiled, dict[str, str]]:
+    """Pages kwiki could not read cleanly stay as they are (entries.py); the sources feeding them stay pending."""
+    held = snap.held()
+    kept = tuple(s for s in compiled.staged if s.rel not in held)
+    reasons = {
+        source: f"wiki/{s.rel} was not updated: {snap.odd_pages[s.rel].problem}"
+        for s in compiled.staged
+        if s.rel in held and (s.text is not None or s.base is not None or s.deletes)
+        for source in (s.record.sources if s.record is not None else ())
+    }
+    return dataclasses.replace(compiled, staged=kept), reasons
 
 
 def _source_records(
@@ -296,10 +315,11 @@ def _extract_all(run: Run, progress: Progress | None) -> tuple[dict[str, Extract
 
 
 def _log_stopped(paths: Paths, today: str, err: EndpointUnreachable) -> None:
-    log = paths.wiki / "log.md"
-    old = log.read_text(encoding="utf-8") if log.is_file() else None
+    old, odd = entries.read_text(paths.wiki, "log.md")
+    if odd is not None and os.path.lexists(paths.wiki / "log.md"):  # not UTF-8, or no file: never written over
+        return
     entry = LogEntry(today, "ingest", "stopped: the LLM server is unreachable", (f"- {one_line(err.message, 300)}",))
-    vault.write_text(paths.wiki, "log.md", append_log(old, [entry]))
+    vault.write_text(paths.wiki, "log.md", append_log(old if odd is None else None, [entry]))
 
 
 def _already_on_disk(snap: WikiSnapshot, page: str, staged: str | None) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from kwiki import vault
+from kwiki import entries, vault
 from kwiki.errors import KwikiError
 from kwiki.merge import merge_page
 from kwiki.project import Paths
@@ -184,8 +184,10 @@ def _apply_file(paths: Paths, rel: str, text: str | None, base: str, before: str
 def _merge_edit(paths: Paths, rel: str, base: str) -> str:
     """The page changed since it was journaled: merge it as any human edit (docs/design.md §5)."""
     old_base = paths.base_dir / rel
-    disk = (paths.wiki / rel).read_text(encoding="utf-8")
-    merged = merge_page(old_base.read_text(encoding="utf-8") if old_base.is_file() else None, disk, base)
+    disk, odd = entries.read_text(paths.wiki, rel)
+    if odd is not None:  # not UTF-8, or no longer a file: never written over (entries.py)
+        return f"kept wiki/{rel} as it is: {odd.problem} — {odd.fix}"
+    merged = merge_page(entries.read_text(paths.base_dir, rel)[0] if old_base.is_file() else None, disk, base)
     vault.write_text(paths.wiki, rel, merged.text, durable=False)
     vault.write_text(paths.base_dir, rel, base, durable=False)
     if not merged.human_edited:  # an old journal (no hashes) and a page as kwiki left it: routine
@@ -214,10 +216,10 @@ def _commit(changes: ChangeSet, state: State) -> None:
 
 
 def _digest(path: Path) -> str | None:
-    """sha256 of the file's bytes; None when there is no file (a folder or a link counts as content "!")."""
+    """sha256 of the file's bytes; None when there is no file (a folder, a link or a FIFO counts as content "!")."""
     try:
-        mode = os.lstat(path).st_mode  # one call for what is_symlink and is_dir each asked
-        if stat.S_ISLNK(mode) or stat.S_ISDIR(mode):
+        mode = os.lstat(path).st_mode  # one call for is_symlink, exists and is_file
+        if not stat.S_ISREG(mode):  # a link, a folder, a FIFO (never opened: it would block)…
             return "!"
         with open(path, "rb") as handle:
             return hashlib.sha256(handle.read()).hexdigest()

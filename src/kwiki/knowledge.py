@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from kwiki import gate
@@ -18,8 +18,8 @@ from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo, slugs_of
 from kwiki.payloads import WritePagePayload
 from kwiki.project import FOLDERS
-from kwiki.prompts import load_prompt
-from kwiki.resolve import Cluster, claims_for, normalize_name
+from kwiki.prompts import load_prompt, schema_for
+from kwiki.resolve import Cluster, claims_for, fold_words, normalize_name
 
 MAX_CLAIMS = 30  # per call: a page cited by hundreds of sources still gets a bounded prompt
 MAX_BODY_CHARS = 12_000
@@ -38,7 +38,8 @@ class PagePlan:
 
     @property
     def estimated_tokens(self) -> int:
-        return 1_200 + sum(len(c.statement) + len(c.quote) for _, c in self.claims) // 4 + 700
+        sent = self.claims[-MAX_CLAIMS:]  # a draft carries at most MAX_CLAIMS claims, however many the page has
+        return 1_200 + sum(len(c.statement) + len(c.quote) for _, c in sent) // 4 + 700
 
 
 def page_path(cluster: Cluster, slug: str) -> str:
@@ -71,13 +72,29 @@ def plan_pages(
     return plans
 
 
-def neighbours(cluster: Cluster, clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> list[LinkTo]:
-    """Pages sharing the most sources with this one: a fixed-size list, whatever the wiki's size."""
-    mine = set(cluster.sources)
+def neighbours(
+    cluster: Cluster,
+    clusters: Sequence[Cluster],
+    slugs: Mapping[str, str],
+    among: Collection[str] | None = None,
+    naming: str | None = None,
+) -> list[LinkTo]:
+    """Pages sharing the most sources with this one (or only the sources `among`), and when `naming` is given
+    only those it names — a prompt lists only pages its text can link: a fixed-size list, whatever the wiki's size."""
+    mine = set(cluster.sources if among is None else among)
     scored = Counter({c.key: len(mine & set(c.sources)) for c in clusters if c.key != cluster.key})
-    ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))[:MAX_NEIGHBOURS]
+    ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))
     by_key = {c.key: c for c in clusters}
-    return [LinkTo(slugs[k], by_key[k].title) for k in ranked]
+    if naming is not None:
+        words = f" {fold_words(naming)} "
+        ranked = [k for k in ranked if any(f" {n} " in words or f" {n}s " in words for n in by_key[k].keys)]
+    return [LinkTo(slugs[k], by_key[k].title) for k in ranked[:MAX_NEIGHBOURS]]
+
+
+def prompt_text(plan: PagePlan, fresh: Collection[str]) -> str:
+    """The claims and descriptions of `fresh` sources, as one text: what names the pages a draft may link."""
+    claims = [c.statement for p, c in plan.claims if p in fresh]
+    return " ".join([*claims, *(d for p, d in plan.cluster.descriptions if p in fresh)])
 
 
 def write_request(
@@ -115,7 +132,9 @@ def write_request(
         "descriptions": [{"source_page": source_links[p].slug, "text": d} for p, d in descriptions],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near],
     }
-    system, user = load_prompt("write-page").render(schema_doc=schema_doc[:6000], payload=fence_json(payload))
+    system, user = load_prompt("write-page").render(
+        schema_doc=schema_for(schema_doc, "write-page"), payload=fence_json(payload)
+    )
     return Request("write-page", system, user, None, max_tokens=3000)
 
 

@@ -23,7 +23,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.resources.types import FunctionResource
 from pydantic import Field
 
-from kwiki import __version__
+from kwiki import __version__, entries
 from kwiki.config import Config
 from kwiki.errors import KwikiError, UsageError
 from kwiki.gitops import commit_ingest
@@ -74,8 +74,15 @@ class Wiki:
 
     def read(self, name: str) -> dict[str, Any]:
         rel = self.resolve(name)
-        meta, body = split_frontmatter((self.paths.wiki / rel).read_text(encoding="utf-8"))
+        meta, body = split_frontmatter(self.text(rel))
         return {"path": f"wiki/{rel}", "name": Path(rel).stem, "frontmatter": plain(meta), "body": body}
+
+    def text(self, rel: str) -> str:
+        """The page's text (latin-1 bytes read as U+FFFD); a FIFO or a broken link named like a page is refused."""
+        text, odd = entries.read_text(self.paths.wiki, rel)
+        if odd is not None and not text:
+            raise UsageError(f"wiki/{rel}: {odd.problem}", odd.fix)
+        return text
 
     def resolve(self, name: str) -> str:
         """A page by basename, wiki-relative path or [[link]], as Obsidian resolves links; UsageError when none."""
@@ -250,6 +257,6 @@ def _page_resources(server: MCPServer[Any], wiki: Wiki) -> None:
 
 def _page_text(wiki: Wiki, name: str) -> str:
     try:
-        return (wiki.paths.wiki / wiki.resolve(name)).read_text(encoding="utf-8")
+        return wiki.text(wiki.resolve(name))
     except KwikiError as err:
         raise ResourceError(_message(err)) from None

@@ -172,7 +172,17 @@ def _merge_section(base: _Section | None, core: str, own: list[str], new: _Secti
         return (new.text if new else ""), False
     if new is None or (base is not None and _same_text(new.text, base.text)):
         return _join(core, *own), False
+    tail = _appended(base, new)
+    if tail:  # kwiki only added to the end of the section (a delta update): both edits stand, no conflict
+        return _join(core, *([] if _trim(tail) in core else [tail]), *own), False
     return _join(core, _callout(new.content)), True
+
+
+def _appended(base: _Section | None, new: _Section) -> str:
+    """What `new` adds after the whole of `base`, from a line boundary on; "" when it changed anything else."""
+    if base is None or not new.text.startswith(base.text) or new.text[len(base.text) : len(base.text) + 1] != "\n":
+        return ""
+    return _trim(new.text[len(base.text) :])
 
 
 def _missing_sections(

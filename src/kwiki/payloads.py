@@ -50,6 +50,31 @@ class WritePagePayload(TypedDict):
     neighbours: list[Neighbour]
 
 
+class NewClaim(TypedDict):
+    statement: str
+    quote: str
+    source_page: str
+    date: str
+
+
+class EarlierClaim(TypedDict):
+    statement: str
+    source_page: str
+    date: str
+
+
+class UpdatePagePayload(TypedDict):
+    """ "update-page" (delta.py): what a page with a body needs to add what is new for it, never the whole body."""
+
+    title: str
+    type: str
+    outline: list[str]  # the page's `##` headings, bounded
+    lead: str  # the start of the page's first paragraph, bounded
+    claims: list[NewClaim]  # new for this page in this run, capped
+    earlier: list[EarlierClaim]  # a few of the page's earlier claims nearest the new ones (contradictions)
+    neighbours: list[Neighbour]  # pages the new sources also discuss
+
+
 class OverviewPage(TypedDict):
     page: str
     title: str

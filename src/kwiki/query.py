@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from kwiki import vault
+from kwiki import entries, gate, vault
 from kwiki.errors import ProviderError, UsageError
 from kwiki.gate import line as one_line
-from kwiki.gate import strip_foreign_urls
 from kwiki.index import LogEntry, append_log, write_index
 from kwiki.links import VaultIndex
 from kwiki.llm.base import LLM, Request
@@ -155,8 +155,9 @@ def build_request(question: str, pages: list[ContextPage]) -> Request:
 def check_citations(text: str, pages: list[ContextPage]) -> tuple[str, tuple[ContextPage, ...], tuple[str, ...]]:
     """(clean text, pages cited, links removed): a link to any page not sent becomes its display text.
 
-    A link to a sent page's title (a common slip) is rewritten to its name. URLs and images that none of the
-    sent pages contains are dropped too: a saved answer is opened in Obsidian, which would fetch them.
+    A link to a sent page's title (a common slip) is rewritten to its name. Then the text passes the gate as a page
+    body (`gate.answer`): URLs and images no sent page contains (Obsidian would fetch them), HTML, a frontmatter
+    fence, an H1 and open fences or comments go, and the answer is bounded — before it is shown or saved.
     """
     sent = VaultIndex.from_paths(p.page for p in pages)
     by_path = {p.page: p for p in pages}
@@ -174,7 +175,9 @@ def check_citations(text: str, pages: list[ContextPage]) -> tuple[str, tuple[Con
         return None if found else f"[[{page.name}|{link.shown}]]"
 
     clean = replace_wikilinks(text.strip(), check)
-    return strip_foreign_urls(clean, [p.text for p in pages]), tuple(cited.values()), tuple(removed)
+    names = {p.name.casefold(): p.name for p in pages}  # every link left points at a sent page, by its name
+    gated = gate.answer(clean, lambda target: names.get(target.casefold()), [p.text for p in pages])
+    return gated, tuple(cited.values()), tuple(removed)
 
 
 # --- filing it back ---------------------------------------------------------------------------------------
@@ -219,10 +222,7 @@ def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:
     """The union of the cited pages' `sources`, in order of first citation."""
     found: dict[str, None] = {}
     for page in cited:
-        try:
-            meta, _ = split_frontmatter((paths.wiki / page.page).read_text(encoding="utf-8"))
-        except FileNotFoundError:  # deleted since it was retrieved
-            continue
+        meta, _ = split_frontmatter(entries.read_text(paths.wiki, page.page)[0])  # "" once deleted: no sources
         sources = meta.get("sources")
         for source in sources if isinstance(sources, list) else []:
             found.setdefault(str(source), None)
@@ -231,7 +231,8 @@ def _cited_sources(paths: Paths, cited: tuple[ContextPage, ...]) -> list[str]:
 
 def append_query_log(paths: Paths, today: dt.date, question: str, slug: str) -> None:
     """Add a `query` entry to log.md; the file is read and written whole, atomically."""
-    log = paths.wiki / LOG
-    old = log.read_text(encoding="utf-8") if log.is_file() else None
+    old, odd = entries.read_text(paths.wiki, LOG)
+    if odd is not None and os.path.lexists(paths.wiki / LOG):  # not UTF-8, or no file: never written over
+        return
     entry = LogEntry(today.isoformat(), "query", question, (f"- Answer: [[{slug}]]",))
-    vault.write_text(paths.wiki, LOG, append_log(old, [entry]))
+    vault.write_text(paths.wiki, LOG, append_log(old if odd is None else None, [entry]))

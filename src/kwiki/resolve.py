@@ -40,10 +40,7 @@ class Cluster:
 @lru_cache(maxsize=65_536)  # pure, and called for every mention and claim of every source on each run
 def normalize_name(name: str) -> str:
     """Case, diacritics, punctuation, possessives, articles and a plural on the last word folded away."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"['’]s\b", "", text)
-    text = " ".join(re.findall(r"[^\W_]+", text))
+    text = fold_words(name)
     for article in _ARTICLES:
         if text.startswith(article) and len(text) > len(article) + 2:
             text = text[len(article) :]
@@ -51,6 +48,14 @@ def normalize_name(name: str) -> str:
     if words:
         words[-1] = _singular(words[-1])
     return " ".join(words)
+
+
+def fold_words(text: str) -> str:
+    """Case, diacritics, punctuation and possessives folded away: the words, one space apart. Not cached, so it
+    suits long text (a name's key is `normalize_name`)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text)))
 
 
 def _name_key(name: str, limit: int) -> str:

@@ -122,7 +122,7 @@ def _scan(wiki: Path) -> dict[str, tuple[int, int]]:
                 continue
             if entry.is_dir():
                 pending.append((Path(entry.path), rel + "/"))
-            elif searchable(rel):
+            elif entry.is_file(follow_symlinks=False) and searchable(rel):  # never a FIFO: reading it would block
                 stat = entry.stat()
                 found[rel] = (stat.st_mtime_ns, stat.st_size)
     return found

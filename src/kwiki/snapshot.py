@@ -8,12 +8,15 @@ vault and nothing is read twice. Tests build a snapshot from plain dicts.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from kwiki import entries
 from kwiki.discover import read_source
+from kwiki.entries import Odd
 from kwiki.markdown import split_frontmatter
 from kwiki.project import Paths
 from kwiki.state import ContradictionRecord, PageRecord, SourceRecord, State
@@ -56,11 +59,17 @@ class WikiSnapshot:
     sources: Mapping[str, SourceRecord] = field(default_factory=dict)
     contradictions: tuple[ContradictionRecord, ...] = ()
     schema: str = ""  # CLAUDE.md
+    odd_pages: dict[str, Odd] = field(default_factory=dict)  # wiki path → an entry skipped or read with a problem
+    odd_bases: dict[str, Odd] = field(default_factory=dict)  # the same for .kwiki/base/ (filled as texts are read)
+
+    def held(self) -> frozenset[str]:
+        """Wiki paths kwiki must not write this run: no page lives there, or the page was not read cleanly."""
+        return frozenset(rel for rel, odd in self.odd_pages.items() if odd.held)
 
     @cached_property
     def basenames(self) -> frozenset[str]:
         """Casefolded basenames of every page in the vault: a new page never takes one."""
-        return frozenset(PurePosixPath(rel).stem.casefold() for rel in self.pages)
+        return frozenset(PurePosixPath(rel).stem.casefold() for rel in (*self.pages, *self.odd_pages))
 
     @cached_property
     def knowledge_titles(self) -> dict[tuple[str, str], str]:
@@ -99,26 +108,36 @@ def load_snapshot(
     """
     if schema is None:
         schema = paths.schema.read_text(encoding="utf-8") if paths.schema.is_file() else ""
+    pages, bases = entries.list_files(paths.wiki), entries.list_files(paths.base_dir, "")
+    odd_pages, odd_bases = {o.path: o for o in pages.odd}, {o.path: o for o in bases.odd}
     return WikiSnapshot(
-        pages=LazyTexts(_files(paths.wiki, "*.md"), _reader(paths.wiki)),
-        bases=LazyTexts(_files(paths.base_dir, "*"), _reader(paths.base_dir)),
+        pages=LazyTexts(pages.names, _reader(paths.wiki, odd_pages, pages=True)),
+        bases=LazyTexts(bases.names, _reader(paths.base_dir, odd_bases, pages=False)),
         raw=LazyTexts(None, lambda rel: read_source(paths.raw, rel)),
         records={r.path: r for r in state.pages()},
         sources=dict(sources) if sources is not None else {r.path: r for r in state.sources()},
         contradictions=tuple(state.contradictions()),
         schema=schema,
+        odd_pages=odd_pages,
+        odd_bases=odd_bases,
     )
 
 
-def _files(root: Path, pattern: str) -> set[str]:
-    if not root.is_dir():
-        return set()
-    return {
-        rel.as_posix()
-        for rel in (p.relative_to(root) for p in root.rglob(pattern) if p.is_file())
-        if not any(part.startswith(".") for part in rel.parts)
-    }
+def notices(paths: Paths, snap: WikiSnapshot) -> tuple[Odd, ...]:
+    """Every entry of wiki/ and .kwiki/base/ this run skipped or could not read cleanly, with project paths."""
+    base = paths.base_dir.relative_to(paths.root).as_posix()
+    found = entries.shown(snap.odd_pages.values(), paths.wiki.name) + entries.shown(snap.odd_bases.values(), base)
+    return tuple(sorted(found, key=lambda o: o.path))
 
 
-def _reader(root: Path) -> Callable[[str], str]:
-    return lambda rel: (root / rel).read_text(encoding="utf-8")
+def _reader(root: Path, odd: dict[str, Odd], pages: bool) -> Callable[[str], str]:
+    """Reads a text, noting what was wrong with it in `odd`; a broken base is kwiki's own and is rewritten."""
+
+    def read(rel: str) -> str:
+        text, problem = entries.read_text(root, rel)
+        problem = problem or (entries.frontmatter_problem(rel, text) if pages else None)
+        if problem is not None:
+            odd[rel] = problem if pages else dataclasses.replace(problem, held=False, fix=entries.BASE_FIX)
+        return text
+
+    return read

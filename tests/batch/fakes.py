@@ -40,6 +40,8 @@ def kind_of(user: str, structured: bool) -> str:
     payload = unfence_json(user)
     if structured:
         return "summarize" if "summaries" in payload else "extract"
+    if "outline" in payload:
+        return "update-page"
     return "write-page" if "neighbours" in payload else "overview"
 
 

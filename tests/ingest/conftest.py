@@ -9,7 +9,8 @@ Test sources use a tiny line format the fake understands, so every reply is deri
     - claim: LLM OS | The LLM is the kernel process of a new operating system.
 
 A claim's quote is its statement, which therefore occurs in the source. A statement holding `fact[key]=value`
-lets the fake write-page reply flag a contradiction between sources that give different values for one key.
+lets the fake write-page (and update-page) reply flag a contradiction between sources that give different values
+for one key.
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ def _mention(spec: str) -> dict[str, Any]:
 
 
 def page_reply(payload: dict[str, Any], extra: str = "") -> str:
-    """A write-page body that cites every claim, quotes it, links every neighbour and flags disagreeing facts."""
+    """A write-page body (or update-page addition) that cites every claim, quotes it, links every neighbour and
+    flags disagreeing facts: among the claims, and between them and an update's earlier claims."""
     lines = [f"{payload['title']} as the sources describe it.", ""]
     for claim in payload["claims"]:
         lines += [
@@ -189,8 +191,15 @@ def page_reply(payload: dict[str, Any], extra: str = "") -> str:
             "",
         ]
     lines += [f"See [[{n['page']}]]." for n in payload["neighbours"]]
-    lines += _contradiction_callouts(payload["claims"])
+    lines += _contradiction_callouts([*payload["claims"], *payload.get("earlier", [])])
     return "\n".join(lines) + ("\n\n" + extra if extra else "")
+
+
+def text_kind(user: str) -> str:
+    """The kind of a request with a plain-text reply, told from its user prompt (what a fake server sees)."""
+    if "Write the addition for this page" in user:
+        return "update-page"
+    return "write-page" if "Write the body of this page" in user else "overview"
 
 
 def _contradiction_callouts(claims: list[dict[str, Any]]) -> list[str]:
@@ -232,6 +241,7 @@ def scripted_llm(
             "extract": do_extract,
             "summarize": do_summarize,
             "write-page": lambda request: page_reply(unfence_json(request.user), page_extra),
+            "update-page": lambda request: page_reply(unfence_json(request.user), page_extra),
             "overview": overview,
         }
     )

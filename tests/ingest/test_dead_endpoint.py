@@ -15,7 +15,7 @@ from kwiki.llm.openai_adapter import OpenAILLM
 from kwiki.llm.wrappers import ReachableLLM
 from kwiki.project import Paths
 from kwiki.state import State
-from llm.loopback import Answer, LoopbackServer, chat_completion
+from llm.loopback import Answer, LoopbackServer, chat_completion, rate_limited, script
 
 from .conftest import RawGuard, log_entries, run, scripted_llm, source_text, write_raw
 
@@ -58,15 +58,58 @@ def test_after_one_unreachable_call_no_further_call_is_sent() -> None:
     assert time.monotonic() - started < 0.05
 
 
-def test_server_that_never_answers_is_given_up_after_three_silent_calls() -> None:
+def test_server_that_answered_once_then_goes_silent_is_given_up_after_three_silent_calls() -> None:
     slow = Answer(body=chat_completion().body, delay=1.0)
-    with LoopbackServer(lambda body: slow) as server:
+    with LoopbackServer(script(chat_completion(), slow)) as server:
         llm = ReachableLLM(OpenAILLM("m", "k", base_url=server.base_url, max_retries=0, timeout=0.1), max_silent=3)
         request = Request(name="write-page", system="S.", user="U")
+        llm.complete(request)
         errors = []
         for _ in range(4):
             with pytest.raises(ProviderError) as caught:
                 llm.complete(request)
             errors.append(type(caught.value).__name__)
     assert errors == ["TimedOut", "TimedOut", "EndpointUnreachable", "EndpointUnreachable"]
-    assert len(server.chat_bodies()) == 3
+    assert len(server.chat_bodies()) == 4
+
+
+def test_server_that_never_answers_fails_after_one_timeout_not_retried() -> None:
+    silent = Answer(body=chat_completion().body, delay=3.0)
+    with LoopbackServer(lambda body: silent) as server:
+        llm = ReachableLLM(OpenAILLM("m", "k", base_url=server.base_url, max_retries=2, timeout=0.3))
+        request = Request(name="extract", system="S.", user="U")
+        started = time.monotonic()
+        with pytest.raises(EndpointUnreachable, match=r"accepted the connection but sent no answer within 0\.3s"):
+            llm.complete(request)
+        with pytest.raises(EndpointUnreachable):  # and no further call is sent
+            llm.complete(request)
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.5  # one timeout; before, 3 attempts and their backoff, then two more silent calls
+    assert len(server.chat_bodies()) == 1
+
+
+def test_a_first_answer_that_is_an_error_keeps_the_sdk_retries() -> None:
+    with LoopbackServer(script(rate_limited("0"), chat_completion("fine"))) as server:
+        llm = OpenAILLM("m", "k", base_url=server.base_url, max_retries=2, max_retry_after=0.01, timeout=5)
+        reply = llm.complete(Request(name="query", system="S.", user="U"))
+    assert reply.text == "fine" and len(server.chat_bodies()) == 2
+
+
+def test_cli_ingest_against_a_silent_server_stops_in_seconds_with_a_clear_message(
+    project: Paths, raw_guard: RawGuard, clean_env: None
+) -> None:
+    write_raw(project, {f"new-{i}.md": source_text(f"New {i}") for i in range(6)})
+    (project.root / "kwiki.toml").write_text("timeout = 0.5\n", encoding="utf-8")
+    raw_guard.freeze(project)
+    silent = Answer(body=chat_completion().body, delay=4.0)
+    with LoopbackServer(lambda body: silent) as server:
+        started = time.monotonic()
+        args = ["--project", str(project.root), "--provider", "openai", "--base-url", server.base_url, "ingest"]
+        result = CliRunner().invoke(app, args)
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 2, result.output
+    assert "accepted the connection but sent no answer within 0.5s" in result.output
+    assert "raise timeout in kwiki.toml" in result.output
+    assert elapsed < 4  # was 3 attempts × 3 silent calls
+    with State.open(project.state_db) as state:
+        assert [r for r in state.sources() if r.status == "done"] == []

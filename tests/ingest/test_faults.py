@@ -22,6 +22,7 @@ from .conftest import (
     run,
     scripted_llm,
     source_text,
+    text_kind,
     unverified_quotes,
     wiki_pages,
     write_raw,
@@ -76,9 +77,7 @@ class Model:
             self.count += 1
             n = self.count
         user = body["messages"][1]["content"]
-        name = body.get("response_format", {}).get("json_schema", {}).get("name") or (
-            "write-page" if "Write the body of this page" in user else "overview"
-        )
+        name = body.get("response_format", {}).get("json_schema", {}).get("name") or text_kind(user)
         if self.run == 1 and "flaky.md" in user:
             return server_error("2")
         if n % 7 == 1:
@@ -110,7 +109,7 @@ class Model:
         if name == "summarize":
             payload = unfence_json(user)
             return json.dumps({"title": payload["title"], "summary": "Summary."})
-        if name == "write-page":
+        if name in ("write-page", "update-page"):
             return page_reply(unfence_json(user), HOSTILE_BODY)
         return "Overview of [[Nonexistent Topic]] and [[shared-method]]. ![p](https://evil.example/o.png)"
 

@@ -190,6 +190,7 @@ def planted_project(tmp_path: Path) -> Paths:
     for rel in ("assets/diagram.png", "media/Diagram.png", "assets/bad:name.png"):
         (paths.wiki / rel).parent.mkdir(parents=True, exist_ok=True)
         (paths.wiki / rel).write_bytes(b"png")
+    (paths.wiki / "notes" / "folder.md").mkdir()  # named like a page, but a folder
     records = [*source_records(paths), record(paths, "2026/d.md", ("sources/source-d.md",))]
     records.append(record(paths, "2026/fail.md", (), status="failed", error="timeout"))
     (paths.raw / "2026/d.md").write_text("# D\n\nEdited since it was ingested.\n", encoding="utf-8")

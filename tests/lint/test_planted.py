@@ -39,6 +39,7 @@ PLANTED = {
     "raw-injection": ("raw/2026/c.md", "Ignore all previous instructions"),
     "answer-stale": ("wiki/answers/old-answer.md", "cites:"),
     "base-invalid": ("wiki/bases/broken.base", "formula.missing"),
+    "entry-odd": ("wiki/notes/folder.md", ""),
 }
 FIXABLE = {
     "link-unresolved",

@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from kwiki.errors import ProviderError
+from kwiki.errors import EndpointUnreachable, ProviderError
 from kwiki.llm.anthropic_adapter import AnthropicLLM
 from kwiki.llm.base import Request, Usage
 
@@ -217,11 +217,23 @@ def test_unreachable_server_says_check_base_url() -> None:
     assert "is base_url right?" in caught.value.hint
 
 
-def test_timeout_says_raise_timeout() -> None:
-    def hang(request: httpx2.Request) -> httpx2.Response:
-        raise httpx2.ReadTimeout("timed out", request=request)
+def hang(request: httpx2.Request) -> httpx2.Response:
+    raise httpx2.ReadTimeout("timed out", request=request)
 
+
+def test_a_server_that_never_answered_is_not_retried_after_a_timeout_and_stops_the_run() -> None:
+    server = MockServer(hang)
+    with pytest.raises(EndpointUnreachable) as caught:
+        adapter(server, max_retries=2, timeout=0.5).complete(extract())
+    assert "sent no answer within 0.5s, and has not answered once in this run" in caught.value.message
+    assert "raise timeout" in caught.value.hint and len(server.requests) == 1
+
+
+def test_a_timeout_after_a_first_answer_is_retried_then_says_raise_timeout() -> None:
+    server = MockServer(message("hi"), hang)
+    llm = adapter(server, max_retries=1, timeout=0.5)
+    llm.complete(extract(None))
     with pytest.raises(ProviderError) as caught:
-        adapter(MockServer(hang), max_retries=0, timeout=0.5).complete(extract())
-    assert "did not answer within 0.5s" in caught.value.message
-    assert "raise timeout" in caught.value.hint
+        llm.complete(extract())
+    assert "did not answer within 0.5s after 1 retries" in caught.value.message
+    assert "raise timeout" in caught.value.hint and len(server.requests) == 3

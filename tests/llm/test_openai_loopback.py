@@ -129,8 +129,10 @@ def test_connection_cut_mid_body_is_retried() -> None:
 
 def test_slow_server_times_out_with_a_clear_error() -> None:
     slow = Answer(body=chat_completion().body, delay=1.0)
-    with LoopbackServer(script(slow)) as server, pytest.raises(ProviderError) as caught:
-        local(server, timeout=0.2, max_retries=0).complete(extract())
+    with LoopbackServer(script(chat_completion("hi"), slow)) as server, pytest.raises(ProviderError) as caught:
+        llm = local(server, timeout=0.2, max_retries=0)
+        llm.complete(Request(name="query", system="S.", user="U"))
+        llm.complete(extract())
     assert "did not answer within 0.2s" in caught.value.message
 
 

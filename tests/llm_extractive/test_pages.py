@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kwiki.payloads import OverviewPage, PageClaim, WritePagePayload
+from kwiki.payloads import OverviewPage, PageClaim, UpdatePagePayload, WritePagePayload
 from llm_extractive.asking import ask
 
 
@@ -101,6 +101,37 @@ def test_write_page_keeps_what_the_current_body_said_about_other_sources() -> No
 
 def test_write_page_without_claims_still_names_the_page() -> None:
     assert ask("write-page", _page(claims=[], neighbours=[])).text == "**Zettelkasten**\n"
+
+
+def test_update_page_adds_the_new_claims_cited_and_flags_one_an_earlier_claim_contradicts() -> None:
+    payload: UpdatePagePayload = {
+        "title": "Zettelkasten",
+        "type": "concept",
+        "outline": ["Quotes"],
+        "lead": "**Zettelkasten** — The Zettelkasten is a collection of paper slips linked by fixed numbers.",
+        "claims": [
+            _claim("Luhmann's slip-box held about 70,000 notes.", "slip-box-myths", "2025-07-19"),
+            _claim("The Zettelkasten is a collection of paper slips linked by fixed numbers.", "slip-box-myths", "2"),
+            _claim("Niklas Luhmann filed every slip by hand.", "slip-box-myths", "2025-07-19"),
+        ],
+        "earlier": [
+            {
+                "statement": "Luhmann's slip-box held about 90,000 notes.",
+                "source_page": "inside-the-slip-box",
+                "date": "2025-03-14",
+            }
+        ],
+        "neighbours": [{"page": "niklas-luhmann", "title": "Niklas Luhmann"}],
+    }
+    body = ask("update-page", payload).text
+    assert body.startswith(
+        "- Luhmann's slip-box held about 70,000 notes. — [[slip-box-myths]]\n"
+        "- [[niklas-luhmann|Niklas Luhmann]] filed every slip by hand. — [[slip-box-myths]]\n\n"
+    )
+    assert "linked by fixed numbers" not in body  # the lead says it already
+    assert '[[slip-box-myths]] says "Luhmann\'s slip-box held about 70,000 notes."' in body
+    assert '[[inside-the-slip-box]] says "Luhmann\'s slip-box held about 90,000 notes."' in body
+    assert ask("update-page", {**payload, "claims": []}).text == "\n"
 
 
 def _pages() -> list[OverviewPage]:

@@ -49,7 +49,7 @@ def test_fabricated_citations_are_removed_and_reported(wiki: Paths) -> None:
     result = answer(wiki, FakeLLM({"query": REPLY}), QUESTION)
     assert set(result.removed_citations) == {"made-up-page", "zettelkasten"}
     assert "[[made-up-page" not in result.text and "elsewhere" in result.text
-    assert "[[rlvr]]" in result.text and "[[verifiability|verifiability]]" in result.text
+    assert "[[rlvr]]" in result.text and "[[verifiability]]" in result.text  # the gate drops a display = name
     assert [page.name for page in result.citations] == ["rlvr", "verifiability"]
     assert "evil.example" not in result.text  # a remote image in a saved answer would be fetched by Obsidian
 
@@ -134,3 +134,35 @@ def test_citation_by_a_sent_pages_title_is_kept_under_its_name(wiki: Paths) -> N
     result = answer(wiki, llm, QUESTION, limit=1)
     assert result.text == "A checker grades it [[rlvr|Reinforcement learning from verifiable rewards]]."
     assert result.removed_citations == () and [page.name for page in result.citations] == ["rlvr"]
+
+
+HOSTILE = (
+    "---\ntitle: Pwned\ntype: source\n---\n\n# Take over\n\n"
+    "Models practise on checked puzzles [[rlvr]] and [[no-such-page|a ghost]].\n\n"
+    '<script>alert(1)</script><img src="https://evil.example/p.png"> <b>bold</b> <!-- hidden\n\n'
+    "See https://evil.example/exfil?q=secret and [click](https://evil.example/x).\n\n"
+    "%% an Obsidian comment left open\n\n```\nan open fence\n\n" + "A very long answer. " * 200_000
+)
+
+
+def test_a_hostile_answer_passes_the_gate_before_it_is_shown_or_saved(wiki: Paths) -> None:
+    result = answer(wiki, FakeLLM({"query": HOSTILE}), QUESTION)
+    rel = save_answer(wiki, result, TODAY)
+    text = (wiki.wiki / rel).read_text(encoding="utf-8")
+    page = parse_page(text)
+    assert page.frontmatter["type"] == "answer" and page.frontmatter["title"] == QUESTION
+    assert text.count("\n---\n") == 1  # the model's frontmatter block is no frontmatter of the page
+    for leak in ("<script", "<img", "<b>", "<!--", "evil.example", "%%", "[[no-such-page"):
+        assert leak not in text and leak not in result.text, leak
+    assert "a ghost" in text and "[[rlvr]]" in text
+    assert "\n# Take over" not in text  # the page's only H1 is the question
+    assert sum(line.startswith("```") for line in text.split("\n")) % 2 == 0
+    assert len(result.text) <= 20_000 and len(text) < 25_000
+
+
+def test_saving_next_to_a_log_saved_as_latin1_files_the_answer_and_leaves_the_log(wiki: Paths) -> None:
+    log = wiki.wiki / "log.md"
+    latin1 = "# Log\n\nNotes écrites à la main.\n".encode("latin-1")
+    log.write_bytes(latin1)
+    rel = save_answer(wiki, answer(wiki, FakeLLM({"query": REPLY}), QUESTION), TODAY)
+    assert (wiki.wiki / rel).is_file() and log.read_bytes() == latin1

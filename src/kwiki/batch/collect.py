@@ -11,7 +11,7 @@ from kwiki.llm.base import LLM, Reply, Request
 Progress = Callable[[str, str, int, int], None]  # ingest's progress callback: (phase, item, done, total)
 
 # Which request kinds depend on which: a request is only worth batching if no earlier kind is still missing.
-_STAGES = {"extract": 0, "summarize": 1, "write-page": 2, "overview": 3}
+_STAGES = {"extract": 0, "summarize": 1, "write-page": 2, "update-page": 2, "overview": 3}
 _LAST = 99
 
 

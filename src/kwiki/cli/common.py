@@ -131,6 +131,11 @@ class Session:
             self._llm = build_llm(self.config, self.paths, self.env, meter=self.meter, debug_sink=_debug)
         return self._llm
 
+    def print_notices(self) -> None:
+        """On stderr, once each: what the model's adapter noticed (e.g. a json_schema fallback) during the command."""
+        for notice in self.meter.notices if self._llm is not None else ():
+            err.print(f"note: {notice}")
+
 
 def session(ctx: typer.Context, require_project: bool = True, quiet: bool = False) -> Session:
     """The project at --project (or found upward from the current folder) with its settings.

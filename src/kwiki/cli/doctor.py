@@ -22,7 +22,10 @@ def doctor_command(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
-    """Check .kwiki/ (lock, interrupted run, state file, temp files); --fix repairs. Exit 1 while problems remain."""
+    """Check .kwiki/ (lock, interrupted run, state, temp files, bases) and the vault's odd pages; --fix repairs.
+
+    Exit 1 while problems remain.
+    """
     from kwiki.doctor import doctor  # the core is loaded by the command that runs, not by every one
 
     s = session(ctx)

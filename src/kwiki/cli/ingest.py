@@ -120,6 +120,7 @@ def summary_json(report: IngestReport, usage: dict[str, Any] | None) -> dict[str
         "dropped_quotes": report.dropped_quotes,
         "recovered_interrupted_run": report.recovered,
         "recovery_notes": report.recovery_notes,
+        "vault_entries": [{"path": o.path, "problem": o.problem, "fix": o.fix} for o in report.odd],
         "seconds": round(report.seconds, 3),
     }
 
@@ -133,6 +134,8 @@ def _print_summary(report: IngestReport, usage: dict[str, Any] | None, wiki: Pat
         err.print("finished an interrupted earlier run first")
     for note in report.recovery_notes:
         err.print(f"note: {note}")
+    for odd in report.odd:
+        err.print(f"note: {odd.path}: {odd.problem} — fix: {odd.fix}")
     echo(
         f"sources: {len(report.ingested)} ingested, {report.unchanged} unchanged, {len(report.skipped)} skipped, "
         f"{len(report.failures)} failed, {len(report.deleted)} deleted"

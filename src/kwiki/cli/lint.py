@@ -51,6 +51,7 @@ def lint(
         state = stack.enter_context(State.open(s.paths.state_db)) if writes or s.paths.state_db.is_file() else None
         show = progress.wanted(as_json)
         llm = s.llm() if deep else None
+        stack.callback(s.print_notices)  # a json_schema fallback during --deep, even when lint then fails
         with progress.bars(show and deep) as advance, progress.spinner(show and not deep, "checking the wiki"):
             report = run_lint(s.paths, state, options, llm, advance)
     _show(report, as_json, fix)

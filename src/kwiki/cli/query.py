@@ -48,8 +48,11 @@ def query(
         _search_only(s, question, limit, no_llm, as_json)
         return
     llm = s.llm()
-    with progress.spinner(progress.wanted(as_json), "searching the wiki and asking the model"):
-        result = answer(s.paths, llm, question, limit, budget)
+    try:
+        with progress.spinner(progress.wanted(as_json), "searching the wiki and asking the model"):
+            result = answer(s.paths, llm, question, limit, budget)
+    finally:
+        s.print_notices()
     saved = None
     if save and result.pages:
         saved = save_answer(s.paths, result, dt.date.today())  # under the project lock

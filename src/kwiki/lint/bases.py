@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kwiki import entries
 from kwiki.bases import problems
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.snapshot import Vault
@@ -11,6 +12,6 @@ from kwiki.lint.snapshot import Vault
 
 def check(vault: Vault) -> Iterator[Finding]:
     for rel in sorted(p for p in vault.files.paths if p.lower().endswith(".base")):
-        text = (vault.paths.wiki / rel).read_text(encoding="utf-8", errors="replace")
+        text = entries.read_text(vault.paths.wiki, rel)[0]  # a FIFO named x.base reads as empty, never blocks
         for line, message in problems(text):
             yield finding("base-invalid", vault.wiki_path(rel), line, message)

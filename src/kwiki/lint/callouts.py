@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kwiki import entries
 from kwiki import vault as files
 from kwiki.contradictions import register_text, render_callout
 from kwiki.lint.deep import Found
@@ -30,10 +31,9 @@ def render_found(paths: Paths, state: State, found: list[Found]) -> list[str]:
     for item in found:
         callout = render_callout(item.record)
         for rel in item.pages:
-            path = paths.wiki / rel
-            old = path.read_text(encoding="utf-8")
+            old, problem = entries.read_text(paths.wiki, rel)
             new = with_callout(old, callout)
-            if new != old:
+            if new != old and problem is None:  # a page kwiki could not read cleanly is never rewritten
                 files.write_text(paths.wiki, rel, new)
                 changed.append(rel)
     files.write_text(paths.wiki, REGISTER, register_text(state.contradictions()))

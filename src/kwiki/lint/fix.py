@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from kwiki import entries
 from kwiki import vault as files
 from kwiki.index import LogEntry, append_log, write_index
 from kwiki.links import VaultIndex
@@ -55,8 +56,7 @@ class _Authorship:
 
     def generated(self, path: str) -> frozenset[str]:
         if path not in self._generated:
-            base = self.base / path
-            text = base.read_text(encoding="utf-8") if base.is_file() else ""
+            text = entries.read_text(self.base, path)[0]  # "" when there is no base (or it is no file)
             self._generated[path] = frozenset(_stem(link.target) for link in parse_page(text).links)
         return self._generated[path]
 
@@ -199,8 +199,9 @@ def apply_fixes(vault: Vault, today: dt.date) -> list[Fix]:
     titles = {file.title.casefold(): path for path, file in sorted(pages.items(), reverse=True)}
     relink = _Relinker(vault, index, titles, pages)
     for path, file in sorted(vault.pages.items()):
-        fixes += [Fix(vault.wiki_path(path), action) for action in _fix_page(file, relink)]
-    log_text = _drop_log_lines(vault)
+        if path not in vault.held:  # a page kwiki could not read cleanly is never rewritten
+            fixes += [Fix(vault.wiki_path(path), action) for action in _fix_page(file, relink)]
+    log_text = _drop_log_lines(vault) if LOG not in vault.held else None
     if log_text is not None:
         fixes.append(Fix(vault.wiki_path(LOG), "removed log lines about deleted pages"))
     for rel, page in pages.items():
@@ -209,7 +210,7 @@ def apply_fixes(vault: Vault, today: dt.date) -> list[Fix]:
     if log_text is not None:
         files.write_text(wiki, LOG, log_text)
     fixes += [Fix(vault.wiki_path(rel), "regenerated the index") for rel in write_index(vault.paths)]
-    if fixes:
+    if fixes and LOG not in vault.held:
         _log_run(vault, fixes, today)
     return fixes
 

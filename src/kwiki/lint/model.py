@@ -52,6 +52,7 @@ CHECKS: dict[str, Check] = {
         Check("update-conflict", "warning", "merge the proposed text by hand and delete the callout"),
         Check("url-foreign", "warning", "no source contains this URL (possible exfiltration): remove it"),
         Check("raw-injection", "info", "the source talks to a model: review it before trusting its pages"),
+        Check("entry-odd", "warning", "see the message: the entry is skipped, or read but never rewritten"),
         Check("base-invalid", "error", "fix the .base file's YAML, or delete it: kwiki writes its own when absent"),
         Check("answer-stale", "info", "a cited page changed after the answer: ask again with `kwiki query --save`"),
     )

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 
 from kwiki.errors import UsageError
-from kwiki.lint import bases, catalog, freshness, links, mentions, names, pages, properties, review
+from kwiki.lint import bases, catalog, entries, freshness, links, mentions, names, pages, properties, review
 from kwiki.lint.callouts import render_found
 from kwiki.lint.deep import default_budget, run_deep
 from kwiki.lint.fix import apply_fixes
@@ -29,6 +29,7 @@ CHECKERS: tuple[Callable[[Vault], Iterator[Finding]], ...] = (
     mentions.check,
     review.check,
     bases.check,
+    entries.check,
 )
 _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 

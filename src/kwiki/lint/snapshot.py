@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
+from kwiki import entries
+from kwiki.entries import Odd
 from kwiki.links import VaultIndex
 from kwiki.markdown import Link, Page, parse_page, split_frontmatter
 from kwiki.project import Paths
@@ -81,6 +82,7 @@ class Vault:
     raw: frozenset[str]  # every raw file, posix paths relative to raw/
     state: StateView | None
     edges: dict[str, list[Edge]]
+    odd: tuple[Odd, ...] = ()  # entries named like pages that are none, or were not read cleanly (entries.py)
 
     def wiki_path(self, rel: str) -> str:
         return self._wiki_prefix + rel
@@ -115,6 +117,11 @@ class Vault:
                     links.setdefault(edge.target, set()).add(source)
         return links
 
+    @cached_property
+    def held(self) -> frozenset[str]:
+        """Pages a --fix or --deep must not write: kwiki could not read them cleanly (latin-1 bytes, …)."""
+        return frozenset(o.path for o in self.odd if o.held)
+
     def knowledge(self) -> Iterator[PageFile]:
         return (f for f in self.pages.values() if f.type in KNOWLEDGE)
 
@@ -131,12 +138,15 @@ def _catalog_page(text: str) -> Page:
     return Page(front, body, text.count("\n") - body.count("\n") + 1, (), (), "")
 
 
-def _read(wiki: Path, rels: list[str]) -> list[PageFile]:
+def _read(wiki: Path, rels: list[str], odd: dict[str, Odd]) -> list[PageFile]:
+    """Every page that is a readable file; what is not (a FIFO, a loop, latin-1 bytes) goes into `odd`."""
     files = []
-    root = str(wiki)
     for rel in rels:
-        with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+        text, problem = entries.read_text(wiki, rel)
+        if problem is not None:
+            odd[rel] = problem
+            if not text:
+                continue
         catalog = rel == INDEX or rel.startswith(INDEX_FOLDER + "/")
         files.append(PageFile(rel, text, _catalog_page(text) if catalog else parse_page(text)))
     return files
@@ -157,6 +167,8 @@ def _edges(files: VaultIndex, pages: dict[str, PageFile]) -> dict[str, list[Edge
 def load_vault(paths: Paths, state: State | None) -> Vault:
     files = VaultIndex.scan(paths.wiki)
     rels = [p for p in files.paths if p.lower().endswith(".md")]
-    pages = {file.path: file for file in _read(paths.wiki, rels)}
+    odd = {o.path: o for o in entries.list_files(paths.wiki).odd}
+    pages = {file.path: file for file in _read(paths.wiki, rels, odd)}
     view = StateView(tuple(state.sources()), tuple(state.contradictions())) if state is not None else None
-    return Vault(paths, files, pages, _walk_files(paths.raw), view, _edges(files, pages))
+    found = tuple(odd[rel] for rel in sorted(odd))
+    return Vault(paths, files, pages, _walk_files(paths.raw), view, _edges(files, pages), found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
@@ -17,7 +18,7 @@ from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, Reply, Request, Usage
 from kwiki.llm.prices import family
 from kwiki.llm.provider_errors import Endpoint
-from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
+from kwiki.llm.retry_cap import FirstAnswer, cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
 T = TypeVar("T")
@@ -51,6 +52,7 @@ class AnthropicLLM:
     ) -> None:
         self._model = model
         client = http_client if http_client is not None else anthropic.DefaultHttpxClient()
+        self._first_answer = FirstAnswer(client, max_retries, max_retry_after)
         self._client = anthropic.Anthropic(
             api_key=api_key,
             base_url=base_url,
@@ -70,13 +72,23 @@ class AnthropicLLM:
 
     def _send(self, request: Request) -> Reply:
         try:
-            message = self._client.messages.create(**self._params(request))
+            message = self._create(self._params(request))
         except anthropic.APIError as err:
             raise _translate(err, self._endpoint) from err
         if message.stop_reason == "max_tokens":  # cut: whatever text there is must not pass for a reply
             return Reply(text=_joined(message), usage=_usage_of(message), stop_reason=CUT)
         stop = message.stop_reason or ""
         return Reply(text=_text_of(message, request), usage=_usage_of(message), stop_reason=stop)
+
+    def _create(self, params: dict[str, Any]) -> Message:
+        def attempt(retries: int | None) -> Message:
+            client = self._client if retries is None else self._client.with_options(max_retries=retries)
+            message: Message = client.messages.create(**params)
+            return message
+
+        retried = (anthropic.APIConnectionError, anthropic.RateLimitError, anthropic.InternalServerError)
+        silent = functools.partial(provider_errors.never_answered, self._endpoint)
+        return self._first_answer.send(attempt, anthropic.APITimeoutError, retried, silent)
 
     def _params(self, request: Request) -> dict[str, Any]:
         # The system prompt is the fixed prefix shared by every call of a kind, so it is what we cache.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -17,7 +18,7 @@ from kwiki.errors import ConfigError, ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, JSON_MODES, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
-from kwiki.llm.retry_cap import cap_retry_after, connect_timeout
+from kwiki.llm.retry_cap import FirstAnswer, cap_retry_after, connect_timeout
 from kwiki.llm.validate import complete_structured
 
 # Keywords OpenAI's strict mode accepts; a schema using anything else is sent with strict false.
@@ -58,6 +59,7 @@ class OpenAILLM:
         self._on_notice = on_notice
         self._mode_lock = threading.Lock()
         client = http_client if http_client is not None else openai.DefaultHttpxClient()
+        self._first_answer = FirstAnswer(client, max_retries, max_retry_after)
         self._client = openai.OpenAI(
             # Local servers ignore the key but the SDK insists on one; a real missing key fails with 401.
             api_key=api_key or "none",
@@ -87,7 +89,7 @@ class OpenAILLM:
     def _send(self, request: Request) -> Reply:
         mode = self._json_mode
         try:
-            completion = self._client.chat.completions.create(**self._params(request, mode))
+            completion = self._create(self._params(request, mode))
         except openai.APIStatusError as err:
             if request.schema is None or mode != "json_schema" or not self._fall_back or not rejects_json_schema(err):
                 raise _translate(err, self._endpoint) from err
@@ -100,6 +102,16 @@ class OpenAILLM:
             return Reply(text=completion.choices[0].message.content or "", usage=usage, stop_reason=CUT)
         text = _text_of(completion, request, self._model)
         return Reply(text=text, usage=usage, stop_reason=completion.choices[0].finish_reason)
+
+    def _create(self, params: dict[str, Any]) -> ChatCompletion:
+        def attempt(retries: int | None) -> ChatCompletion:
+            client = self._client if retries is None else self._client.with_options(max_retries=retries)
+            completion: ChatCompletion = client.chat.completions.create(**params)
+            return completion
+
+        retried = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
+        silent = functools.partial(provider_errors.never_answered, self._endpoint)
+        return self._first_answer.send(attempt, openai.APITimeoutError, retried, silent)
 
     def _switch_to_json_object(self, err: openai.APIStatusError) -> None:
         with self._mode_lock:

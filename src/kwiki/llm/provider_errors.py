@@ -61,3 +61,13 @@ def timed_out(endpoint: Endpoint) -> TimedOut:
         f"after {endpoint.max_retries} retries",
         "raise timeout in kwiki.toml, or use a faster model",
     )
+
+
+def never_answered(endpoint: Endpoint) -> EndpointUnreachable:
+    """The server took the connection but sent nothing, and has answered no call of this run: the run stops."""
+    return EndpointUnreachable(
+        f"{endpoint.provider} ({endpoint.url}) accepted the connection but sent no answer within "
+        f"{endpoint.timeout:g}s, and has not answered once in this run",
+        "is the server stuck, or still loading the model? `kwiki status` probes it; for a model slower than that, "
+        "raise timeout in kwiki.toml — nothing was changed, run again when it answers",
+    )

@@ -1,4 +1,5 @@
-"""The "write-page" body without a model: sourced statements, verbatim quotes, callouts."""
+"""The "write-page" body and the "update-page" addition without a model: sourced statements, verbatim quotes,
+callouts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 
 from kwiki.offline.lexicon import ALL_STOPWORDS, word_set
 from kwiki.offline.text import WORD, contradiction
-from kwiki.payloads import PageDescription, WritePagePayload
+from kwiki.payloads import NewClaim, PageClaim, PageDescription, UpdatePagePayload, WritePagePayload
 
 MAX_QUOTES = 3
 MAX_CONTRADICTIONS = 3
@@ -30,7 +31,7 @@ def write_page(payload: WritePagePayload) -> str:
     """Opening definition, one cited bullet per statement, contradictions, then a few verbatim quotes."""
     title = payload["title"]
     names = [title, *payload["aliases"]]
-    claims = _claims(payload)
+    claims = _claims(payload["claims"])
     opening, cite = _opening(names, claims, payload["descriptions"])
     quoted = _best_quotes([c for c in claims if _norm(c.statement) != _norm(opening)], names, len(claims) // 3)
     # a claim whose statement is its own quote is shown once: as the opening, a quote, or a bullet
@@ -47,7 +48,21 @@ def write_page(payload: WritePagePayload) -> str:
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
 
 
-def _claims(payload: WritePagePayload) -> list[_Claim]:
+def update_page(payload: UpdatePagePayload) -> str:
+    """What the new claims add: one cited bullet per statement the lead does not make, and a contradiction
+    callout for a new claim whose numbers differ from an earlier or another new one's."""
+    claims = _claims(payload["claims"])
+    neighbours = [(n["page"], n["title"]) for n in payload["neighbours"]]
+    linked = {payload["title"].casefold()}
+    lead = _norm(payload["lead"])
+    bullets = [_link(b, neighbours, linked) for b in _bullets([c for c in claims if _norm(c.statement) not in lead])]
+    earlier = [_Claim(" ".join(c["statement"].split()), "", c["source_page"], c["date"]) for c in payload["earlier"]]
+    new = {id(c) for c in claims}
+    callouts = [text for a, b, text in _disagreements([*claims, *earlier]) if id(a) in new or id(b) in new]
+    return "\n\n".join(p for p in ["\n".join(bullets), *callouts[:MAX_CONTRADICTIONS]] if p) + "\n"
+
+
+def _claims(given: list[PageClaim] | list[NewClaim]) -> list[_Claim]:
     claims = [
         _Claim(
             " ".join(c["statement"].split()),
@@ -55,7 +70,7 @@ def _claims(payload: WritePagePayload) -> list[_Claim]:
             c["source_page"],
             c["date"],
         )
-        for c in payload["claims"]
+        for c in given
     ]
     return sorted((c for c in claims if c.statement and c.source), key=lambda c: (c.date, c.source))
 
@@ -119,16 +134,19 @@ def _bullets(claims: list[_Claim]) -> list[str]:
 
 
 def _callouts(claims: list[_Claim]) -> list[str]:
-    """Claims from different sources that say the same thing with different numbers."""
-    found: list[str] = []
+    return [text for _, _, text in _disagreements(claims)][:MAX_CONTRADICTIONS]
+
+
+def _disagreements(claims: list[_Claim]) -> list[tuple[_Claim, _Claim, str]]:
+    """Claims from different sources that say the same thing with different numbers, with their callout."""
+    found = []
     for i, a in enumerate(claims):
         for b in claims[i + 1 :]:
             if a.source != b.source and contradiction(a.statement, b.statement, ALL_STOPWORDS):
                 said_a, said_b = a.quote or a.statement, b.quote or b.statement
-                found.append(
-                    f'> [!warning] Contradiction\n> [[{a.source}]] says "{said_a}"; [[{b.source}]] says "{said_b}".'
-                )
-    return found[:MAX_CONTRADICTIONS]
+                text = f'> [!warning] Contradiction\n> [[{a.source}]] says "{said_a}"; [[{b.source}]] says "{said_b}".'
+                found.append((a, b, text))
+    return found
 
 
 def _quote_block(quote: str, source: str) -> str:

@@ -12,8 +12,15 @@ from kwiki.llm.blocks import SOURCE, unfence, unfence_json
 from kwiki.offline.answers import answer, compare
 from kwiki.offline.extract import extract, summarize
 from kwiki.offline.overview import overview
-from kwiki.offline.pages import write_page
-from kwiki.payloads import ComparePayload, OverviewPayload, QueryPayload, SummarizePayload, WritePagePayload
+from kwiki.offline.pages import update_page, write_page
+from kwiki.payloads import (
+    ComparePayload,
+    OverviewPayload,
+    QueryPayload,
+    SummarizePayload,
+    UpdatePagePayload,
+    WritePagePayload,
+)
 
 
 def _extract(user: str) -> dict[str, Any]:
@@ -46,6 +53,7 @@ _KINDS: dict[str, Callable[[str], str | dict[str, Any]]] = {
     "extract": _extract,
     "summarize": _summarize,
     "write-page": lambda user: write_page(cast(WritePagePayload, _payload(user))),
+    "update-page": lambda user: update_page(cast(UpdatePagePayload, _payload(user))),
     "overview": lambda user: overview(cast(OverviewPayload, _payload(user))),
     "query": lambda user: answer(cast(QueryPayload, _payload(user))),
     "compare": lambda user: compare(cast(ComparePayload, _payload(user))),
