@@ -35,7 +35,6 @@ from ingest import (  # noqa: E402  (bench/ingest.py: its fakes and helpers)
     profile_top,
     run,
 )
-
 from kwiki.llm.fake import FakeLLM  # noqa: E402
 from kwiki.project import Paths  # noqa: E402
 
