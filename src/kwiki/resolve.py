@@ -7,7 +7,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from kwiki.gate import MAX_ALIAS, MAX_NAME
 from kwiki.notes import Claim, Mention, SourceNote
@@ -33,6 +33,11 @@ class Cluster:
     @property
     def deserves_page(self) -> bool:
         return len(self.sources) >= 2 or self.central
+
+    @cached_property
+    def source_set(self) -> frozenset[str]:
+        """`sources` as a set, built once: every page's Related list intersects it with every other page's."""
+        return frozenset(self.sources)
 
     central: bool = False
 
