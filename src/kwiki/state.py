@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TypeAlias
 
 from kwiki.errors import KwikiError
 
@@ -26,9 +27,14 @@ CREATE TABLE IF NOT EXISTS contradictions (
     id TEXT PRIMARY KEY, subject TEXT NOT NULL, page_a TEXT NOT NULL, page_b TEXT NOT NULL,
     source_a TEXT NOT NULL, source_b TEXT NOT NULL, claim_a TEXT NOT NULL, claim_b TEXT NOT NULL,
     status TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
+-- the index's and overview's page metadata, valid while a page's (mtime_ns, size) is unchanged (generated.py)
+CREATE TABLE IF NOT EXISTS catalog (
+    path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, meta TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pair_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+Stamped: TypeAlias = tuple[int, int, str]  # (mtime_ns, size, text derived from the file's content)
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,17 @@ class State:
     def replace_contradictions(self, records: Iterable[ContradictionRecord]) -> None:
         self._db.execute("DELETE FROM contradictions")
         self.add_contradictions(records)
+
+    def catalog(self) -> dict[str, Stamped]:
+        """wiki path → (mtime_ns, size, metadata JSON) of each page as the last run read it."""
+        rows = self._db.execute("SELECT path, mtime_ns, size, meta FROM catalog")
+        return {path: (mtime, size, meta) for path, mtime, size, meta in rows}
+
+    def replace_catalog(self, entries: Mapping[str, Stamped]) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM catalog")
+            rows = ((path, *entry) for path, entry in entries.items())
+            self._db.executemany("INSERT INTO catalog VALUES (?,?,?,?)", rows)
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
