@@ -204,3 +204,14 @@ def alias_lookup(
         return exact.get(basename.casefold()) or names.get(normalize_name(basename))
 
     return lookup
+
+
+def links_by_source(clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> dict[str, list[LinkTo]]:
+    """raw path → the knowledge pages that source feeds, as links with its description of each."""
+    out: dict[str, list[LinkTo]] = {}
+    for cluster in clusters:
+        descriptions = dict(cluster.descriptions)
+        for path in cluster.sources:
+            link = LinkTo(slugs[cluster.key], cluster.title, descriptions.get(path, "")[:200])
+            out.setdefault(path, []).append(link)
+    return out

@@ -63,6 +63,7 @@ class WikiSnapshot:
     odd_bases: dict[str, Odd] = field(default_factory=dict)  # the same for .kwiki/base/ (filled as texts are read)
     catalog: Mapping[str, Stamped] = field(default_factory=dict)  # page metadata as the last run read it (state)
     stamp: Callable[[str], tuple[int, int] | None] = lambda rel: None  # a page's (mtime_ns, size) now
+    renders: Mapping[str, str] = field(default_factory=dict)  # page → what its base was rendered from (compile.py)
 
     def held(self) -> frozenset[str]:
         """Wiki paths kwiki must not write this run: no page lives there, or the page was not read cleanly."""
@@ -124,6 +125,7 @@ def load_snapshot(
         odd_bases=odd_bases,
         catalog=state.catalog(),
         stamp=lambda rel: _stamp(paths.wiki / rel),
+        renders=state.renders(),
     )
 
 

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS contradictions (
 -- the index's and overview's page metadata, valid while a page's (mtime_ns, size) is unchanged (generated.py)
 CREATE TABLE IF NOT EXISTS catalog (
     path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, meta TEXT NOT NULL);
+-- page → the digest of what kwiki rendered it from and of the base that came out (compile.py `_place`)
+CREATE TABLE IF NOT EXISTS renders (path TEXT PRIMARY KEY, made TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pair_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -184,6 +186,13 @@ class State:
             self._db.execute("DELETE FROM catalog")
             rows = ((path, *entry) for path, entry in entries.items())
             self._db.executemany("INSERT INTO catalog VALUES (?,?,?,?)", rows)
+
+    def renders(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT path, made FROM renders").fetchall())
+
+    def put_renders(self, made: Mapping[str, str]) -> None:
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO renders VALUES (?,?)", made.items())
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -1,6 +1,7 @@
-"""One new note into a large wiki: index.md is rebuilt from page metadata kept in state, not by reading every page.
+"""One new note into a large wiki: what a run keeps in state so that it neither reads nor renders every page.
 
-A page whose (mtime_ns, size) is what the last run read is not read again; an edited page is.
+index.md is rebuilt from page metadata kept in state (a page whose (mtime_ns, size) is what the last run read is
+not read again); a page made from what its base was made from, untouched since, is not rendered again.
 """
 
 from __future__ import annotations
@@ -54,3 +55,18 @@ def test_a_page_edited_by_hand_is_read_again_and_the_index_shows_the_edit(projec
     write_raw(project, {"c.md": source_text("Gamma note", mentions=mentions)})
     run(project, scripted_llm())
     assert "Edited by hand." in (project.wiki / "index.md").read_text(encoding="utf-8")
+
+
+def test_a_page_whose_base_is_not_what_kwiki_rendered_is_rendered_again(project: Paths) -> None:
+    mentions = ("Cursor | entity | | central", "Zed | entity")
+    write_raw(project, {n: source_text(n.upper(), mentions=mentions) for n in ("a.md", "b.md")})
+    run(project, scripted_llm())
+    page, base = project.wiki / "entities" / "zed.md", project.base_dir / "entities" / "zed.md"
+    with State.open(project.state_db) as state:
+        assert "entities/zed.md" in state.renders()
+    kwiki_text = page.read_text(encoding="utf-8")
+    for file in (page, base):  # the same text in both: no human edit to keep, but not what kwiki made either
+        file.write_text(kwiki_text + "\nStray line.\n", encoding="utf-8")
+    write_raw(project, {"c.md": source_text("C", mentions=("Cursor | entity",))})
+    run(project, scripted_llm())
+    assert page.read_text(encoding="utf-8") == kwiki_text
