@@ -32,7 +32,7 @@ from kwiki.knowledge import (
     write_request,
 )
 from kwiki.llm.base import LLM
-from kwiki.markdown import split_frontmatter
+from kwiki.markdown.properties import split_text
 from kwiki.merge import merge_page
 from kwiki.notes import SourceNote
 from kwiki.pages import LinkTo, clean_tags, prose_links, render, source_body, source_frontmatter
@@ -273,7 +273,7 @@ class Compiler:
         base = self._base(rel)
         if base is None:
             return ""
-        body = split_frontmatter(base)[1].split(f"\n{v.heading(v.RELATED)}")[0]
+        body = split_text(base).body.split(f"\n{v.heading(v.RELATED)}")[0]  # the frontmatter is not parsed
         return contra.split_callouts(body)[0].split("\n", 2)[-1].strip()
 
     def _refresh_unchanged(self, plans: Sequence[PagePlan], records: Sequence[ContradictionRecord]) -> list[Staged]:
