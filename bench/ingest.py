@@ -491,6 +491,34 @@ def bench_prompt_growth(work: Path, rows: list[Row], notes: list[str], sizes: tu
     )
 
 
+SCHEMA_EDIT = "\n## House style\n\nWrite British English; spell out numbers below ten.\n"
+
+
+def bench_schema_cost(work: Path, notes: list[str], size: int) -> None:
+    """(f): the same new note into a `size`-note wiki with no CLAUDE.md, `kwiki init`'s, and an edited one."""
+    from kwiki.scaffold import template_text
+
+    template = template_text("CLAUDE.md")
+    variants = [
+        ("no CLAUDE.md", ""),
+        ("kwiki init's CLAUDE.md", template),
+        ("CLAUDE.md edited", template + SCHEMA_EDIT),
+    ]
+    table = ["| CLAUDE.md | " + " | ".join(GROWTH_KINDS) + " | Total |", "|---" * (len(GROWTH_KINDS) + 2) + "|"]
+    for i, (label, text) in enumerate(variants):
+        paths = make_project(work / f"schema-{i}")
+        if text:
+            paths.schema.write_text(text, encoding="utf-8")
+        _grow_to(paths, size)  # CLAUDE.md is in place from the start: changing it later re-extracts every note
+        chars, calls = _one_new_note(paths, work / f"schema-{i}-new", NEW_NOTES[0])
+        cells = [f"{calls[k]}× {chars[k]:,}" if calls[k] else "—" for k in GROWTH_KINDS]
+        table.append(f"| {label} ({len(text):,} chars) | " + " | ".join(cells) + f" | {sum(chars.values()):,} |")
+        shutil.rmtree(paths.root)
+    notes.append(
+        f"(f) one new note (seed {NEW_NOTES[0]}) into a {size}-note wiki, by CLAUDE.md:\n\n" + "\n".join(table)
+    )
+
+
 def _grow_to(paths: Paths, size: int) -> None:
     """Ingest corpus notes until the wiki holds notes 0…size-1."""
     have = sum(1 for _ in paths.raw.rglob("*.md"))
@@ -530,7 +558,7 @@ def _verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run in 2-3 minutes")
-    parser.add_argument("--only", default="a,b,c,d,e", help="comma list of a,b,c,d,e")
+    parser.add_argument("--only", default="a,b,c,d,e,f", help="comma list of a,b,c,d,e,f")
     parser.add_argument("--profile", action="store_true", help="add a cProfile of (b) to the notes")
     parser.add_argument(
         "--noop-project", type=Path, help="(a): keep the ingested project here and reuse it on the next run"
@@ -556,6 +584,8 @@ def main() -> None:
             bench_concurrency(work, *((40, 0.5) if args.quick else (200, 1.0)), rows, notes)
         if "d" in only:
             bench_prompt_growth(work, rows, notes, (20, 200, 1000) if args.quick else (20, 200, 1000, 10_000))
+        if "f" in only:
+            bench_schema_cost(work, notes, 20 if args.quick else 200)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     machine = f"Machine: {os.cpu_count()} cores, load average {load}"
     machine += f"; calibration {calibration:.0f} / {_calibration_ms():.0f} ms CPU (start / end)"

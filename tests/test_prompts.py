@@ -5,7 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from kwiki.prompts import USER_MARKER, load_prompt
+from kwiki.prompts import DEFAULT_SCHEMA_NOTE, SCHEMA_CHARS, USER_MARKER, load_prompt, schema_for
+from kwiki.scaffold import template_text
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kwiki" / "prompts"
 
@@ -18,3 +19,17 @@ def test_every_prompt_is_a_real_file_of_the_package_and_loads() -> None:
         assert USER_MARKER in (PACKAGE / f"{name}.md").read_text(encoding="utf-8")
         assert load_prompt(name).system
     assert not (PACKAGE.parents[2] / "prompts").exists()
+
+
+def test_an_unedited_claude_md_sends_each_prompt_only_what_it_does_not_already_say() -> None:
+    default = template_text("CLAUDE.md")
+    assert schema_for(default, "write-page") == schema_for(default, "update-page") == DEFAULT_SCHEMA_NOTE
+    assert schema_for(default.replace("\n", "\r\n") + "\n\n", "write-page") == DEFAULT_SCHEMA_NOTE
+    extract = schema_for(default, "extract")
+    assert extract.startswith("## Page types and folders") and "wiki/methods/" in extract and len(extract) < 1_500
+    edited = default + "\n## House style\n\nWrite British English.\n"
+    assert schema_for(edited, "write-page") == "## House style\n\nWrite British English."
+    assert schema_for(edited, "extract") == extract + "\n\n## House style\n\nWrite British English."
+    changed = default.replace("Every statement on a knowledge page", "Every sentence on a knowledge page")
+    assert schema_for(changed, "update-page").startswith("## Citations and quotes\n\n- Every sentence")
+    assert schema_for("", "extract") == "" and len(schema_for("x" * 9_000, "extract")) == SCHEMA_CHARS

@@ -12,7 +12,7 @@ from kwiki.markdown import dump_page, find_wikilinks
 from kwiki.pages import Lookup, slugs_of
 from kwiki.state import ContradictionRecord
 
-CALLOUT_HEAD = re.compile(r"^> \[!warning\][+-]? *contradiction", re.IGNORECASE)
+CALLOUT_HEAD = re.compile(r"^> \[!(?:warning|note)\][+-]? *contradiction", re.IGNORECASE)  # open, or settled (note)
 
 
 @dataclass(frozen=True)

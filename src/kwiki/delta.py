@@ -16,7 +16,7 @@ from kwiki.markdown import parse_page
 from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo
 from kwiki.payloads import EarlierClaim, NewClaim, UpdatePagePayload
-from kwiki.prompts import load_prompt
+from kwiki.prompts import load_prompt, schema_for
 from kwiki.resolve import Cluster
 
 MAX_OUTLINE = 20  # headings
@@ -25,7 +25,6 @@ MAX_LEAD = 300
 MAX_NEW_CLAIMS = 20
 MAX_EARLIER = 3
 MAX_NEAR = 8
-SCHEMA_HEAD = 6_000  # as in write-page: the system text is the same for every call of the kind
 _H2 = re.compile(r" {0,3}##(?:[ \t]|$)")
 _ITEM = re.compile(r" {0,3}(?:[-*+]|\d+[.)])[ \t]")
 _WORD = re.compile(r"[^\W\d_]{5,}")  # five letters or more: "with", "that" and the like never count
@@ -53,7 +52,9 @@ def update_request(
         "earlier": [_earlier(p, c, source_links, notes) for p, c in earlier[:MAX_EARLIER]],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near[:MAX_NEAR]],
     }
-    system, user = load_prompt("update-page").render(schema_doc=schema_doc[:SCHEMA_HEAD], payload=fence_json(payload))
+    system, user = load_prompt("update-page").render(
+        schema_doc=schema_for(schema_doc, "update-page"), payload=fence_json(payload)
+    )
     return Request("update-page", system, user, None, max_tokens=1500)
 
 

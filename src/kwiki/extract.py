@@ -11,10 +11,9 @@ from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
 from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, bounded, mentions_from_data
 from kwiki.payloads import SummarizePayload
-from kwiki.prompts import load_prompt
+from kwiki.prompts import load_prompt, schema_for
 
 CHUNK_CHARS = 24_000  # ~6k tokens: fits every supported model with room for the schema and the reply
-SCHEMA_CHARS = 6_000  # CLAUDE.md is user-written; only its head travels so the prompt stays bounded
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def _pack(parts: list[str], limit: int, pattern: str) -> list[str]:
 
 def extract_request(rel: str, chunk: str, index: int, total: int, schema_doc: str) -> Request:
     system, user = load_prompt("extract").render(
-        schema_doc=schema_doc[:SCHEMA_CHARS],
+        schema_doc=schema_for(schema_doc, "extract"),
         meta=fence_json({"path": rel, "chunk": index, "chunks": total}),
         source=fence(SOURCE, chunk),
     )

@@ -10,13 +10,13 @@ from functools import cache
 from pathlib import Path
 
 from kwiki.discover import Discovery, in_scope, read_source
-from kwiki.extract import CHUNK_CHARS, SCHEMA_CHARS, split_text
+from kwiki.extract import CHUNK_CHARS, split_text
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import Usage
 from kwiki.llm.prices import Pricing
 from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA
 from kwiki.project import Paths
-from kwiki.prompts import load_prompt, prompts_hash
+from kwiki.prompts import load_prompt, prompts_hash, schema_for
 from kwiki.state import PageRecord, SourceRecord
 
 # Token estimates. Prompt overheads are measured from the prompt files, the JSON schema and the CLAUDE.md head;
@@ -69,27 +69,28 @@ def pending_reason(record: SourceRecord | None, sha256: str, key: str) -> str:
 def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceRecord], key: str) -> SourcePlan:
     pending, unchanged = [], []
     schema = Paths(raw.parent).schema  # raw/ sits in the project root, beside CLAUDE.md
-    head = len(schema.read_text(encoding="utf-8")[:SCHEMA_CHARS]) if schema.is_file() else 0
+    text = schema.read_text(encoding="utf-8") if schema.is_file() else ""
+    heads = len(schema_for(text, "extract")), len(schema_for(text, "write-page"))
     for found in discovery.found:
         reason = pending_reason(known.get(found.rel), found.sha256, key)
         if not reason:
             unchanged.append(found.rel)
             continue
         chunks = len(split_text(read_source(raw, found.rel))) if found.size > CHUNK_CHARS else 1
-        pending.append(PendingSource(found.rel, reason, chunks, source_tokens(found.size, chunks, head)))
+        pending.append(PendingSource(found.rel, reason, chunks, source_tokens(found.size, chunks, *heads)))
     missing = known.keys() - {f.rel for f in discovery.found}  # usually none: scope is checked for those only
     deleted = [p for p in sorted(missing) if in_scope(p, discovery.scope)]
     return SourcePlan(tuple(pending), tuple(unchanged), tuple(deleted))
 
 
-def source_tokens(size: int, chunks: int, schema_head: int) -> int:
+def source_tokens(size: int, chunks: int, extract_head: int, page_head: int) -> int:
     """Tokens in and out to extract a source of `size` characters in `chunks` chunks, reduce a long one,
-    and draft its share of the knowledge pages; `schema_head` is how much of CLAUDE.md each prompt carries."""
+    and draft its share of the knowledge pages; the heads are how much of CLAUDE.md those prompts carry."""
     text = size // CHARS_PER_TOKEN
-    extract = chunks * (_overhead("extract", schema_head) + EXTRACT_REPLY_TOKENS) + text
+    extract = chunks * (_overhead("extract", extract_head) + EXTRACT_REPLY_TOKENS) + text
     extract += int(text * EXTRACT_REPLY_SHARE)
     reduce = _overhead("summarize", 0) + (chunks + 1) * SUMMARY_TOKENS if chunks > 1 else 0
-    page = _overhead("write-page", schema_head) + PAGE_PAYLOAD_TOKENS + PAGE_REPLY_TOKENS
+    page = _overhead("write-page", page_head) + PAGE_PAYLOAD_TOKENS + PAGE_REPLY_TOKENS
     return extract + reduce + int(PAGES_PER_SOURCE * page)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from kwiki.config import Config, load_config
 from kwiki.errors import UnsafePathError, UsageError
-from kwiki.extract import SCHEMA_CHARS
+from kwiki.prompts import SCHEMA_CHARS
 from kwiki.scaffold import FILES, init_project, template_text
 
 EVERYTHING = ["raw/", "wiki/", *FILES]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from collections import Counter
 from pathlib import Path
 
 from kwiki.gate import normalize_ws
 from kwiki.ingest import IngestOptions, ingest
 from kwiki.links import VaultIndex
+from kwiki.llm.base import Reply, Request
 from kwiki.markdown import parse_page
 from kwiki.offline import ExtractiveLLM
 from kwiki.project import Paths
@@ -14,6 +17,7 @@ from kwiki.state import State
 
 from .conftest import RawGuard, write_raw
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "pkm"
 LUHMANN = """---
 title: Inside Luhmann's slip-box
 date: 2025-03-14
@@ -65,3 +69,36 @@ def test_bundled_example_settles_the_planted_contradiction() -> None:
     text = register.read_text(encoding="utf-8")
     assert "| superseded | [[niklas-luhmann]] |" in text
     assert "[[counting-the-cards-what-the-luhmann-archive-tells-us]]" in text
+
+
+class _Counting:
+    """The extractive provider, counting the calls of each kind."""
+
+    def __init__(self) -> None:
+        self.inner, self.calls = ExtractiveLLM(), Counter[str]()
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    def complete(self, request: Request) -> Reply:
+        self.calls[request.name] += 1
+        return self.inner.complete(request)
+
+
+def test_sources_extracted_again_to_the_same_notes_keep_their_contradictions_and_pages(
+    project: Paths, raw_guard: RawGuard
+) -> None:
+    """A new prompt, model or CLAUDE.md makes every source pending; the same notes must not drop the register."""
+    shutil.copytree(EXAMPLE / "raw", project.raw, dirs_exist_ok=True)
+    raw_guard.freeze(project)
+    ingest(project, ExtractiveLLM(), IngestOptions(today="2026-11-21", provider="extractive"))
+    before = {p: p.read_text(encoding="utf-8") for p in project.wiki.rglob("*.md") if p.name != "log.md"}
+    assert before[project.wiki / "contradictions.md"].count("| superseded | [[niklas-luhmann]] |") == 2
+    project.schema.write_text("# Schema\n\nA changed CLAUDE.md changes the compile key.\n", encoding="utf-8")
+    llm = _Counting()
+    report = ingest(project, llm, IngestOptions(today="2026-11-22", provider="extractive"))
+    assert len(report.ingested) == 24 and not report.failures
+    assert not (llm.calls["write-page"] or llm.calls["update-page"]), llm.calls  # no claim is new to any page
+    after = {p: p.read_text(encoding="utf-8") for p in before}
+    assert after == before

@@ -10,6 +10,7 @@ from kwiki.llm.base import Request
 from kwiki.markdown import find_wikilinks, split_frontmatter
 from kwiki.project import Paths
 from kwiki.resolve import normalize_name
+from kwiki.scaffold import template_text
 from kwiki.state import State
 
 from .conftest import RawGuard, dangling_links, run, scripted_llm, source_text, wiki_pages, write_raw
@@ -337,3 +338,18 @@ def test_a_page_gaining_only_a_source_is_re_rendered_without_a_call(project: Pat
     after = (project.wiki / "methods/rlvr.md").read_text(encoding="utf-8")
     assert "e.md" in split_frontmatter(after)[0]["sources"] and "[[epsilon|Epsilon]]" in after.split("## Sources")[1]
     assert split_frontmatter(after)[1].split("## Related")[0] == split_frontmatter(before)[1].split("## Related")[0]
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_page_prompts_carry_only_the_parts_of_claude_md_people_wrote(project: Paths, edited: bool) -> None:
+    """The default CLAUDE.md restates the page prompts' rules: 4,600 characters a page call need not resend."""
+    edit = "\n## House style\n\nWrite British English.\n" if edited else ""
+    project.schema.write_text(template_text("CLAUDE.md") + edit, encoding="utf-8")
+    write_raw(project, ORDER_CORPUS)
+    llm = scripted_llm()
+    run(project, llm)
+    pages = [r for r in llm.requests if r.name in ("write-page", "update-page")]
+    extracts = [r for r in llm.requests if r.name == "extract"]
+    assert pages and extracts and all("## Page types and folders" in r.system for r in extracts)
+    assert not any("## Page types and folders" in r.system for r in pages)  # the default's sections stay home
+    assert all(("Write British English." in r.system) == edited for r in pages)  # what people wrote travels

@@ -6,6 +6,7 @@ Each file holds the system prompt, a line `<!-- user -->`, then the user templat
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -45,3 +46,40 @@ def prompts_hash() -> str:
         if item.name.endswith(".md"):
             digest.update(item.name.encode() + b"\0" + item.read_bytes())
     return digest.hexdigest()[:16]
+
+
+SCHEMA_CHARS = 6_000  # the head of CLAUDE.md a prompt carries: it is the same for every call of a kind
+DEFAULT_SCHEMA_NOTE = "(kwiki's default CLAUDE.md, unedited: the rules above are the ones it sets.)"
+# The sections of the default CLAUDE.md a prompt still needs; the rest restates the prompt's own rules.
+DEFAULT_SECTIONS = {"extract": ("Page types and folders",)}
+
+
+def schema_for(schema: str, prompt: str) -> str:
+    """The CLAUDE.md a prompt carries: the sections people wrote or changed, and of kwiki's own default sections
+    only those the prompt does not already state (DEFAULT_SECTIONS). Resending the default's 4,600 characters with
+    every page call would be most of what a new source costs (BENCHMARKS (f))."""
+    keep = DEFAULT_SECTIONS.get(prompt, ())
+    default = _default_sections()
+    sent = [s for s in _sections(schema) if s not in default or _heading(s) in keep]
+    if schema.strip() and not sent:
+        return DEFAULT_SCHEMA_NOTE
+    return "\n\n".join(sent)[:SCHEMA_CHARS]
+
+
+@cache
+def _default_sections() -> frozenset[str]:
+    return frozenset(_sections((resources.files("kwiki") / "templates" / "CLAUDE.md").read_text(encoding="utf-8")))
+
+
+def _sections(text: str) -> list[str]:
+    """The file cut before each `## ` heading, each part normalized (line ends, trailing blanks)."""
+    parts = re.split(r"\n(?=## )", _normalized(text))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _heading(section: str) -> str:
+    return section.split("\n", 1)[0].removeprefix("## ").strip()
+
+
+def _normalized(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
