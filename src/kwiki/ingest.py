@@ -102,7 +102,7 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
                 _log_stopped(paths, options.today, err)
                 raise
             journal.apply(paths, run.changes, state)
-            state.replace_catalog(run.catalog)  # caches: outside the journal, each checked against what it describes
+            state.update_catalog(snap.catalog, run.catalog)  # caches, outside the journal: each is checked
             state.put_renders({s.rel: s.render for s in run.compiled.staged if s.render})
             odd = notices(paths, snap)
             ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)

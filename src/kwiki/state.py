@@ -181,11 +181,12 @@ class State:
         rows = self._db.execute("SELECT path, mtime_ns, size, meta FROM catalog")
         return {path: (mtime, size, meta) for path, mtime, size, meta in rows}
 
-    def replace_catalog(self, entries: Mapping[str, Stamped]) -> None:
+    def update_catalog(self, old: Mapping[str, Stamped], new: Mapping[str, Stamped]) -> None:
+        """From `old` (the catalog as this run read it) to `new`, writing only the rows that differ."""
         with self.transaction():
-            self._db.execute("DELETE FROM catalog")
-            rows = ((path, *entry) for path, entry in entries.items())
-            self._db.executemany("INSERT INTO catalog VALUES (?,?,?,?)", rows)
+            self._db.executemany("DELETE FROM catalog WHERE path = ?", ((path,) for path in old.keys() - new.keys()))
+            rows = ((path, *entry) for path, entry in new.items() if old.get(path) != entry)
+            self._db.executemany("INSERT OR REPLACE INTO catalog VALUES (?,?,?,?)", rows)
 
     def renders(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT path, made FROM renders").fetchall())
