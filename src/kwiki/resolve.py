@@ -194,7 +194,8 @@ def _cluster(mentions: list[tuple[str, Mention]], keys: frozenset[str], surface:
     kind = min(kinds, key=lambda k: (-kinds[k], KIND_PRIORITY.get(k, 9)))
     names = {n for k in keys for n in surface.get(k, ())}
     names |= {a for ms in by_source.values() for m in ms for a in m.aliases if len(a) <= MAX_ALIAS}
-    aliases = tuple(sorted({n for n in names if n.casefold() != title.casefold()}, key=str.casefold))
+    # casefold, then the name itself: "Slip-box" and "slip-box" must not come out in set (hash seed) order
+    aliases = tuple(sorted({n for n in names if n.casefold() != title.casefold()}, key=lambda n: (n.casefold(), n)))
     descriptions = tuple((p, ms[0].description) for p, ms in sorted(by_source.items()) if ms[0].description)
     central = any(m.central for ms in by_source.values() for m in ms)
     return Cluster(
