@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -280,3 +283,21 @@ def test_url_filter_alone_still_drops_html_images() -> None:
     """Query answers use the URL filter directly: an `<img>` must not survive it."""
     text = gate.strip_foreign_urls("a <img src=https://exfil.example/x.png> b\n<IMG SRC=y\nnext", [])
     assert "<img" not in text.lower() and "next" in text
+
+
+def test_aliases_differing_only_in_case_come_out_the_same_in_every_process() -> None:
+    """Set order follows PYTHONHASHSEED: pages and bases used to differ between two runs of the same ingest."""
+    script = (
+        "from kwiki.notes import Mention, SourceNote\n"
+        "from kwiki.resolve import resolve\n"
+        "ms = [Mention('Zettelkasten', 'concept', ('slip-box', 'Slip-box', 'slip box', 'Slip Box'), '', True)]\n"
+        "notes = {f'{i}.md': SourceNote(f'{i}.md', 'T', '', 'en', 'S', (), (), tuple(ms)) for i in range(2)}\n"
+        "print(resolve(notes)[0].aliases)\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True
+        ).stdout
+        for seed in ("0", "1", "2", "3", "4", "5")
+    }
+    assert len(runs) == 1 and "slip" in runs.pop().casefold()

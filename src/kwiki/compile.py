@@ -23,6 +23,7 @@ from kwiki.knowledge import (
     alias_lookup,
     check_body,
     knowledge_frontmatter,
+    links_by_source,
     neighbours,
     page_path,
     plan_pages,
@@ -31,7 +32,7 @@ from kwiki.knowledge import (
     write_request,
 )
 from kwiki.llm.base import LLM
-from kwiki.markdown import split_frontmatter
+from kwiki.markdown.properties import split_text
 from kwiki.merge import merge_page
 from kwiki.notes import SourceNote
 from kwiki.pages import LinkTo, clean_tags, prose_links, render, source_body, source_frontmatter
@@ -55,6 +56,7 @@ class Staged:
     record: PageRecord | None = None  # the page's state row; None: the row is dropped
     outcome: str = ""  # created | updated | renamed | removed | moved (the old name of a renamed page) | ""
     conflict: bool = False
+    render: str = ""  # what the page was rendered from and the base that came out (state: renders)
 
     @property
     def deletes(self) -> bool:
@@ -272,7 +274,7 @@ class Compiler:
         base = self._base(rel)
         if base is None:
             return ""
-        body = split_frontmatter(base)[1].split(f"\n{v.heading(v.RELATED)}")[0]
+        body = split_text(base).body.split(f"\n{v.heading(v.RELATED)}")[0]  # the frontmatter is not parsed
         return contra.split_callouts(body)[0].split("\n", 2)[-1].strip()
 
     def _refresh_unchanged(self, plans: Sequence[PagePlan], records: Sequence[ContradictionRecord]) -> list[Staged]:
@@ -323,18 +325,21 @@ class Compiler:
         return self._place(path, knowledge_frontmatter(cluster, body, tags), text, record)
 
     def _place(self, rel: str, frontmatter: dict[str, object], body: str, record: PageRecord) -> Staged:
-        """Merge with any human edit; the base keeps what kwiki generated. A moved page brings its text and base."""
-        moved_from = self.moves.get(rel)
+        """Merge with any human edit; the base keeps what kwiki generated. A moved page brings its text and base.
+        A page made from what its base was made from, untouched since, is not rendered again."""
+        moved_from, key = self.moves.get(rel), digest(frontmatter, body, v.render_digest())
         disk = next((self.snap.pages[p] for p in (rel, moved_from) if p is not None and p in self.snap.pages), None)
         base = self._base(rel)
+        if moved_from is None and disk is not None and disk == base and self.snap.renders.get(rel) == _made(key, base):
+            return Staged(rel, record=record, render=_made(key, base))
         new = render(frontmatter, body, base or disk, self.today)
-        merged = merge_page(base, disk, new)
+        merged, made = merge_page(base, disk, new), _made(key, new)
         if moved_from is not None:
-            return Staged(rel, merged.text, new, record, "renamed", bool(merged.conflicts))
+            return Staged(rel, merged.text, new, record, "renamed", bool(merged.conflicts), made)
         outcome = "" if merged.text == disk else ("updated" if disk is not None else "created")
         changed = merged.text != disk or new != base
         text = merged.text if changed else None
-        return Staged(rel, text, new if new != base else None, record, outcome, bool(merged.conflicts))
+        return Staged(rel, text, new if new != base else None, record, outcome, bool(merged.conflicts), made)
 
     def _stale_knowledge(self) -> list[Staged]:
         wanted = {page_path(c, self.slugs[c.key]) for c in self.clusters}
@@ -352,7 +357,7 @@ class Compiler:
         return Staged(rel)
 
     def _source_pages(self, records: Sequence[ContradictionRecord]) -> list[Staged]:
-        by_source = _links_by_source(self.clusters, self.slugs)
+        by_source = links_by_source(self.clusters, self.slugs)
         staged = []
         for path in sorted(self.notes):
             note, rel = self.notes[path], self.source_pages[path]
@@ -381,14 +386,8 @@ class Compiler:
         return [self._removal(rel, "removed") for path in deleted for rel in self.snap.sources[path].pages]
 
 
-def _links_by_source(clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> dict[str, list[LinkTo]]:
-    out: dict[str, list[LinkTo]] = {}
-    for cluster in clusters:
-        descriptions = dict(cluster.descriptions)
-        for path in cluster.sources:
-            link = LinkTo(slugs[cluster.key], cluster.title, descriptions.get(path, "")[:200])
-            out.setdefault(path, []).append(link)
-    return out
+def _made(key: str, base: str) -> str:
+    return f"{key}:{hashlib.sha256(base.encode()).hexdigest()[:16]}"
 
 
 def _note_before(snapshot: WikiSnapshot, path: str) -> SourceNote | None:

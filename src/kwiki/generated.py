@@ -5,9 +5,10 @@ Computed from the snapshot and the pages as the run leaves them; no filesystem c
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kwiki import contradictions as contra
 from kwiki import vocabulary as v
@@ -22,7 +23,7 @@ from kwiki.payloads import OverviewPayload, overview_page
 from kwiki.prompts import load_prompt
 from kwiki.slugs import slugify
 from kwiki.snapshot import WikiSnapshot
-from kwiki.state import PageRecord
+from kwiki.state import PageRecord, Stamped
 
 OVERVIEW_PAGES = 12  # the overview's digest: small and fixed, so its prompt is the same size for any wiki
 
@@ -32,13 +33,14 @@ class Generated:
     files: dict[str, str | None]  # only files that differ from disk (None: an index shard to delete)
     records: tuple[PageRecord, ...] = ()
     failures: tuple[tuple[str, str], ...] = ()
+    catalog: dict[str, Stamped] = field(default_factory=dict)  # page metadata the next run can reuse (state)
 
 
 def generate(
     snap: WikiSnapshot, llm: LLM, compiled: Compiled, entries: Sequence[LogEntry], source_count: int, today: str
 ) -> Generated:
     files = compiled.files()
-    metas = catalog(snap.pages, files)  # read once: the overview and the index are both made from it
+    metas, cache = catalog(snap, files)  # read once: the overview and the index are both made from it
     out: dict[str, str | None] = {v.CONTRADICTIONS: contra.register_text(compiled.contradictions)}
     overview = _overview(snap, llm, files, metas, source_count, today)
     if isinstance(overview, Generated):
@@ -48,21 +50,39 @@ def generate(
         out[v.LOG] = append_log(snap.pages.get(v.LOG), entries)
     changed = {rel: text for rel, text in out.items() if text is None or snap.pages.get(rel) != text}
     if isinstance(overview, Generated):
-        return Generated(changed, overview.records, overview.failures)
-    return Generated(changed)
+        return Generated(changed, overview.records, overview.failures, cache)
+    return Generated(changed, catalog=cache)
 
 
-def catalog(pages: Mapping[str, str], overlay: Mapping[str, str | None]) -> list[PageMeta]:
-    """Metadata of every catalogued page; `overlay` holds pending writes (None = deleted) that win over `pages`."""
-    metas = {
-        rel: page_meta(rel, pages[rel])
-        for rel in pages
-        if rel.count("/") == 1 and rel.split("/")[0] in CATALOGUED_FOLDERS and rel not in overlay
-    }
+def catalog(snap: WikiSnapshot, overlay: Mapping[str, str | None]) -> tuple[list[PageMeta], dict[str, Stamped]]:
+    """Metadata of every catalogued page; `overlay` holds pending writes (None = deleted) that win over the vault.
+
+    A page whose (mtime_ns, size) is what the last run read is not read again; the second value is what the next
+    run can reuse (pages this run writes are read then).
+    """
+    metas: dict[str, PageMeta] = {}
+    cache: dict[str, Stamped] = {}
+    for rel in snap.pages:
+        if rel.count("/") == 1 and rel.split("/")[0] in CATALOGUED_FOLDERS and rel not in overlay:
+            metas[rel], entry = _cached_meta(snap, rel)
+            if entry is not None:
+                cache[rel] = entry
     for rel, text in overlay.items():
         if text is not None and rel.split("/")[0] in CATALOGUED_FOLDERS:
             metas[rel] = page_meta(rel, text)
-    return [metas[rel] for rel in sorted(metas)]
+    return [metas[rel] for rel in sorted(metas)], cache
+
+
+def _cached_meta(snap: WikiSnapshot, rel: str) -> tuple[PageMeta, Stamped | None]:
+    stamp, cached = snap.stamp(rel), snap.catalog.get(rel)  # the stamp first: an edit after it is seen next run
+    if stamp is not None and cached is not None and cached[:2] == stamp:
+        title, kind, summary, count, sources = json.loads(cached[2])
+        return PageMeta(rel, title, kind, summary, count, tuple(sources)), cached
+    meta = page_meta(rel, snap.pages[rel])
+    if stamp is None or rel in snap.odd_pages:  # a page read with a problem is read (and noticed) again
+        return meta, None
+    fields = [meta.title, meta.type, meta.summary, meta.source_count, list(meta.sources)]
+    return meta, (*stamp, json.dumps(fields, ensure_ascii=False))
 
 
 def catalog_changes(pages: Mapping[str, str], metas: Sequence[PageMeta]) -> dict[str, str | None]:

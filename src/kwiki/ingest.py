@@ -33,7 +33,7 @@ from kwiki.plan import PageWrite, PendingSource, SourcePlan, compile_key, expect
 from kwiki.project import Paths
 from kwiki.search import refresh_index
 from kwiki.snapshot import WikiSnapshot, load_snapshot, notices
-from kwiki.state import SourceRecord, State
+from kwiki.state import SourceRecord, Stamped, State
 from kwiki.vocabulary import render_digest
 
 if TYPE_CHECKING:  # compile.py and generated.py are imported when a run is due: a no-op never loads them
@@ -102,6 +102,8 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
                 _log_stopped(paths, options.today, err)
                 raise
             journal.apply(paths, run.changes, state)
+            state.update_catalog(snap.catalog, run.catalog)  # caches, outside the journal: each is checked
+            state.put_renders({s.rel: s.render for s in run.compiled.staged if s.render})
             odd = notices(paths, snap)
             ensure_bases(paths.wiki)  # Obsidian Bases views, written once when absent (bases.py)
         if run is not None or recovery.replayed:
@@ -133,6 +135,7 @@ class RunResult:
     extractions: Mapping[str, Extraction]
     errors: Mapping[str, str]
     page_failures: tuple[tuple[str, str], ...]
+    catalog: Mapping[str, Stamped]
 
 
 def _report(
@@ -214,7 +217,7 @@ def _run(run: Run, progress: Progress | None) -> RunResult:
     generated = generate(run.snap, run.llm, compiled, entries, len(notes), run.options.today)
     failures = compiled.page_failures + generated.failures
     changes = _change_set(run, compiled, generated, _source_records(run, compiled, extractions, errors), failures)
-    return RunResult(changes, compiled, extractions, errors, failures)
+    return RunResult(changes, compiled, extractions, errors, failures, generated.catalog)
 
 
 def _change_set(

@@ -82,7 +82,7 @@ def neighbours(
     """Pages sharing the most sources with this one (or only the sources `among`), and when `naming` is given
     only those it names — a prompt lists only pages its text can link: a fixed-size list, whatever the wiki's size."""
     mine = set(cluster.sources if among is None else among)
-    scored = Counter({c.key: len(mine & set(c.sources)) for c in clusters if c.key != cluster.key})
+    scored = Counter({c.key: len(mine & c.source_set) for c in clusters if c.key != cluster.key})
     ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))
     by_key = {c.key: c for c in clusters}
     if naming is not None:
@@ -206,3 +206,14 @@ def alias_lookup(
         return exact.get(basename.casefold()) or names.get(normalize_name(basename))
 
     return lookup
+
+
+def links_by_source(clusters: Sequence[Cluster], slugs: Mapping[str, str]) -> dict[str, list[LinkTo]]:
+    """raw path → the knowledge pages that source feeds, as links with its description of each."""
+    out: dict[str, list[LinkTo]] = {}
+    for cluster in clusters:
+        descriptions = dict(cluster.descriptions)
+        for path in cluster.sources:
+            link = LinkTo(slugs[cluster.key], cluster.title, descriptions.get(path, "")[:200])
+            out.setdefault(path, []).append(link)
+    return out

@@ -63,7 +63,7 @@ def merge_page(base: str | None, disk: str | None, new: str) -> MergeResult:
         return MergeResult(new, False, ())
     if base is None:
         return _merge_unowned(disk, new)
-    if _same_page(base, disk, ignore=("updated",)):
+    if disk == base or _same_page(base, disk, ignore=("updated",)):  # the first test saves parsing both pages
         return MergeResult(new, False, ())
     old, mine, theirs = _parse(base), _parse(disk), _parse(new)
     if not mine.readable:

@@ -7,7 +7,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from kwiki.gate import MAX_ALIAS, MAX_NAME
 from kwiki.notes import Claim, Mention, SourceNote
@@ -33,6 +33,11 @@ class Cluster:
     @property
     def deserves_page(self) -> bool:
         return len(self.sources) >= 2 or self.central
+
+    @cached_property
+    def source_set(self) -> frozenset[str]:
+        """`sources` as a set, built once: every page's Related list intersects it with every other page's."""
+        return frozenset(self.sources)
 
     central: bool = False
 
@@ -189,7 +194,8 @@ def _cluster(mentions: list[tuple[str, Mention]], keys: frozenset[str], surface:
     kind = min(kinds, key=lambda k: (-kinds[k], KIND_PRIORITY.get(k, 9)))
     names = {n for k in keys for n in surface.get(k, ())}
     names |= {a for ms in by_source.values() for m in ms for a in m.aliases if len(a) <= MAX_ALIAS}
-    aliases = tuple(sorted({n for n in names if n.casefold() != title.casefold()}, key=str.casefold))
+    # casefold, then the name itself: "Slip-box" and "slip-box" must not come out in set (hash seed) order
+    aliases = tuple(sorted({n for n in names if n.casefold() != title.casefold()}, key=lambda n: (n.casefold(), n)))
     descriptions = tuple((p, ms[0].description) for p, ms in sorted(by_source.items()) if ms[0].description)
     central = any(m.central for ms in by_source.values() for m in ms)
     return Cluster(

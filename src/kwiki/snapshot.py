@@ -19,7 +19,7 @@ from kwiki.discover import read_source
 from kwiki.entries import Odd
 from kwiki.markdown import split_frontmatter
 from kwiki.project import Paths
-from kwiki.state import ContradictionRecord, PageRecord, SourceRecord, State
+from kwiki.state import ContradictionRecord, PageRecord, SourceRecord, Stamped, State
 from kwiki.vocabulary import FOLDERS, KNOWLEDGE_TYPES
 
 
@@ -61,6 +61,9 @@ class WikiSnapshot:
     schema: str = ""  # CLAUDE.md
     odd_pages: dict[str, Odd] = field(default_factory=dict)  # wiki path → an entry skipped or read with a problem
     odd_bases: dict[str, Odd] = field(default_factory=dict)  # the same for .kwiki/base/ (filled as texts are read)
+    catalog: Mapping[str, Stamped] = field(default_factory=dict)  # page metadata as the last run read it (state)
+    stamp: Callable[[str], tuple[int, int] | None] = lambda rel: None  # a page's (mtime_ns, size) now
+    renders: Mapping[str, str] = field(default_factory=dict)  # page → what its base was rendered from (compile.py)
 
     def held(self) -> frozenset[str]:
         """Wiki paths kwiki must not write this run: no page lives there, or the page was not read cleanly."""
@@ -120,7 +123,19 @@ def load_snapshot(
         schema=schema,
         odd_pages=odd_pages,
         odd_bases=odd_bases,
+        catalog=state.catalog(),
+        stamp=lambda rel: _stamp(paths.wiki / rel),
+        renders=state.renders(),
     )
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(mtime_ns, size) of the file a page's text is read from (a link's target), or None."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def notices(paths: Paths, snap: WikiSnapshot) -> tuple[Odd, ...]:

@@ -6,11 +6,12 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TypeAlias
 
 from kwiki import vault
 from kwiki.errors import KwikiError
@@ -31,9 +32,16 @@ CREATE TABLE IF NOT EXISTS contradictions (
     id TEXT PRIMARY KEY, subject TEXT NOT NULL, page_a TEXT NOT NULL, page_b TEXT NOT NULL,
     source_a TEXT NOT NULL, source_b TEXT NOT NULL, claim_a TEXT NOT NULL, claim_b TEXT NOT NULL,
     status TEXT NOT NULL, note TEXT NOT NULL DEFAULT '');
+-- the index's and overview's page metadata, valid while a page's (mtime_ns, size) is unchanged (generated.py)
+CREATE TABLE IF NOT EXISTS catalog (
+    path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL, meta TEXT NOT NULL);
+-- page → the digest of what kwiki rendered it from and of the base that came out (compile.py `_place`)
+CREATE TABLE IF NOT EXISTS renders (path TEXT PRIMARY KEY, made TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pair_cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+Stamped: TypeAlias = tuple[int, int, str]  # (mtime_ns, size, text derived from the file's content)
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,25 @@ class State:
     def replace_contradictions(self, records: Iterable[ContradictionRecord]) -> None:
         self._db.execute("DELETE FROM contradictions")
         self.add_contradictions(records)
+
+    def catalog(self) -> dict[str, Stamped]:
+        """wiki path → (mtime_ns, size, metadata JSON) of each page as the last run read it."""
+        rows = self._db.execute("SELECT path, mtime_ns, size, meta FROM catalog")
+        return {path: (mtime, size, meta) for path, mtime, size, meta in rows}
+
+    def update_catalog(self, old: Mapping[str, Stamped], new: Mapping[str, Stamped]) -> None:
+        """From `old` (the catalog as this run read it) to `new`, writing only the rows that differ."""
+        with self.transaction():
+            self._db.executemany("DELETE FROM catalog WHERE path = ?", ((path,) for path in old.keys() - new.keys()))
+            rows = ((path, *entry) for path, entry in new.items() if old.get(path) != entry)
+            self._db.executemany("INSERT OR REPLACE INTO catalog VALUES (?,?,?,?)", rows)
+
+    def renders(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT path, made FROM renders").fetchall())
+
+    def put_renders(self, made: Mapping[str, str]) -> None:
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO renders VALUES (?,?)", made.items())
 
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
