@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +83,19 @@ def test_option_values_are_still_checked_by_typer(in_tmp: Path, clean_env: None)
         app, ["--project", str(in_tmp / "kb"), "ingest", "--plan", "-c", "2", str(in_tmp / "kb" / "raw")]
     )
     assert result.exit_code == 0, result.output
+
+
+def test_on_another_typer_the_cli_falls_back_to_typers_own_coercion(tmp_path: Path) -> None:
+    """typer_fast uses typer 0.29's private API; on any other typer the same commands must give the same results."""
+    project = tmp_path / "kb"
+    runs = []
+    for version in ("", "0.30.0"):
+        pretend = f"typer.__version__ = {version!r}; " if version else ""
+        code = f"import typer; {pretend}from kwiki.cli import main; main()"
+        for args in (["init", str(project)], ["status", "--json", "--project", str(project)], ["status", "-c", "x"]):
+            done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=tmp_path)
+            runs.append((version, args[0], done.returncode, done.stdout.replace(str(tmp_path), "")))
+        shutil.rmtree(project)
+    native, fallback = runs[:3], runs[3:]
+    assert [r[1:] for r in native] == [r[1:] for r in fallback]
+    assert [r[2] for r in native] == [0, 0, 2]
