@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from kwiki.extract import extract_request
 from kwiki.prompts import DEFAULT_SCHEMA_NOTE, SCHEMA_CHARS, USER_MARKER, load_prompt, schema_for
 from kwiki.scaffold import template_text
 
@@ -21,15 +22,18 @@ def test_every_prompt_is_a_real_file_of_the_package_and_loads() -> None:
     assert not (PACKAGE.parents[2] / "prompts").exists()
 
 
-def test_an_unedited_claude_md_sends_each_prompt_only_what_it_does_not_already_say() -> None:
+def test_an_unedited_claude_md_sends_page_prompts_only_what_they_do_not_already_say() -> None:
     default = template_text("CLAUDE.md")
     assert schema_for(default, "write-page") == schema_for(default, "update-page") == DEFAULT_SCHEMA_NOTE
     assert schema_for(default.replace("\n", "\r\n") + "\n\n", "write-page") == DEFAULT_SCHEMA_NOTE
-    extract = schema_for(default, "extract")
-    assert extract.startswith("## Page types and folders") and "wiki/methods/" in extract and len(extract) < 1_500
     edited = default + "\n## House style\n\nWrite British English.\n"
     assert schema_for(edited, "write-page") == "## House style\n\nWrite British English."
-    assert schema_for(edited, "extract") == extract + "\n\n## House style\n\nWrite British English."
     changed = default.replace("Every statement on a knowledge page", "Every sentence on a knowledge page")
     assert schema_for(changed, "update-page").startswith("## Citations and quotes\n\n- Every sentence")
-    assert schema_for("", "extract") == "" and len(schema_for("x" * 9_000, "extract")) == SCHEMA_CHARS
+    assert schema_for("", "write-page") == "" and len(schema_for("x" * 9_000, "write-page")) == SCHEMA_CHARS
+
+
+def test_extraction_carries_claude_md_as_earlier_versions_did_so_their_cached_replies_still_answer() -> None:
+    default = template_text("CLAUDE.md")
+    request = extract_request("a.md", "Some text.", 1, 1, default)
+    assert default[:SCHEMA_CHARS].strip() in request.system

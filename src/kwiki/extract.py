@@ -11,7 +11,7 @@ from kwiki.llm.base import LLM, Request
 from kwiki.llm.blocks import SOURCE, fence, fence_json
 from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA, Claim, Mention, SourceNote, bounded, mentions_from_data
 from kwiki.payloads import SummarizePayload
-from kwiki.prompts import load_prompt, schema_for
+from kwiki.prompts import SCHEMA_CHARS, load_prompt
 
 CHUNK_CHARS = 24_000  # ~6k tokens: fits every supported model with room for the schema and the reply
 
@@ -52,7 +52,7 @@ def _pack(parts: list[str], limit: int, pattern: str) -> list[str]:
 
 def extract_request(rel: str, chunk: str, index: int, total: int, schema_doc: str) -> Request:
     system, user = load_prompt("extract").render(
-        schema_doc=schema_for(schema_doc, "extract"),
+        schema_doc=schema_doc[:SCHEMA_CHARS],  # whole head: see prompts.schema_for
         meta=fence_json({"path": rel, "chunk": index, "chunks": total}),
         source=fence(SOURCE, chunk),
     )

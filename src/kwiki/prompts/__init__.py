@@ -50,14 +50,16 @@ def prompts_hash() -> str:
 
 SCHEMA_CHARS = 6_000  # the head of CLAUDE.md a prompt carries: it is the same for every call of a kind
 DEFAULT_SCHEMA_NOTE = "(kwiki's default CLAUDE.md, unedited: the rules above are the ones it sets.)"
-# The sections of the default CLAUDE.md a prompt still needs; the rest restates the prompt's own rules.
-DEFAULT_SECTIONS = {"extract": ("Page types and folders",)}
+# The sections of the default CLAUDE.md a page prompt still needs (none: the rest restates the prompt's own
+# rules). Extraction is not trimmed: its request must stay byte-identical to the one an earlier kwiki cached, or a
+# new prompt, model or CLAUDE.md would bill the re-extraction of every source instead of reading the cache.
+DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {}
 
 
 def schema_for(schema: str, prompt: str) -> str:
-    """The CLAUDE.md a prompt carries: the sections people wrote or changed, and of kwiki's own default sections
-    only those the prompt does not already state (DEFAULT_SECTIONS). Resending the default's 4,600 characters with
-    every page call would be most of what a new source costs (BENCHMARKS (f))."""
+    """The CLAUDE.md a page prompt carries: the sections people wrote or changed, and of kwiki's own default
+    sections only those the prompt does not already state (DEFAULT_SECTIONS). Resending the default's 4,600
+    characters with every page call would be most of what a new source costs (BENCHMARKS (f))."""
     keep = DEFAULT_SECTIONS.get(prompt, ())
     default = _default_sections()
     sent = [s for s in _sections(schema) if s not in default or _heading(s) in keep]
