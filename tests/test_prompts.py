@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from kwiki.extract import extract_request
-from kwiki.prompts import DEFAULT_SCHEMA_NOTE, SCHEMA_CHARS, USER_MARKER, load_prompt, schema_for
+from kwiki.prompts import DEFAULT_SCHEMA_NOTE, SCHEMA_CHARS, USER_MARKER, load_prompt, page_schema
 from kwiki.scaffold import template_text
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "kwiki" / "prompts"
@@ -24,13 +24,13 @@ def test_every_prompt_is_a_real_file_of_the_package_and_loads() -> None:
 
 def test_an_unedited_claude_md_sends_page_prompts_only_what_they_do_not_already_say() -> None:
     default = template_text("CLAUDE.md")
-    assert schema_for(default, "write-page") == schema_for(default, "update-page") == DEFAULT_SCHEMA_NOTE
-    assert schema_for(default.replace("\n", "\r\n") + "\n\n", "write-page") == DEFAULT_SCHEMA_NOTE
+    assert page_schema(default) == DEFAULT_SCHEMA_NOTE
+    assert page_schema(default.replace("\n", "\r\n") + "\n\n") == DEFAULT_SCHEMA_NOTE
     edited = default + "\n## House style\n\nWrite British English.\n"
-    assert schema_for(edited, "write-page") == "## House style\n\nWrite British English."
+    assert page_schema(edited) == "## House style\n\nWrite British English."
     changed = default.replace("Every statement on a knowledge page", "Every sentence on a knowledge page")
-    assert schema_for(changed, "update-page").startswith("## Citations and quotes\n\n- Every sentence")
-    assert schema_for("", "write-page") == "" and len(schema_for("x" * 9_000, "write-page")) == SCHEMA_CHARS
+    assert page_schema(changed).startswith("## Citations and quotes\n\n- Every sentence")
+    assert page_schema("") == "" and len(page_schema("x" * 9_000)) == SCHEMA_CHARS
 
 
 def test_extraction_carries_claude_md_as_earlier_versions_did_so_their_cached_replies_still_answer() -> None:

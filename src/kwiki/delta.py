@@ -16,7 +16,7 @@ from kwiki.markdown import parse_page
 from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo
 from kwiki.payloads import EarlierClaim, NewClaim, UpdatePagePayload
-from kwiki.prompts import load_prompt, schema_for
+from kwiki.prompts import load_prompt, page_schema
 from kwiki.resolve import Cluster
 
 MAX_OUTLINE = 20  # headings
@@ -52,9 +52,7 @@ def update_request(
         "earlier": [_earlier(p, c, source_links, notes) for p, c in earlier[:MAX_EARLIER]],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near[:MAX_NEAR]],
     }
-    system, user = load_prompt("update-page").render(
-        schema_doc=schema_for(schema_doc, "update-page"), payload=fence_json(payload)
-    )
+    system, user = load_prompt("update-page").render(schema_doc=page_schema(schema_doc), payload=fence_json(payload))
     return Request("update-page", system, user, None, max_tokens=1500)
 
 

@@ -52,7 +52,7 @@ def _pack(parts: list[str], limit: int, pattern: str) -> list[str]:
 
 def extract_request(rel: str, chunk: str, index: int, total: int, schema_doc: str) -> Request:
     system, user = load_prompt("extract").render(
-        schema_doc=schema_doc[:SCHEMA_CHARS],  # whole head: see prompts.schema_for
+        schema_doc=schema_doc[:SCHEMA_CHARS],  # whole head: see prompts.page_schema
         meta=fence_json({"path": rel, "chunk": index, "chunks": total}),
         source=fence(SOURCE, chunk),
     )

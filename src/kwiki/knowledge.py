@@ -18,7 +18,7 @@ from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo, slugs_of
 from kwiki.payloads import WritePagePayload
 from kwiki.project import FOLDERS
-from kwiki.prompts import load_prompt, schema_for
+from kwiki.prompts import load_prompt, page_schema
 from kwiki.resolve import Cluster, claims_for, fold_words, normalize_name
 
 MAX_CLAIMS = 30  # per call: a page cited by hundreds of sources still gets a bounded prompt
@@ -132,9 +132,7 @@ def write_request(
         "descriptions": [{"source_page": source_links[p].slug, "text": d} for p, d in descriptions],
         "neighbours": [{"page": n.slug, "title": n.title} for n in near],
     }
-    system, user = load_prompt("write-page").render(
-        schema_doc=schema_for(schema_doc, "write-page"), payload=fence_json(payload)
-    )
+    system, user = load_prompt("write-page").render(schema_doc=page_schema(schema_doc), payload=fence_json(payload))
     return Request("write-page", system, user, None, max_tokens=3000)
 
 

@@ -16,7 +16,7 @@ from kwiki.llm.base import Usage
 from kwiki.llm.prices import Pricing
 from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA
 from kwiki.project import Paths
-from kwiki.prompts import SCHEMA_CHARS, load_prompt, prompts_hash, schema_for
+from kwiki.prompts import SCHEMA_CHARS, load_prompt, page_schema, prompts_hash
 from kwiki.state import PageRecord, SourceRecord
 
 # Token estimates. Prompt overheads are measured from the prompt files, the JSON schema and the CLAUDE.md head;
@@ -70,7 +70,7 @@ def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceReco
     pending, unchanged = [], []
     schema = Paths(raw.parent).schema  # raw/ sits in the project root, beside CLAUDE.md
     text = schema.read_text(encoding="utf-8") if schema.is_file() else ""
-    heads = len(text[:SCHEMA_CHARS]), len(schema_for(text, "write-page"))
+    heads = len(text[:SCHEMA_CHARS]), len(page_schema(text))
     for found in discovery.found:
         reason = pending_reason(known.get(found.rel), found.sha256, key)
         if not reason:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from string import Template
@@ -50,19 +50,16 @@ def prompts_hash() -> str:
 
 SCHEMA_CHARS = 6_000  # the head of CLAUDE.md a prompt carries: it is the same for every call of a kind
 DEFAULT_SCHEMA_NOTE = "(kwiki's default CLAUDE.md, unedited: the rules above are the ones it sets.)"
-# The sections of the default CLAUDE.md a page prompt still needs (none: the rest restates the prompt's own
-# rules). Extraction is not trimmed: its request must stay byte-identical to the one an earlier kwiki cached, or a
-# new prompt, model or CLAUDE.md would bill the re-extraction of every source instead of reading the cache.
-DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {}
 
 
-def schema_for(schema: str, prompt: str) -> str:
-    """The CLAUDE.md a page prompt carries: the sections people wrote or changed, and of kwiki's own default
-    sections only those the prompt does not already state (DEFAULT_SECTIONS). Resending the default's 4,600
-    characters with every page call would be most of what a new source costs (BENCHMARKS (f))."""
-    keep = DEFAULT_SECTIONS.get(prompt, ())
+@lru_cache(maxsize=4)  # one CLAUDE.md per run, asked for by every page call
+def page_schema(schema: str) -> str:
+    """The CLAUDE.md a page prompt carries: the sections people wrote or changed, none of the sections `kwiki init`
+    wrote (they restate the page prompts' own rules). Resending the default's 4,600 characters with every page call
+    would be most of what a new source costs (BENCHMARKS (f)). Extraction is not trimmed: its request must stay
+    byte-identical to the one an earlier kwiki cached, or an upgrade would bill the re-extraction of every source."""
     default = _default_sections()
-    sent = [s for s in _sections(schema) if s not in default or _heading(s) in keep]
+    sent = [s for s in _sections(schema) if s not in default]
     if schema.strip() and not sent:
         return DEFAULT_SCHEMA_NOTE
     return "\n\n".join(sent)[:SCHEMA_CHARS]
@@ -77,10 +74,6 @@ def _sections(text: str) -> list[str]:
     """The file cut before each `## ` heading, each part normalized (line ends, trailing blanks)."""
     parts = re.split(r"\n(?=## )", _normalized(text))
     return [part.strip() for part in parts if part.strip()]
-
-
-def _heading(section: str) -> str:
-    return section.split("\n", 1)[0].removeprefix("## ").strip()
 
 
 def _normalized(text: str) -> str:
