@@ -16,6 +16,7 @@ for one key.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -133,6 +134,25 @@ def run(paths: Paths, llm: LLM, *targets: str, plan_only: bool = False, concurre
         provider="fake",
     )
     return ingest(paths, llm, options)
+
+
+def static_replies(folder: Path) -> Path:
+    """A KWIKI_FAKE_REPLIES folder: the same reply to every call of a kind (one concept, a short page)."""
+    folder.mkdir()
+    extract = {
+        "title": "Static",
+        "date": "",
+        "language": "en",
+        "summary": "S.",
+        "tags": [],
+        "claims": [],
+        "mentions": [{"name": "Thing", "type": "concept", "aliases": [], "description": "d", "central": True}],
+    }
+    (folder / "extract.json").write_text(json.dumps(extract), encoding="utf-8")
+    (folder / "summarize.json").write_text('{"title": "Static", "summary": "S."}', encoding="utf-8")
+    (folder / "write-page.md").write_text("Body of the page.", encoding="utf-8")
+    (folder / "overview.md").write_text("Overview.", encoding="utf-8")
+    return folder
 
 
 # --- the fake model ---------------------------------------------------------------------------------------

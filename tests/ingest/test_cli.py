@@ -13,7 +13,7 @@ from kwiki.errors import LockedError
 from kwiki.lock import ProjectLock
 from kwiki.project import Paths
 
-from .conftest import RawGuard, run, scripted_llm, source_text, tree_digest, write_raw
+from .conftest import RawGuard, run, scripted_llm, source_text, static_replies, tree_digest, write_raw
 
 LONG = "\n\n".join(
     f"## Part {i}\n\n" + f"Paragraph {i} says something about long sources. " * 60 for i in range(12)
@@ -23,21 +23,7 @@ LONG = "\n\n".join(
 @pytest.fixture
 def fake_cli(project: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> Paths:
     """The CLI with provider fake: static scripted replies from a folder."""
-    replies = tmp_path / "replies"
-    replies.mkdir()
-    extract = {
-        "title": "Static",
-        "date": "",
-        "language": "en",
-        "summary": "S.",
-        "tags": [],
-        "claims": [],
-        "mentions": [{"name": "Thing", "type": "concept", "aliases": [], "description": "d", "central": True}],
-    }
-    (replies / "extract.json").write_text(json.dumps(extract), encoding="utf-8")
-    (replies / "summarize.json").write_text('{"title": "Static", "summary": "S."}', encoding="utf-8")
-    (replies / "write-page.md").write_text("Body of the page.", encoding="utf-8")
-    (replies / "overview.md").write_text("Overview.", encoding="utf-8")
+    replies = static_replies(tmp_path / "replies")
     monkeypatch.setenv("KWIKI_PROVIDER", "fake")
     monkeypatch.setenv("KWIKI_FAKE_REPLIES", str(replies))
     return project

@@ -16,29 +16,14 @@ from typer.testing import CliRunner
 from kwiki.cli import app
 from kwiki.project import Paths
 
-from .conftest import source_text, write_raw
+from .conftest import source_text, static_replies, write_raw
 
 LONG_NAME = "2026/2026-01-12-second-brain-progressive-summarization-and-the-layers-of-a-note.md"
 
 
 @pytest.fixture
 def replies(tmp_path: Path) -> Path:
-    folder = tmp_path / "replies"
-    folder.mkdir()
-    extract = {
-        "title": "Static",
-        "date": "",
-        "language": "en",
-        "summary": "S.",
-        "tags": [],
-        "claims": [],
-        "mentions": [{"name": "Thing", "type": "concept", "aliases": [], "description": "d", "central": True}],
-    }
-    (folder / "extract.json").write_text(json.dumps(extract), encoding="utf-8")
-    (folder / "summarize.json").write_text('{"title": "Static", "summary": "S."}', encoding="utf-8")
-    (folder / "write-page.md").write_text("Body of the page.", encoding="utf-8")
-    (folder / "overview.md").write_text("Overview.", encoding="utf-8")
-    return folder
+    return static_replies(tmp_path / "replies")
 
 
 def _env(**extra: str) -> dict[str, str]:
