@@ -105,7 +105,6 @@ class Compiler:
         source_images: bool = False,
     ) -> None:
         self.snap, self.notes, self.changed, self.today = snapshot, dict(notes), changed, today
-        self.revised = {p for p in changed if p not in self.notes or _note_before(snapshot, p) != self.notes[p]}
         self.images = source_images  # images a source holds stay images (kwiki.toml source_images)
         self.records = snapshot.records
         self.clusters = [c for c in resolve(self.notes) if c.deserves_page]
@@ -219,7 +218,7 @@ class Compiler:
         """A delta update, or a whole draft if the page has no body or a cited source changed (docs/design.md §2.5)."""
         current = self._current_body(plan)
         cited = set(record.sources) if (record := self._record(plan.path)) else set()
-        fresh = {s for s in plan.cluster.sources if s in self.revised or s not in cited}
+        fresh = {s for s in plan.cluster.sources if s in self.changed or s not in cited}
         disputed = self._disputed(plan.path)
         if current and not fresh & cited:
             return self._update(llm, plan, current, fresh, disputed)
@@ -297,7 +296,7 @@ class Compiler:
             for r in self.snap.contradictions
             if r.source_a in self.notes
             and r.source_b in self.notes
-            and not {r.source_a, r.source_b} & self.revised
+            and not {r.source_a, r.source_b} & self.changed
             and (r.subject, r.source_a, r.source_b) not in new_pairs
         ]
         dates = {p: n.date for p, n in self.notes.items()}
@@ -388,13 +387,6 @@ class Compiler:
 
 def _made(key: str, base: str) -> str:
     return f"{key}:{hashlib.sha256(base.encode()).hexdigest()[:16]}"
-
-
-def _note_before(snapshot: WikiSnapshot, path: str) -> SourceNote | None:
-    """The note a source had before this run. A source extracted again to the same note (a new prompt, model or
-    CLAUDE.md) is not revised: its claims are not new to any page and its contradictions still stand."""
-    record = snapshot.sources.get(path)
-    return SourceNote.from_json(record.note) if record and record.note else None
 
 
 def _stem(rel: str) -> str:

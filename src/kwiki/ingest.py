@@ -206,9 +206,11 @@ def _run(run: Run, progress: Progress | None) -> RunResult:
     from kwiki.generated import generate
 
     extractions, errors = _extract_all(run, progress)
-    notes = _notes(run.snap.sources, exclude=set(run.plan.deleted))
-    notes.update({p: e.note for p, e in extractions.items()})
-    changed = set(extractions) | set(run.plan.deleted)
+    before = _notes(run.snap.sources, exclude=set(run.plan.deleted))
+    notes = {**before, **{p: e.note for p, e in extractions.items()}}
+    # A source extracted again to the same note (a new prompt, model or CLAUDE.md) has not changed: its claims are
+    # not new to any page, and its contradictions still stand.
+    changed = {p for p in extractions if before.get(p) != notes[p]} | set(run.plan.deleted)
     compiler = Compiler(run.snap, notes, changed, run.options.today, run.options.source_images)
     compiled, held = _hold(run.snap, compiler.compile(run.llm, run.options.concurrency, run.plan.deleted, progress))
     extractions = {p: e for p, e in extractions.items() if p not in held}
