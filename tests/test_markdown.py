@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 import yaml
+from markdown_it import MarkdownIt
 
 from kwiki.markdown import (
     Heading,
@@ -17,7 +19,7 @@ from kwiki.markdown import (
     split_frontmatter,
 )
 from kwiki.markdown.properties import _PageDumper
-from kwiki.markdown.scan import is_plain, walk_plain, walk_tokens
+from kwiki.markdown.scan import is_plain, new_parser, parser, walk_plain, walk_tokens
 from kwiki.markdown.simple_yaml import dump_simple, load_simple
 
 PAGE = """---
@@ -356,3 +358,64 @@ def test_the_parser_fills_mdurls_encoding_table_before_threads_share_it() -> Non
     parser.cache_clear()
     parser()
     assert mdurl._encode.encode_cache and all(len(t) == 128 for t in mdurl._encode.encode_cache.values())
+
+
+# --- quotes with no blank line between them ----------------------------------------------------------------
+
+_LINES = (
+    "> # heading",
+    "> text [[a]]",
+    "> > deeper",
+    "plain [[b]]",
+    "> ```",
+    "```",
+    "> - item",
+    "- item",
+    "",
+    "    indented [[c]]",
+    "> | a | b |",
+    "> | - | - |",
+    "# top",
+    "> [ref]: /url",
+    "<div>",
+    "> ---",
+    "text",
+    "> > > three",
+    "   lazy",
+    "> <!--",
+    "-->",
+    "> ===",
+    ">\tx",
+    "> ~~~",
+)
+
+
+def _plain_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table").disable(["emphasis", "entity", "inline", "text_join"])
+
+
+def _blocks(md: MarkdownIt, text: str) -> list[tuple[object, ...]]:
+    env: dict[str, object] = {}
+    tokens = md.parse(text, env)
+    # env also lists "duplicate_refs", which a quote shown twice adds to: kwiki never reads it
+    return [(t.type, t.map, t.level, t.content, t.markup, t.info) for t in tokens] + [(env.get("references"),)]
+
+
+def test_quotes_parse_as_markdown_it_parses_them_without_its_square_cost() -> None:
+    rng = random.Random(7)
+    for _ in range(150):  # docs of up to 600 lines, so quotes longer than the first lines shown come up
+        weights = [rng.random() ** 3 for _ in _LINES]
+        text = "\n".join(rng.choices(_LINES, weights, k=rng.randint(1, 600)))
+        assert _blocks(parser(), text) == _blocks(_plain_parser(), text), text
+    calls = [0]
+    md = new_parser()
+    hr = next(r for r in md.block.ruler.__rules__ if r.name == "hr")
+    checks = hr.fn
+
+    def counted(*args: Any) -> bool:
+        calls[0] += 1
+        return checks(*args)
+
+    md.block.ruler.at("hr", counted, {"alt": hr.alt})
+    md.parse("> # quoted heading\nplain line\n" * 4_000)  # markdown-it alone: 8 million checks of a plain line
+    assert calls[0] < 20 * 8_000
