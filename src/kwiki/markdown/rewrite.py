@@ -32,27 +32,31 @@ def _spots(text: str) -> Iterator[_Spot]:
             continue
         content = token.content
         block_lines = content.split("\n")
+        offset, counted, line_start = 0, 0, 0  # `counted` only moves on, so a long paragraph is read once
         for wiki in wikis(content, env):
-            offset = content.count("\n", 0, wiki.start)
-            column = wiki.start - content.rfind("\n", 0, wiki.start) - 1
+            if newlines := content.count("\n", counted, wiki.start):
+                offset += newlines
+                line_start = content.rfind("\n", counted, wiki.start) + 1
+            counted, column = wiki.start, wiki.start - line_start
             line = token.map[0] + offset
             markup = content[wiki.start : wiki.end]
             yield _Spot(line, block_lines[offset], column, markup, wiki_link(wiki, line + 1), in_table)
 
 
-def _locate(line: str, spot: _Spot, cursor: int) -> tuple[int, str]:
+def _locate(line: str, spot: _Spot, cursor: int, starts: dict[tuple[int, str, bool], int]) -> tuple[int, str]:
     """(column, markup as written) of the link in the source line, or (-1, "").
 
-    markdown-it strips quote markers and indents from inline text, and `\\|` escapes inside table cells.
+    markdown-it strips quote markers and indents from inline text, and `\\|` escapes inside table cells. Where
+    the inline text starts in the line is found once per line (`starts`), not once per link on it.
     """
     escaped = spot.markup.replace("|", "\\|") if "\\|" not in spot.markup else spot.markup
-    for inline_line, markup in (
-        (spot.inline_line, spot.markup),
-        (spot.inline_line.replace("|", "\\|"), escaped),
-    ):
-        start = line.find(inline_line, cursor)
-        if start >= 0 and line.startswith(markup, start + spot.column):
-            return start + spot.column, markup
+    for in_cell, markup in ((False, spot.markup), (True, escaped)):
+        key = (spot.line, spot.inline_line, in_cell)
+        if key not in starts:
+            starts[key] = line.find(spot.inline_line.replace("|", "\\|") if in_cell else spot.inline_line)
+        column = starts[key] + spot.column
+        if starts[key] >= 0 and column >= cursor and line.startswith(markup, column):
+            return column, markup
     for markup in (spot.markup, escaped):
         found = line.find(markup, cursor)
         if found >= 0:
@@ -65,9 +69,10 @@ def replace_wikilinks(body: str, fn: Callable[[Link], str | None]) -> str:
     text = body.replace("\r\n", "\n")
     lines = text.split("\n")
     cursors: dict[int, int] = {}
+    starts: dict[tuple[int, str, bool], int] = {}
     edits: list[tuple[int, int, str, str]] = []
     for spot in _spots(text):
-        column, markup = _locate(lines[spot.line], spot, cursors.get(spot.line, 0))
+        column, markup = _locate(lines[spot.line], spot, cursors.get(spot.line, 0), starts)
         if column < 0:
             continue
         cursors[spot.line] = column + len(markup)
@@ -75,7 +80,19 @@ def replace_wikilinks(body: str, fn: Callable[[Link], str | None]) -> str:
         if replacement is not None:
             escaped = replacement.replace("\\|", "|").replace("|", "\\|") if spot.in_table else replacement
             edits.append((spot.line, column, markup, escaped))
-    for line_no, column, markup, replacement in reversed(edits):
-        current = lines[line_no]
-        lines[line_no] = current[:column] + replacement + current[column + len(markup) :]
+    for line_no, pieces in _edited_lines(lines, edits).items():
+        lines[line_no] = "".join(pieces)
     return "\n".join(lines)
+
+
+def _edited_lines(lines: list[str], edits: list[tuple[int, int, str, str]]) -> dict[int, list[str]]:
+    """Each edited line as pieces, joined once: a line with thousands of links is not copied once per link."""
+    out: dict[int, list[str]] = {}
+    done: dict[int, int] = {}  # how far into each line the pieces reach
+    for line_no, column, markup, replacement in edits:  # in order along each line
+        pieces = out.setdefault(line_no, [])
+        pieces += (lines[line_no][done.get(line_no, 0) : column], replacement)
+        done[line_no] = column + len(markup)
+    for line_no, pieces in out.items():
+        pieces.append(lines[line_no][done[line_no] :])
+    return out
