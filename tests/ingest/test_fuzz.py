@@ -126,8 +126,10 @@ def _text(rng: random.Random) -> str:
 def _reply(rng: random.Random) -> Callable[[Request], Any]:
     """A model that answers extract at random: a sane note, odd or huge fields, wrong types, or no JSON at all."""
 
+    tree_seed = rng.random()  # drawn here, not per call: two workers call extract in whatever order they run
+
     def extract(request: Request) -> Any:
-        local = random.Random(f"{rng.random()}{unfence_json(request.user).get('path')}")
+        local = random.Random(f"{tree_seed}{unfence_json(request.user).get('path')}")
         roll = local.random()
         if roll < 0.5:
             return None  # the careful model of conftest
