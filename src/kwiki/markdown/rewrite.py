@@ -80,19 +80,16 @@ def replace_wikilinks(body: str, fn: Callable[[Link], str | None]) -> str:
         if replacement is not None:
             escaped = replacement.replace("\\|", "|").replace("|", "\\|") if spot.in_table else replacement
             edits.append((spot.line, column, markup, escaped))
-    for line_no, pieces in _edited_lines(lines, edits).items():
-        lines[line_no] = "".join(pieces)
+    for line_no, edited in _edited_lines(lines, edits).items():
+        lines[line_no] = edited
     return "\n".join(lines)
 
 
-def _edited_lines(lines: list[str], edits: list[tuple[int, int, str, str]]) -> dict[int, list[str]]:
-    """Each edited line as pieces, joined once: a line with thousands of links is not copied once per link."""
-    out: dict[int, list[str]] = {}
+def _edited_lines(lines: list[str], edits: list[tuple[int, int, str, str]]) -> dict[int, str]:
+    """Each edited line, joined once from its pieces: a line with thousands of links is not copied per link."""
+    pieces: dict[int, list[str]] = {}
     done: dict[int, int] = {}  # how far into each line the pieces reach
     for line_no, column, markup, replacement in edits:  # in order along each line
-        pieces = out.setdefault(line_no, [])
-        pieces += (lines[line_no][done.get(line_no, 0) : column], replacement)
+        pieces.setdefault(line_no, []).extend((lines[line_no][done.get(line_no, 0) : column], replacement))
         done[line_no] = column + len(markup)
-    for line_no, pieces in out.items():
-        pieces.append(lines[line_no][done[line_no] :])
-    return out
+    return {line_no: "".join(parts) + lines[line_no][done[line_no] :] for line_no, parts in pieces.items()}

@@ -114,11 +114,6 @@ def _bounded_blockquote(rule: Callable[[StateBlock, int, int, bool], bool]) -> C
 
 @cache
 def parser() -> MarkdownIt:
-    """The one parser all pages share (see `new_parser`)."""
-    return new_parser()
-
-
-def new_parser() -> MarkdownIt:
     """Block structure for every page; inline parsing runs on demand (see `_children`), as it is the slow half."""
     from markdown_it import MarkdownIt
 
