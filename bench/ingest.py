@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "bench"), str(REPO / "src"), str(REPO)]
 
 from gencorpus import VOCABULARY, generate_corpus, source_text  # noqa: E402
-from kwiki import generated, journal  # noqa: E402
+from kwiki import generated, journal, vault  # noqa: E402
 from kwiki import ingest as ingest_module  # noqa: E402
 from kwiki.compile import Compiler  # noqa: E402
 from kwiki.ingest import IngestOptions, IngestReport, ingest  # noqa: E402
@@ -258,6 +258,19 @@ def _calibration_ms() -> float:
     return (_cpu() - started) * 1000
 
 
+def _file_create_us(folder: Path, count: int = 300) -> float:
+    """Wall microseconds to write one small file as kwiki does (temp file, rename): this varies far more than
+    CPU speed. ext4 scans for an inode it may reuse, and right after many deletions (a test suite, the previous
+    benchmark's folder) that scan costs about 1 ms of kernel time per new file, for some minutes."""
+    scratch = folder / "file-create-calibration"
+    started = time.perf_counter()
+    for n in range(count):
+        vault.write_text(scratch, f"page-{n}.md", "x" * 2000, durable=False)
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(scratch)
+    return elapsed / count * 1e6
+
+
 def _first_ingest(paths: Paths) -> dict[str, Any]:
     """The first ingest of `paths` in a child process (its own peak RSS), reported by the child as JSON."""
     child = subprocess.run(
@@ -375,10 +388,11 @@ def bench_overhead(work: Path, n: int, rows: list[Row], notes: list[str], profil
     generate_corpus(paths.raw, n)
     llm = fake()
     FAKE_CPU[0] = 0.0
-    cpu = _cpu()
+    create_us = _file_create_us(work)
+    system, cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime, _cpu()
     with phase_timer() as times:
         _, elapsed = run(paths, llm)
-    cpu = _cpu() - cpu
+    cpu, system = _cpu() - cpu, resource.getrusage(resource.RUSAGE_SELF).ru_stime - system
     per, per_cpu, fake_cpu = elapsed / n * 1000, cpu / n * 1000, FAKE_CPU[0]
     compile_share = sum(v for k, v in times.items() if k.startswith(("resolve", "compile", "finish")))
     rows.append(
@@ -393,7 +407,8 @@ def bench_overhead(work: Path, n: int, rows: list[Row], notes: list[str], profil
     notes.append(
         f"(b) {elapsed:.1f} s wall, {cpu:.1f} s CPU in total, of which ~{fake_cpu:.2f} s CPU building the fake's "
         f"replies (kwiki alone ≈ {(elapsed - fake_cpu) / n * 1000:.1f} ms wall, {(cpu - fake_cpu) / n * 1000:.1f} "
-        f"ms CPU per source; load average {os.getloadavg()[0]:.1f}); "
+        f"ms CPU per source; load average {os.getloadavg()[0]:.1f}; {system:.1f} s of the CPU in the kernel; "
+        f"a file took {create_us:.0f} µs to create just before); "
         f"{page_count(paths)} pages, calls {dict(calls)}; phases: "
         + ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
         + f"; knowledge-page compile (resolve + compile + finish) = {compile_share / elapsed:.0%}"

@@ -18,7 +18,9 @@ from kwiki import contradictions as contra
 from kwiki import vocabulary as v
 from kwiki.delta import earlier_claims, merge_addition, new_claims, update_request
 from kwiki.errors import KwikiError
+from kwiki.gate import normalize_ws
 from kwiki.knowledge import (
+    Neighbourhood,
     PagePlan,
     alias_lookup,
     check_body,
@@ -38,7 +40,7 @@ from kwiki.notes import SourceNote
 from kwiki.pages import LinkTo, clean_tags, prose_links, render, source_body, source_frontmatter
 from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
 from kwiki.slugs import RESERVED, slugify, unique_slug
-from kwiki.snapshot import WikiSnapshot
+from kwiki.snapshot import LazyTexts, WikiSnapshot
 from kwiki.state import ContradictionRecord, PageRecord
 
 Progress = Callable[[str, str, int, int], None]
@@ -114,6 +116,10 @@ class Compiler:
         self.source_pages = self._place_sources((set(snapshot.basenames) - own) | RESERVED | own)
         self.source_links = {p: LinkTo(_stem(rel), self.notes[p].title) for p, rel in self.source_pages.items()}
         self.lookup = alias_lookup(self.clusters, self.slugs, list(self.source_links.values()))
+        self.hood = Neighbourhood(self.clusters)
+        self.slug_to_source = {link.slug.casefold(): p for p, link in self.source_links.items()}
+        # a source's text as quotes are checked against it: normalized once, however many pages cite it
+        self.normalized_raw = LazyTexts(None, lambda rel: normalize_ws(snapshot.raw[rel]))
 
     def _foreign(self) -> set[str]:
         """Basenames a new knowledge page must not take: every page outside the knowledge folders, human ones too."""
@@ -192,6 +198,7 @@ class Compiler:
             return drafts
         self.clusters = [c for c in self.clusters if page_path(c, self.slugs[c.key]) not in paths]
         self.lookup = alias_lookup(self.clusters, self.slugs, list(self.source_links.values()))
+        self.hood = Neighbourhood(self.clusters)
         return {plan: (relink(body, self.lookup), found) for plan, (body, found) in drafts.items()}
 
     def _draft_all(
@@ -223,7 +230,7 @@ class Compiler:
         if current and not fresh & cited:
             return self._update(llm, plan, current, fresh, disputed)
         sent = fresh | disputed
-        near = neighbours(plan.cluster, self.clusters, self.slugs, naming=f"{prompt_text(plan, sent)} {current}")
+        near = neighbours(plan.cluster, self.hood, self.slugs, naming=f"{prompt_text(plan, sent)} {current}")
         request = write_request(plan, current, self.source_links, self.notes, near, self.snap.schema, sent)
         return self._checked(llm.complete(request).text, plan.path, plan.cluster.sources)
 
@@ -238,7 +245,7 @@ class Compiler:
         if not new:
             return current, []  # only a source or a description more: re-rendered (sources, Related) without a call
         earlier = earlier_claims(plan.claims, fresh, disputed, [plan.cluster.title, *plan.cluster.aliases])
-        near = neighbours(plan.cluster, self.clusters, self.slugs, among=fresh, naming=prompt_text(plan, fresh))
+        near = neighbours(plan.cluster, self.hood, self.slugs, among=fresh, naming=prompt_text(plan, fresh))
         links, notes, schema = self.source_links, self.notes, self.snap.schema
         reply = llm.complete(update_request(plan.cluster, current, new, earlier, links, notes, near, schema)).text
         addition, findings = self._checked(reply, plan.path, sorted({p for p, _ in [*new, *earlier]}))
@@ -247,10 +254,9 @@ class Compiler:
     def _checked(self, reply: str, path: str, sources: Sequence[str]) -> Draft:
         """The reply through the body checks (quotes must occur in `sources`); its contradiction callouts."""
         body, callouts = contra.split_callouts(reply)
-        slug_to_source = {link.slug.casefold(): p for p, link in self.source_links.items()}
-        findings = contra.findings_from(path, callouts, slug_to_source, self.lookup)
-        texts = [self.snap.raw[p] for p in sources]
-        return check_body(body, self.lookup, texts, self.images), findings
+        findings = contra.findings_from(path, callouts, self.slug_to_source, self.lookup)
+        texts, normalized = [self.snap.raw[p] for p in sources], [self.normalized_raw[p] for p in sources]
+        return check_body(body, self.lookup, texts, self.images, normalized), findings
 
     def _record(self, rel: str) -> PageRecord | None:
         return self.records.get(rel) or self.records.get(self.moves.get(rel, ""))
@@ -306,7 +312,7 @@ class Compiler:
         self, cluster: Cluster, path: str, body: str, records: Sequence[ContradictionRecord], digest: str
     ) -> Staged:
         callouts = [contra.render_callout(r) for r in records if r.subject == path]
-        related = neighbours(cluster, self.clusters, self.slugs)
+        related = neighbours(cluster, self.hood, self.slugs)
         sources = [self.source_links[p] for p in cluster.sources]
         text = "\n\n".join(
             [

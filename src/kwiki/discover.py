@@ -8,7 +8,6 @@ import hashlib
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -30,6 +29,8 @@ BOMS = (
 )
 # characters that would break a line or reorder what is shown around them: escaped wherever a name is displayed
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# control characters (Unicode category Cc), line and paragraph separators (Zl, Zp), surrogates (Cs), bidi controls
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + "".join(sorted(_BIDI)) + "]")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # a byte of a name that is not UTF-8 (os.fsdecode's surrogateescape)
 _KINDS = (
     (stat.S_ISFIFO, "named pipe (FIFO)"),
@@ -107,11 +108,7 @@ def discover(raw: Path, targets: list[Path], known: Mapping[str, SourceRecord], 
 
 def shown_name(name: str) -> str:
     """`name` safe to show on one line: control and bidi characters (and undecodable bytes) escaped."""
-    return "".join(_escaped(c) if _unsafe(c) else c for c in name)
-
-
-def _unsafe(char: str) -> bool:
-    return char in _BIDI or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp")
+    return _UNSAFE.sub(lambda match: _escaped(match.group()), name)
 
 
 def _escaped(char: str) -> str:

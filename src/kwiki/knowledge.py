@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from kwiki import gate
 from kwiki import vocabulary as v
@@ -72,23 +73,50 @@ def plan_pages(
     return plans
 
 
+class Neighbourhood:
+    """Which pages share sources, indexed once per compile: a page's neighbours cost what its sources share with
+    other pages, not a pass over every page of the wiki (a first ingest asks for every page's, three times)."""
+
+    def __init__(self, clusters: Sequence[Cluster]) -> None:
+        self.by_key = {c.key: c for c in clusters}
+        self.by_source: dict[str, list[str]] = defaultdict(list)
+        for cluster in clusters:
+            for source in cluster.source_set:
+                self.by_source[source].append(cluster.key)
+
+    def shared(self, cluster: Cluster, among: Collection[str] | None = None) -> Counter[str]:
+        """Other pages, each with how many of this page's sources (or of the sources `among`) it shares."""
+        scored: Counter[str] = Counter()
+        for source in set(cluster.sources if among is None else among):
+            scored.update(self.by_source.get(source, ()))
+        scored.pop(cluster.key, None)
+        return scored
+
+
 def neighbours(
     cluster: Cluster,
-    clusters: Sequence[Cluster],
+    hood: Neighbourhood,
     slugs: Mapping[str, str],
     among: Collection[str] | None = None,
     naming: str | None = None,
 ) -> list[LinkTo]:
     """Pages sharing the most sources with this one (or only the sources `among`), and when `naming` is given
     only those it names — a prompt lists only pages its text can link: a fixed-size list, whatever the wiki's size."""
-    mine = set(cluster.sources if among is None else among)
-    scored = Counter({c.key: len(mine & c.source_set) for c in clusters if c.key != cluster.key})
-    ranked = sorted((k for k, n in scored.items() if n), key=lambda k: (-scored[k], k))
-    by_key = {c.key: c for c in clusters}
+    scored = hood.shared(cluster, among)
+    ranked: Iterable[str] = sorted(scored, key=lambda k: (-scored[k], k))
     if naming is not None:
         words = f" {fold_words(naming)} "
-        ranked = [k for k in ranked if any(f" {n} " in words or f" {n}s " in words for n in by_key[k].keys)]
-    return [LinkTo(slugs[k], by_key[k].title) for k in ranked[:MAX_NEIGHBOURS]]
+        present = frozenset(words.split())
+        ranked = (k for k in ranked if any(_named(n, words, present) for n in hood.by_key[k].keys))
+    return [LinkTo(slugs[k], hood.by_key[k].title) for k in islice(ranked, MAX_NEIGHBOURS)]
+
+
+def _named(name: str, words: str, present: frozenset[str]) -> bool:
+    """Whether `words` holds the name (or its plural) as whole words; the set lookup rules out most names at once."""
+    first = name.split(" ", 1)[0]
+    if first not in present and first + "s" not in present:
+        return False
+    return f" {name} " in words or f" {name}s " in words
 
 
 def prompt_text(plan: PagePlan, fresh: Collection[str]) -> str:
@@ -137,10 +165,18 @@ def write_request(
 
 
 def check_body(
-    text: str, resolve_link: Callable[[str], LinkTo | None], source_texts: Sequence[str], images: bool = False
+    text: str,
+    resolve_link: Callable[[str], LinkTo | None],
+    source_texts: Sequence[str],
+    images: bool = False,
+    normalized: Sequence[str] | None = None,
 ) -> str:
-    """Keep only links that resolve, quotes that occur in a source, and URLs/images a source contains."""
-    normalized = [normalize_ws(t) for t in source_texts]
+    """Keep only links that resolve, quotes that occur in a source, and URLs/images a source contains.
+
+    `normalized` is `source_texts` through `normalize_ws`, when the caller keeps them (a compile checks many
+    pages against the same sources)."""
+    if normalized is None:
+        normalized = [normalize_ws(t) for t in source_texts]
     body = "\n".join(_verified_quotes(_strip_structure(text).split("\n"), normalized))
     return gate.body(body, slugs_of(resolve_link), source_texts, images)
 

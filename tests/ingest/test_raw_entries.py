@@ -6,6 +6,8 @@ import json
 import os
 import socket
 import stat
+import sys
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor, TimeoutError
 from pathlib import Path
 
@@ -123,6 +125,16 @@ def test_shown_name_escapes_only_what_is_unsafe() -> None:
     assert shown_name("日本語 ñ 😀 a‍b.md") == "日本語 ñ 😀 a‍b.md"  # letters, emoji and a joiner stay
     assert shown_name("a\tb\x1b[31m\u2028c\u2067.md") == "a\\tb\\x1b[31m\\u2028c\\u2067.md"
     assert shown_name(os.fsdecode(b"caf\xe9.md")) == "caf\\xe9.md"
+
+
+def test_shown_name_escapes_exactly_the_unsafe_categories_and_bidi_controls() -> None:
+    """Every code point: escaped when it is a control, separator or surrogate by Unicode's own categories, or
+    a bidi control (the fast character class must agree with unicodedata, whatever Python's Unicode version)."""
+    bidi = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        unsafe = char in bidi or unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp")
+        assert (shown_name(char) != char) == unsafe, hex(code)
 
 
 def test_a_name_that_is_not_utf8_is_skipped_with_a_reason(project: Paths, raw_guard: RawGuard) -> None:
