@@ -181,6 +181,36 @@ def test_no_terminal_control_character_survives_any_field(field: object) -> None
     assert gate.prose("tab\tand\nnewline", None, []) == "tab\tand\nnewline"
 
 
+@pytest.mark.parametrize(
+    "field",
+    [
+        gate.line,
+        gate.title,
+        gate.name,
+        lambda s: gate.prose(s, None, []),
+        lambda s: gate.inline(s, None, []),
+        lambda s: gate.body(s, _resolve, []),
+    ],
+)
+def test_no_bidi_override_or_line_separator_survives_any_field(field: object) -> None:
+    """A bidi override, embedding or isolate reorders what follows it on screen: `Invoice\u202efdp.exe` shows as
+    `Invoiceexe.pdf`, in Obsidian and in the terminal (Trojan Source). A model, or a source aimed at it, could make a
+    title, a claim or a link say what it does not. A line separator is a line break to some editors, not to Markdown."""
+    for hostile in (
+        "Invoice\u202efdp.exe",
+        "a\u202ab\u202c c\u202dd",
+        "x\u2066y\u2067z\u2068w\u2069",
+        "one\u2028two\u2029three",
+    ):
+        clean = field(hostile)  # type: ignore[operator]
+        assert not any(ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029" for ch in clean), (
+            repr(clean)
+        )
+    assert gate.title("Invoice\u202efdp.exe") == "Invoicefdp.exe"
+    # marks that only set direction stay: Arabic and Hebrew text uses them, and they reorder nothing by themselves
+    assert gate.prose("\u05e9\u05dc\u05d5\u05dd\u200f (2026)", None, []) == "\u05e9\u05dc\u05d5\u05dd\u200f (2026)"
+
+
 def test_page_bodies_keep_headings_but_close_open_fences_and_drop_html() -> None:
     body = gate.body("Intro <script>x()</script>\n# Big\n## Part\n```\ncode", _resolve, [])
     assert "<script" not in body and "## Big" in body and "## Part" in body

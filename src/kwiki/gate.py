@@ -16,7 +16,7 @@ from functools import lru_cache
 from kwiki.markdown import Link, replace_wikilinks
 
 Resolver = Callable[[str], str | None]  # link target → the basename it opens now, or None (no such page)
-VERSION = 2  # of these rules: a note stored under another version is gated again when read back
+VERSION = 3  # of these rules: a note stored under another version is gated again when read back
 
 MAX_TITLE = 120
 MAX_NAME = 100  # a mention's name, a claim's subject
@@ -45,12 +45,17 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
 _RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _PLAIN_LINE = re.compile(
-    r"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f]*(?: [^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f]+)*"
+    r"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*"
+    r"(?: [^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+)*"
 )
-_PLAIN_PROSE = re.compile(r"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~\x00-\x08\x0b-\x1f\x7f-\x9f]*")
+_PLAIN_PROSE = re.compile(
+    r"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*"
+)
 # Control characters a terminal obeys (ESC sequences recolour, retitle or clear it) or an editor hides; tab and
-# newline stay where a field may hold them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# newline stay where a field may hold them. Bidi embeddings, overrides and isolates reorder the text after them on
+# screen (`Invoice\u202efdp.exe` shows as `Invoiceexe.pdf`): a model could make a title or a claim read otherwise
+# than it is. The marks that only set a direction (U+200E, U+200F, U+061C) stay: right-to-left text uses them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -274,7 +279,8 @@ def answer(text: str, resolve: Resolver, sources: Sequence[str]) -> str:
 def _neutral_markup(text: str) -> str:
     """Obsidian comments (`%%`) and block math left open would hide the rest of the page."""
     text = text.replace("%%", "%").replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)
+    # a line or paragraph separator breaks the line in some editors, not in Markdown: make it the break it shows
+    return _CONTROL.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n"))
 
 
 def _neutral_line(text: str) -> str:
