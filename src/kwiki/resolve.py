@@ -9,9 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from kwiki.gate import MAX_ALIAS, MAX_NAME
+from kwiki.gate import INVISIBLE, MAX_ALIAS, MAX_NAME
 from kwiki.notes import Claim, Mention, SourceNote
 from kwiki.slugs import slugify, unique_slug
+
+_NO_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))  # a soft hyphen must not split `Zettel\u00adkasten` in two
 
 KIND_PRIORITY = {"entity": 0, "method": 1, "concept": 2}
 ACRONYM_WORDS = 16  # a longer name is no acronym's expansion: this bounds name matching for any input
@@ -58,7 +60,7 @@ def normalize_name(name: str) -> str:
 def fold_words(text: str) -> str:
     """Case, diacritics, punctuation and possessives folded away: the words, one space apart. Not cached, so it
     suits long text (a name's key is `normalize_name`)."""
-    text = unicodedata.normalize("NFKD", text)
+    text = unicodedata.normalize("NFKD", text.translate(_NO_INVISIBLE))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return " ".join(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text)))
 
