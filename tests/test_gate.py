@@ -163,16 +163,18 @@ def test_prose_keeps_source_urls_and_turns_source_images_into_links() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "field",
-    [
-        gate.line,
-        gate.title,
-        lambda s: gate.prose(s, None, []),
-        lambda s: gate.inline(s, None, []),
-        lambda s: gate.body(s, _resolve, []),
-    ],
-)
+# every kind of field a model writes, each as the one-argument function a test calls
+FIELDS = [
+    gate.line,
+    gate.title,
+    gate.name,
+    lambda s: gate.prose(s, None, []),
+    lambda s: gate.inline(s, None, []),
+    lambda s: gate.body(s, _resolve, []),
+]
+
+
+@pytest.mark.parametrize("field", FIELDS)
 def test_no_terminal_control_character_survives_any_field(field: object) -> None:
     """ESC sequences in a model's string would recolour, retitle or clear the terminal that prints it."""
     for hostile in ("Plain\x1bc name", "Red \x1b[31mtext\x1b[0m", "Title\x1b]0;owned\x07", "Bell\x07 del\x7f c1\x9b"):
@@ -181,17 +183,7 @@ def test_no_terminal_control_character_survives_any_field(field: object) -> None
     assert gate.prose("tab\tand\nnewline", None, []) == "tab\tand\nnewline"
 
 
-@pytest.mark.parametrize(
-    "field",
-    [
-        gate.line,
-        gate.title,
-        gate.name,
-        lambda s: gate.prose(s, None, []),
-        lambda s: gate.inline(s, None, []),
-        lambda s: gate.body(s, _resolve, []),
-    ],
-)
+@pytest.mark.parametrize("field", FIELDS)
 def test_no_bidi_override_or_line_separator_survives_any_field(field: object) -> None:
     """A bidi override, embedding or isolate reorders what follows it on screen: `Invoice\u202efdp.exe` shows as
     `Invoiceexe.pdf`, in Obsidian and in the terminal (Trojan Source). A model, or a source aimed at it, could make a
