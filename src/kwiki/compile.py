@@ -38,8 +38,9 @@ from kwiki.markdown.properties import split_text
 from kwiki.merge import merge_page
 from kwiki.notes import SourceNote
 from kwiki.pages import LinkTo, clean_tags, prose_links, render, source_body, source_frontmatter
+from kwiki.quotes import Quotable
 from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
-from kwiki.slugs import RESERVED, slugify, unique_slug
+from kwiki.slugs import RESERVED, name_key, slugify, unique_slug
 from kwiki.snapshot import LazyTexts, WikiSnapshot
 from kwiki.state import ContradictionRecord, PageRecord
 
@@ -112,18 +113,17 @@ class Compiler:
         self.clusters = [c for c in resolve(self.notes) if c.deserves_page]
         self.slugs = assign_slugs(self.clusters, self._kept_knowledge_slugs(), set(RESERVED) | self._foreign())
         self.moves = self._knowledge_moves()  # new path → old path of a page that moved
-        own = {s.casefold() for s in self.slugs.values()}
+        own = {name_key(s) for s in self.slugs.values()}
         self.source_pages = self._place_sources((set(snapshot.basenames) - own) | RESERVED | own)
         self.source_links = {p: LinkTo(_stem(rel), self.notes[p].title) for p, rel in self.source_pages.items()}
         self.lookup = alias_lookup(self.clusters, self.slugs, list(self.source_links.values()))
         self.hood = Neighbourhood(self.clusters)
-        self.slug_to_source = {link.slug.casefold(): p for p, link in self.source_links.items()}
         # a source's text as quotes are checked against it: normalized once, however many pages cite it
         self.normalized_raw = LazyTexts(None, lambda rel: normalize_ws(snapshot.raw[rel]))
 
     def _foreign(self) -> set[str]:
         """Basenames a new knowledge page must not take: every page outside the knowledge folders, human ones too."""
-        return {_stem(rel).casefold() for rel in self.snap.pages if rel.split("/")[0] not in KNOWLEDGE_FOLDERS}
+        return {name_key(_stem(rel)) for rel in self.snap.pages if rel.split("/")[0] not in KNOWLEDGE_FOLDERS}
 
     def _kept_knowledge_slugs(self) -> dict[str, str]:
         """Slugs that already exist stay: kwiki's own, and pages a human renamed (found by title and type)."""
@@ -162,7 +162,7 @@ class Compiler:
                     self.moves[found] = old.pages[0]
                 continue
             candidate = unique_slug(slugify(self.notes[path].title), taken)
-            taken.add(candidate.casefold())
+            taken.add(name_key(candidate))
             placed[path] = f"{v.FOLDERS['source']}/{candidate}.md"
         return placed
 
@@ -254,9 +254,11 @@ class Compiler:
     def _checked(self, reply: str, path: str, sources: Sequence[str]) -> Draft:
         """The reply through the body checks (quotes must occur in `sources`); its contradiction callouts."""
         body, callouts = contra.split_callouts(reply)
-        findings = contra.findings_from(path, callouts, self.slug_to_source, self.lookup)
-        texts, normalized = [self.snap.raw[p] for p in sources], [self.normalized_raw[p] for p in sources]
-        return check_body(body, self.lookup, texts, self.images, normalized), findings
+        # a contradiction may cite only this page's own sources, never two the model named from elsewhere
+        own = {self.source_links[p].slug.casefold(): p for p in sources if p in self.source_links}
+        findings = contra.findings_from(path, callouts, own, self.lookup)
+        quotable = Quotable({slug: self.normalized_raw[p] for slug, p in own.items()})
+        return check_body(body, self.lookup, [self.snap.raw[p] for p in sources], self.images, quotable), findings
 
     def _record(self, rel: str) -> PageRecord | None:
         return self.records.get(rel) or self.records.get(self.moves.get(rel, ""))
@@ -279,7 +281,9 @@ class Compiler:
         base = self._base(rel)
         if base is None:
             return ""
-        body = split_text(base).body.split(f"\n{v.heading(v.RELATED)}")[0]  # the frontmatter is not parsed
+        text = split_text(base).body  # the frontmatter is not parsed
+        end = v.related_at(text)
+        body = text[:end] if end >= 0 else text
         return contra.split_callouts(body)[0].split("\n", 2)[-1].strip()
 
     def _refresh_unchanged(self, plans: Sequence[PagePlan], records: Sequence[ContradictionRecord]) -> list[Staged]:

@@ -12,7 +12,8 @@ from kwiki.markdown import dump_page, find_wikilinks
 from kwiki.pages import Lookup, slugs_of
 from kwiki.state import ContradictionRecord
 
-CALLOUT_HEAD = re.compile(r"^> \[!(?:warning|note)\][+-]? *contradiction", re.IGNORECASE)  # open, or settled (note)
+# open, or settled (note); `>[!warning]` without the space is one too in Obsidian
+CALLOUT_HEAD = re.compile(r"^>\s*\[!(?:warning|note)\][+-]?\s*contradiction", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

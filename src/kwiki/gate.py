@@ -32,7 +32,10 @@ MAX_SUMMARY = 3_000
 MAX_ANSWER = 20_000  # a query answer: its 2,048 tokens of text, with room
 
 _WIKILINK = re.compile(r"!?\[\[([^\[\]\n]*)\]\]")
-_URL = re.compile(r"https?://[^\s)\]>\"'<]+(?<![.,;:!?])", re.IGNORECASE)
+# `https:host/x` without the slashes is a URL too: a browser (and so Obsidian) reads it as `https://host/x`
+_URL = re.compile(r"https?:[^\s)\]>\"'<]+(?<![.,;:!?])", re.IGNORECASE)
+# `[p]: url` makes `![x][p]` an image (and `[x][p]` a link) that no inline check sees; a footnote `[^1]:` stays
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]*\]:.*$", re.MULTILINE)
 _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _MD_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
@@ -44,20 +47,25 @@ _LINE_LEAD = re.compile(r"^(?:[\s#>=|]|[-*+](?=\s|$))+")  # what would make a li
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
 _RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-# Invisible characters that only hint where to break a line or join words: a soft hyphen (HTML `&shy;`, common on
-# German sites and in PDF text), a zero-width space, a word joiner, a byte-order mark. `Zettel\u00adkasten` looks
-# like Zettelkasten, so names, slugs and quote checks must not see them. The joiners that shape Persian and Indic
-# script and emoji (U+200C, U+200D) are not among them.
-INVISIBLE = "\u00ad\u200b\u2060\ufeff"
+# Invisible characters: a soft hyphen (HTML `&shy;`, common on German sites and in PDF text), a zero-width space, a
+# word joiner, a byte-order mark, invisible operators and deprecated format characters, interlinear annotation
+# marks, and Unicode's tag characters (U+E0000-E007F: "ASCII smuggling" writes a whole hidden instruction in them,
+# which no reader sees and a model reading the wiki does). `Zettel\u00adkasten` looks like Zettelkasten, so names,
+# slugs and quote checks must not see them either. The joiners that shape Persian and Indic script and emoji
+# (U+200C, U+200D) are not among them; subdivision flags (which use tags) lose their region.
+_INVISIBLE_RANGES = ((0xAD, 0xAD), (0x200B, 0x200B), (0x2060, 0x2064), (0x206A, 0x206F), (0xFEFF, 0xFEFF),
+                     (0xFFF9, 0xFFFB), (0xE0000, 0xE007F))  # fmt: skip
+INVISIBLE = "".join(chr(code) for first, last in _INVISIBLE_RANGES for code in range(first, last + 1))
 # Control characters a terminal obeys (ESC sequences recolour, retitle or clear it) or an editor hides; tab and
 # newline stay where a field may hold them. Bidi embeddings, overrides and isolates reorder the text after them on
 # screen (`Invoice\u202efdp.exe` shows as `Invoiceexe.pdf`): a model could make a title or a claim read otherwise
 # than it is. The marks that only set a direction (U+200E, U+200F, U+061C) stay: right-to-left text uses them.
-_UNSHOWN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069" + INVISIBLE
+_UNSHOWN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff" + INVISIBLE
 _CONTROL = re.compile(f"[{_UNSHOWN}]")
 _PLAIN_LINE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~{_UNSHOWN}]*(?: [^<>\[\]()!%|/:\s`~{_UNSHOWN}]+)*")
 _PLAIN_PROSE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~\u2028\u2029{_UNSHOWN}]*")
 _UNQUOTED = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'} | dict.fromkeys(INVISIBLE))
+_PERCENTS = re.compile(r"%{2,}")  # `%%` opens an Obsidian comment, hiding the rest of the page: `%%%` too
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -85,8 +93,8 @@ def strip_foreign_urls(markdown: str, allowed_texts: Iterable[str], images: bool
     Obsidian fetches remote images when it renders a page, so an image URL invented by a model (or planted in a
     source aimed at the model, a tracking pixel) is an exfiltration channel. `images` keeps source-held images.
     """
-    markdown = _HTML_IMG.sub("", markdown)
-    if "://" not in markdown and "](" not in markdown:
+    markdown = _REFERENCE_DEFINITION.sub("", _HTML_IMG.sub("", markdown))
+    if "](" not in markdown and not _URL.search(markdown):
         return markdown
     allowed = frozenset().union(*(_urls_in(text) for text in allowed_texts))
 
@@ -280,9 +288,10 @@ def answer(text: str, resolve: Resolver, sources: Sequence[str]) -> str:
 
 def _neutral_markup(text: str) -> str:
     """Obsidian comments (`%%`) and block math left open would hide the rest of the page."""
-    text = text.replace("%%", "%").replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     # a line or paragraph separator breaks the line in some editors, not in Markdown: make it the break it shows
-    return _CONTROL.sub("", text.replace("\u2028", "\n").replace("\u2029", "\n"))
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
+    return _PERCENTS.sub("%", text)  # after the controls go: `%\0%` must not become a comment either
 
 
 def _neutral_line(text: str) -> str:

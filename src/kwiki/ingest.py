@@ -28,6 +28,7 @@ from kwiki.journal import RETRY_PAGES, ChangeSet  # RETRY_PAGES: a page failed, 
 from kwiki.knowledge import PagePlan
 from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
+from kwiki.markdown import code_span
 from kwiki.notes import SourceNote
 from kwiki.plan import PageWrite, PendingSource, SourcePlan, compile_key, expected_writes, plan_sources
 from kwiki.project import Paths
@@ -282,7 +283,10 @@ def _log_entries(
             if pending.reason == "new" and _already_on_disk(run.snap, page, staged.get(page)):
                 continue
             title = extractions[pending.path].note.title
-            lines = (f"- source: `raw/{shown_name(pending.path)}` ({pending.reason})", f"- page: `{page}`")
+            lines = (
+                f"- source: {code_span(f'raw/{shown_name(pending.path)}')} ({pending.reason})",
+                f"- page: `{page}`",
+            )
             entries.append(LogEntry(today, "ingest", title, lines))
         else:
             lines = (f"- failed: {one_line(errors[pending.path], 300)}", "- retried on the next run")
@@ -291,7 +295,9 @@ def _log_entries(
         entries.append(LogEntry(today, "rename", new, (f"- page moved: `{old}` → `{new}`",)))
     titles = _titles(run.snap.sources, run.plan.deleted)
     for path in run.plan.deleted:
-        entries.append(LogEntry(today, "delete", titles[path], (f"- source removed: `raw/{shown_name(path)}`",)))
+        entries.append(
+            LogEntry(today, "delete", titles[path], (f"- source removed: {code_span(f'raw/{shown_name(path)}')}",))
+        )
     return entries
 
 

@@ -12,7 +12,6 @@ from itertools import islice
 
 from kwiki import gate
 from kwiki import vocabulary as v
-from kwiki.gate import normalize_ws, quote_occurs
 from kwiki.llm.base import Request
 from kwiki.llm.blocks import fence_json
 from kwiki.notes import Claim, SourceNote
@@ -20,12 +19,12 @@ from kwiki.pages import LinkTo, slugs_of
 from kwiki.payloads import WritePagePayload
 from kwiki.project import FOLDERS
 from kwiki.prompts import load_prompt, page_schema
+from kwiki.quotes import Quotable, verified_quotes
 from kwiki.resolve import Cluster, claims_for, fold_words, normalize_name
 
 MAX_CLAIMS = 30  # per call: a page cited by hundreds of sources still gets a bounded prompt
 MAX_BODY_CHARS = 12_000
 MAX_NEIGHBOURS = 12
-_QUOTE_LINE = re.compile(r'^>\s*["“](.+?)["”]\s*$')
 
 
 @dataclass(frozen=True)
@@ -169,16 +168,12 @@ def check_body(
     resolve_link: Callable[[str], LinkTo | None],
     source_texts: Sequence[str],
     images: bool = False,
-    normalized: Sequence[str] | None = None,
+    quotable: Quotable | None = None,
 ) -> str:
-    """Keep only links that resolve, quotes that occur in a source, and URLs/images a source contains.
-
-    `normalized` is `source_texts` through `normalize_ws`, when the caller keeps them (a compile checks many
-    pages against the same sources)."""
-    if normalized is None:
-        normalized = [normalize_ws(t) for t in source_texts]
-    body = "\n".join(_verified_quotes(_strip_structure(text).split("\n"), normalized))
-    return gate.body(body, slugs_of(resolve_link), source_texts, images)
+    """Keep only links that resolve, quotes that occur in the source they name (`quotes.py`; with no `quotable`,
+    no blockquote stays), and URLs/images a source contains."""
+    lines = verified_quotes(_strip_structure(text).split("\n"), quotable or Quotable(), resolve_link)
+    return gate.body("\n".join(lines), slugs_of(resolve_link), source_texts, images)
 
 
 def relink(body: str, resolve_link: Callable[[str], LinkTo | None]) -> str:
@@ -190,20 +185,8 @@ def _strip_structure(text: str) -> str:
     """Drop frontmatter, the H1 and Related/Sources sections if the model wrote them anyway: code owns those."""
     text = re.sub(r"\A---\n.*?\n---\n", "", text.strip(), flags=re.DOTALL)
     text = re.sub(r"\A#\s+[^\n]*\n", "", text.strip())
-    return re.split(rf"^##\s+(?:{v.RELATED}|{v.SOURCES})\s*$", text, flags=re.MULTILINE)[0]
-
-
-def _verified_quotes(lines: list[str], sources: Sequence[str]) -> list[str]:
-    kept, skipping = [], False
-    for line in lines:
-        match = _QUOTE_LINE.match(line.strip())
-        if match:
-            skipping = not any(quote_occurs(match.group(1), s) for s in sources)
-        elif not line.startswith(">"):
-            skipping = False
-        if not skipping:
-            kept.append(line)
-    return kept
+    # at any heading level and case: the gate makes a `# Sources` an `## Sources`, a second list beside kwiki's own
+    return re.split(rf"^\s{{0,3}}#{{1,6}}\s+(?:{v.RELATED}|{v.SOURCES})\s*#*\s*$", text, flags=re.M | re.I)[0]
 
 
 def knowledge_frontmatter(cluster: Cluster, body: str, tags: Sequence[str]) -> dict[str, object]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from kwiki import gate
 from kwiki import vocabulary as v
 from kwiki.discover import shown_name
-from kwiki.markdown import dump_page, find_wikilinks, split_frontmatter
+from kwiki.markdown import code_span, dump_page, find_wikilinks, split_frontmatter
 from kwiki.notes import SourceNote
 
 clean_tags = gate.tags  # the name page builders use
@@ -61,7 +61,7 @@ def source_body(
     """Summary, key claims, verified quotes, and what it mentions (linked where a page exists)."""
     resolve, sources = slugs_of(lookup), [source_text]
     summary = gate.prose(note.summary, resolve, sources, images=images) or "_No summary._"
-    shown = (f"`raw/{shown_name(note.path)}`", gate.date(note.date), gate.language(note.language))
+    shown = (code_span(f"raw/{shown_name(note.path)}"), gate.date(note.date), gate.language(note.language))
     parts = [f"# {gate.title(note.title)}", f"{v.SOURCE_CALLOUT}\n> {' · '.join(x for x in shown if x)}"]
     parts += [v.heading(v.SUMMARY), summary]
     claims, quotes = _said_once(note, summary, resolve, sources, images)

@@ -20,7 +20,7 @@ from kwiki.payloads import QueryPayload
 from kwiki.project import Paths
 from kwiki.prompts import load_prompt
 from kwiki.search import WORD, Hit, refresh_index, search
-from kwiki.slugs import slugify, unique_slug
+from kwiki.slugs import name_key, slugify, unique_slug
 from kwiki.vocabulary import FOLDERS, LOG
 
 DEFAULT_LIMIT = 8
@@ -191,7 +191,7 @@ def save_answer(paths: Paths, result: Answer, today: dt.date) -> str:
 
 def _file_answer(paths: Paths, result: Answer, today: dt.date) -> str:
     vault_index = VaultIndex.scan(paths.wiki)
-    taken = {PurePosixPath(p).stem.casefold() for p in vault_index.paths}
+    taken = {name_key(PurePosixPath(p).stem) for p in vault_index.paths}
     slug = unique_slug(slugify(result.question), taken)
     rel = f"{ANSWERS}/{slug}.md"
     meta = {

@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 
 from kwiki.gate import INVISIBLE, MAX_ALIAS, MAX_NAME
 from kwiki.notes import Claim, Mention, SourceNote
-from kwiki.slugs import slugify, unique_slug
+from kwiki.slugs import name_key, slugify, unique_slug
 
 _NO_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))  # a soft hyphen must not split `Zettel\u00adkasten` in two
 
@@ -235,15 +235,15 @@ def assign_slugs(clusters: Sequence[Cluster], fixed: Mapping[str, str], taken: s
     for cluster in clusters:
         if cluster.key in fixed:
             slugs[cluster.key] = fixed[cluster.key]
-            taken.add(fixed[cluster.key].casefold())
+            taken.add(name_key(fixed[cluster.key]))
     for cluster in clusters:  # retitled: the page keeps the name it had under another of the cluster's names
-        kept = sorted(fixed[k] for k in cluster.keys if k in fixed and fixed[k].casefold() not in taken)
+        kept = sorted(fixed[k] for k in cluster.keys if k in fixed and name_key(fixed[k]) not in taken)
         if cluster.key not in slugs and kept:
             slugs[cluster.key] = kept[0]
-            taken.add(kept[0].casefold())
+            taken.add(name_key(kept[0]))
     for cluster in sorted(clusters, key=lambda c: c.key):
         if cluster.key not in slugs:
             slug = unique_slug(slugify(cluster.title), taken)
-            taken.add(slug.casefold())
+            taken.add(name_key(slug))
             slugs[cluster.key] = slug
     return slugs

@@ -44,10 +44,16 @@ def fit(slug: str, max_chars: int, max_bytes: int) -> str:
     return cut.strip("-")
 
 
+def name_key(name: str) -> str:
+    """A basename as kwiki compares it with the vault's: case folded, and composed (NFC), so `café` typed on a
+    Mac (decomposed, NFD) is the same name as `café` from anywhere else — two pages would look alike."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
 def unique_slug(slug: str, taken: set[str]) -> str:
-    """`slug`, or `slug-2`, `slug-3`, … whichever is free; `taken` holds casefolded basenames."""
+    """`slug`, or `slug-2`, `slug-3`, … whichever is free; `taken` holds basenames through `name_key`."""
     candidate, n = slug, 1
-    while candidate.casefold() in taken:
+    while name_key(candidate) in taken:
         n += 1
         suffix = f"-{n}"
         candidate = fit(slug, MAX_SLUG - len(suffix), MAX_SLUG_BYTES - len(suffix)) + suffix

@@ -19,6 +19,7 @@ from kwiki.discover import read_source
 from kwiki.entries import Odd
 from kwiki.markdown import split_frontmatter
 from kwiki.project import Paths
+from kwiki.slugs import name_key
 from kwiki.state import ContradictionRecord, PageRecord, SourceRecord, Stamped, State
 from kwiki.vocabulary import FOLDERS, KNOWLEDGE_TYPES
 
@@ -71,8 +72,8 @@ class WikiSnapshot:
 
     @cached_property
     def basenames(self) -> frozenset[str]:
-        """Casefolded basenames of every page in the vault: a new page never takes one."""
-        return frozenset(PurePosixPath(rel).stem.casefold() for rel in (*self.pages, *self.odd_pages))
+        """Basenames (through `name_key`) of every page in the vault: a new page never takes one."""
+        return frozenset(name_key(PurePosixPath(rel).stem) for rel in (*self.pages, *self.odd_pages))
 
     @cached_property
     def knowledge_titles(self) -> dict[tuple[str, str], str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 
 KNOWLEDGE_TYPES = frozenset({"concept", "entity", "method"})
@@ -43,6 +44,16 @@ UPDATE_CALLOUT = "> [!note] kwiki update"
 
 def heading(title: str) -> str:
     return f"## {title}"
+
+
+def related_at(text: str) -> int:
+    """Where kwiki's own Related section starts in a page's text: the last line that is exactly its heading (a
+    `## Related work` of the page's own is not it), or -1."""
+    starts = [m.start() for m in _RELATED_LINE.finditer(text)]
+    return starts[-1] if starts else -1
+
+
+_RELATED_LINE = re.compile(rf"^{re.escape(heading(RELATED))}[ \t]*$", re.MULTILINE)
 
 
 # Bump when page rendering changes in a way the constants above don't show (layout code in pages.py/compile.py):

@@ -109,6 +109,23 @@ def write_raw(paths: Paths, files: dict[str, str]) -> None:
         target.write_text(text, encoding="utf-8")
 
 
+def zettel_sources(paths: Paths, *extra: str) -> None:
+    """Two notes on one subject, each with one claim: enough for one knowledge page, concepts/zettelkasten.md.
+    Each of `extra` adds a note on a subject of its own (`n3.md` and on), a page of its own."""
+    notes = {
+        f"n{i}.md": source_text(
+            f"Note {i}",
+            mentions=("Zettelkasten | concept | | central",),
+            claims=(f"Zettelkasten | Zettelkasten note {i} links cards together.",),
+        )
+        for i in (1, 2)
+    }
+    for n, subject in enumerate(extra, start=3):
+        claim = f"{subject} | {subject} is unrelated."
+        notes[f"n{n}.md"] = source_text(f"Note {n}", mentions=(f"{subject} | concept | | central",), claims=(claim,))
+    write_raw(paths, notes)
+
+
 def source_text(
     title: str,
     *,

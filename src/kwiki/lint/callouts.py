@@ -8,18 +8,16 @@ from kwiki.contradictions import register_text, render_callout
 from kwiki.lint.deep import Found
 from kwiki.project import Paths
 from kwiki.state import State
-from kwiki.vocabulary import CONTRADICTIONS, heading
-from kwiki.vocabulary import RELATED as RELATED_TITLE
+from kwiki.vocabulary import CONTRADICTIONS, related_at
 
 REGISTER = CONTRADICTIONS
-RELATED = f"\n{heading(RELATED_TITLE)}"
 
 
 def with_callout(text: str, callout: str) -> str:
     """The page with the callout before its Related section (or at the end); unchanged if already there."""
     if callout in text:
         return text
-    at = text.find(RELATED)
+    at = related_at(text)
     if at < 0:
         return text.rstrip("\n") + "\n\n" + callout + "\n"
     return text[:at].rstrip("\n") + "\n\n" + callout + "\n" + text[at:]

@@ -21,7 +21,7 @@ from kwiki.lint.properties import tag_ok, unquoted_link_lines
 from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.markdown import Link, dump_page, parse_page, replace_wikilinks
 from kwiki.pages import clean_tags
-from kwiki.slugs import slugify, unique_slug
+from kwiki.slugs import name_key, slugify, unique_slug
 
 STUB_FOLDER = "concepts"
 _LINK_VALUE = re.compile(r"^(\s*(?:[^\s:#'\"][^:]*:\s*|-\s+))(\[\[.*?)\s*$")
@@ -96,7 +96,7 @@ def _stub(candidate: Candidate, slug: str, today: dt.date) -> str:
 
 
 def _stubs(vault: Vault, today: dt.date) -> dict[str, str]:
-    taken = {p.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold() for p in vault.files.paths}
+    taken = {name_key(p.rsplit("/", 1)[-1].rsplit(".", 1)[0]) for p in vault.files.paths}
     made = {}
     for candidate in candidates(vault):
         slug = unique_slug(candidate.slug, taken)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, get_args
@@ -10,6 +11,7 @@ JSONSchema = Mapping[str, Any]
 # How an OpenAI-compatible server is asked for structured output (README "Providers" says which takes which)
 JsonMode = Literal["json_schema", "json_object", "tools", "prompt"]
 JSON_MODES: tuple[str, ...] = get_args(JsonMode)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, any surrogate is a lone one: a pair decodes to one
 CUT = "max_tokens"  # Reply.stop_reason of a reply that hit the token limit, whatever the provider calls it
 
 
@@ -56,6 +58,13 @@ class Reply:
     cache_hit: bool = False
     stop_reason: str = "end"
 
+    def __post_init__(self) -> None:
+        # A JSON reply may escape half a surrogate pair (`\ud83d`): valid JSON, but a string no file can hold.
+        # Made U+FFFD here, where every reply enters, it can neither crash the cache write nor wedge the run.
+        object.__setattr__(self, "text", _LONE_SURROGATE.sub("\ufffd", self.text))
+        if self.data is not None:
+            object.__setattr__(self, "data", _without_surrogates(self.data))
+
     @property
     def cut(self) -> bool:
         return self.stop_reason == CUT
@@ -68,3 +77,14 @@ class LLM(Protocol):
     def model(self) -> str: ...
 
     def complete(self, request: Request) -> Reply: ...
+
+
+def _without_surrogates(value: Any) -> Any:
+    """`value` (parsed JSON) with every lone surrogate in its strings, keys included, made U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value

@@ -1,11 +1,12 @@
 """Pages as data: frontmatter, links and headings read with markdown-it-py; pages written back.
 
 Every line number is 1-based in the file. The public API: `parse_page`, `split_frontmatter`, `dump_page`,
-`find_wikilinks`, `replace_wikilinks`, and the `Page`, `Link`, `Heading` data types.
+`find_wikilinks`, `replace_wikilinks`, `code_span`, and the `Page`, `Link`, `Heading` data types.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -18,12 +19,21 @@ __all__ = [
     "Heading",
     "Link",
     "Page",
+    "code_span",
     "dump_page",
     "find_wikilinks",
     "parse_page",
     "replace_wikilinks",
     "split_frontmatter",
 ]
+
+
+def code_span(text: str) -> str:
+    """`text` as inline code whatever backticks it holds (a file may be named ``a ` [[b]]``): fenced by one backtick
+    more than its longest run of them, and padded with a space where it starts or ends with one (CommonMark)."""
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _property_links(yaml_text: str, data: Mapping[str, Any]) -> Iterator[Link]:
