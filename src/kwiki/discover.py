@@ -67,8 +67,27 @@ class Discovery:
     scope: tuple[str, ...]  # raw-relative prefixes searched ("" = all of raw/)
 
 
+def check_raw(raw: Path) -> None:
+    """raw/ must be a folder kwiki can list. A missing one, or a link to a drive that is not mounted, is an error:
+    read as an empty raw/, it would delete every source's pages."""
+    try:
+        os.scandir(raw).close()
+    except OSError as err:
+        if raw.is_symlink() and not raw.exists():
+            problem = f"raw/ links to {os.readlink(raw)}, which does not exist"
+        elif not raw.exists():
+            problem = "raw/ is missing"
+        else:
+            problem = f"raw/ cannot be listed ({err.strerror})"
+        raise UsageError(
+            f"{problem}; nothing was ingested or deleted",
+            "mount the drive or folder that holds your sources, or create raw/ (kwiki init does)",
+        ) from None
+
+
 def resolve_targets(raw: Path, targets: list[Path]) -> list[Path]:
     """The given paths as absolute paths inside raw/ (all of raw/ when none); anything else is a usage error."""
+    check_raw(raw)
     if not targets:
         return [raw]
     resolved = []
@@ -86,9 +105,11 @@ def resolve_targets(raw: Path, targets: list[Path]) -> list[Path]:
 def discover(raw: Path, targets: list[Path], known: Mapping[str, SourceRecord], max_bytes: int) -> Discovery:
     """Every entry under the targets, found or skipped; a file whose size and mtime match its record is not read."""
     found: list[RawFile] = []
-    skipped: list[Skipped] = []
+    unlisted: dict[str, str] = {}
     root = raw.resolve()
-    for path, rel, entry in _entries(raw, targets):
+    entries = _entries(raw, targets, unlisted)
+    skipped = [Skipped(os.path.relpath(path, raw).replace(os.sep, "/"), why) for path, why in unlisted.items()]
+    for path, rel, entry in entries:
         reason, info = _skip_reason(path, rel, entry, root, max_bytes)
         if reason or info is None:
             skipped.append(Skipped(rel, reason))
@@ -130,7 +151,7 @@ def _scope(raw: Path, target: Path) -> str:
 Entry = tuple[str, str, "os.DirEntry[str] | None"]  # (path, raw-relative posix path, its directory entry if walked)
 
 
-def _entries(raw: Path, targets: list[Path]) -> list[Entry]:
+def _entries(raw: Path, targets: list[Path], unlisted: dict[str, str]) -> list[Entry]:
     """The entries to consider, in path order: files, links and odd entries; a hidden entry is listed, not entered.
 
     Walked with `os.scandir` on strings: a directory entry knows its type, and its `lstat` is made once (tens of
@@ -140,7 +161,7 @@ def _entries(raw: Path, targets: list[Path]) -> list[Entry]:
     entries: dict[str, os.DirEntry[str] | None] = {}
     for target in targets:
         if target.is_dir():
-            _scan(str(target), entries)
+            _scan(str(target), entries, unlisted)
         else:
             entries[str(target)] = None
     ordered = list(entries)  # one folder is walked in path order already; several targets are merged here
@@ -149,16 +170,18 @@ def _entries(raw: Path, targets: list[Path]) -> list[Entry]:
     return [(p, p[len(prefix) :] if p.startswith(prefix) else os.path.basename(p), entries[p]) for p in ordered]
 
 
-def _scan(folder: str, out: dict[str, os.DirEntry[str] | None]) -> None:
-    """Add `folder`'s entries to `out` in path order, descending into real folders that are not hidden."""
+def _scan(folder: str, out: dict[str, os.DirEntry[str] | None], unlisted: dict[str, str]) -> None:
+    """Add `folder`'s entries to `out` in path order, descending into real folders that are not hidden; a folder
+    that cannot be listed goes to `unlisted`, with why (its sources are kept, not taken for deleted)."""
     try:
         with os.scandir(folder) as listing:
             children = sorted(listing, key=lambda entry: entry.name)
-    except OSError:  # a folder that cannot be listed holds nothing kwiki can read (os.walk skipped it too)
+    except OSError as err:
+        unlisted[folder] = f"folder cannot be listed ({err.strerror}); its sources are kept as they were"
         return
     for entry in children:
         if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
-            _scan(entry.path, out)
+            _scan(entry.path, out, unlisted)
         else:
             out[entry.path] = entry
 
