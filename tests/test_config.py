@@ -78,6 +78,20 @@ def test_provider_is_picked_from_the_keys_that_are_set(env: dict[str, str], prov
     assert config.notice is not None and f"using provider '{provider}'" in config.notice
 
 
+def test_a_base_url_without_a_key_picks_the_openai_compatible_provider(tmp_path: Path) -> None:
+    """Pointing kwiki at one's own server (Ollama, llama.cpp) gave offline pages, the base_url silently ignored."""
+    url = "http://127.0.0.1:11434/v1"
+    for config in (
+        load_config(None, {"base_url": url}, {}),
+        load_config(None, {}, {"KWIKI_BASE_URL": url}),
+        load_config(project(tmp_path, f'base_url = "{url}"\n'), {}, {}),
+    ):
+        assert config.provider == "openai" and config.base_url == url
+        assert config.origins["provider"].startswith("auto: base_url is set")
+        assert config.notice is not None and "base_url is set, no API key" in config.notice
+    assert load_config(None, {"base_url": url}, {"ANTHROPIC_API_KEY": "a"}).provider == "anthropic"
+
+
 def test_extractive_notice_says_why_and_how_to_change() -> None:
     assert load_config(None, {}, {}).notice == (
         "using provider 'extractive' (no ANTHROPIC_API_KEY or OPENAI_API_KEY set); "

@@ -122,8 +122,14 @@ class Compiler:
         self.normalized_raw = LazyTexts(None, lambda rel: normalize_ws(snapshot.raw[rel]))
 
     def _foreign(self) -> set[str]:
-        """Basenames a new knowledge page must not take: every page outside the knowledge folders, human ones too."""
-        return {name_key(_stem(rel)) for rel in self.snap.pages if rel.split("/")[0] not in KNOWLEDGE_FOLDERS}
+        """Basenames a new knowledge page must not take: every page outside the knowledge folders, human ones too,
+        and a page of a person's own inside them (no record of kwiki's and no knowledge type, as kwiki writes)."""
+        return {name_key(_stem(rel)) for rel in self.snap.pages if self._not_kwikis(rel)}
+
+    def _not_kwikis(self, rel: str) -> bool:
+        if rel.split("/")[0] not in KNOWLEDGE_FOLDERS:
+            return True
+        return rel not in self.records and self.snap.frontmatter(rel).get("type") not in v.KNOWLEDGE_TYPES
 
     def _kept_knowledge_slugs(self) -> dict[str, str]:
         """Slugs that already exist stay: kwiki's own, and pages a human renamed (found by title and type)."""

@@ -113,7 +113,7 @@ def load_config(root: Path | None, flags: Mapping[str, object | None], env: Mapp
                 break
     notice = None
     if "provider" not in values:
-        values["provider"], origins["provider"], notice = _auto_provider(env)
+        values["provider"], origins["provider"], notice = _auto_provider(env, origins.get("base_url"))
     provider = cast(Provider, values["provider"])
     _fill_model(provider, values, origins)
     _fill_base_url(provider, values, origins, env)
@@ -122,10 +122,12 @@ def load_config(root: Path | None, flags: Mapping[str, object | None], env: Mapp
     return Config(**values, origins=origins, notice=notice)  # type: ignore[arg-type]
 
 
-def _auto_provider(env: Mapping[str, str]) -> tuple[str, str, str]:
+def _auto_provider(env: Mapping[str, str], base_url_from: str | None) -> tuple[str, str, str]:
     for provider, var in KEY_VARS.items():
         if env.get(var):
             return provider, f"auto: {var} is set", _notice(provider, f"{var} is set")
+    if base_url_from is not None:  # a server of one's own (Ollama, llama.cpp, vLLM): it speaks OpenAI's API
+        return "openai", f"auto: base_url is set ({base_url_from})", _notice("openai", "base_url is set, no API key")
     keys = " or ".join(KEY_VARS.values())
     return "extractive", "auto: no API key set", _notice("extractive", f"no {keys} set")
 

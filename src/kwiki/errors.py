@@ -51,6 +51,14 @@ class EndpointUnreachable(ProviderError):
     source (exit code 2, like a configuration error: base_url or the network is wrong, not a source)."""
 
     exit_code = 2
+    stopped = "the LLM server is unreachable"  # how log.md names the stop
+
+
+class EndpointRefused(EndpointUnreachable):
+    """The server answers but refuses every call: the API key (401, 403) or the model or URL (404). Each source
+    would fail the same way, and log.md would fill with one failure per source: the run stops instead."""
+
+    stopped = "the LLM server refused the API key or the model"
 
 
 class LockedError(KwikiError):

@@ -329,7 +329,7 @@ def _log_stopped(paths: Paths, today: str, err: EndpointUnreachable) -> None:
     old, odd = entries.read_text(paths.wiki, "log.md")
     if odd is not None and os.path.lexists(paths.wiki / "log.md"):  # not UTF-8, or no file: never written over
         return
-    entry = LogEntry(today, "ingest", "stopped: the LLM server is unreachable", (f"- {one_line(err.message, 300)}",))
+    entry = LogEntry(today, "ingest", f"stopped: {err.stopped}", (f"- {one_line(err.message, 300)}",))
     vault.write_text(paths.wiki, "log.md", append_log(old if odd is None else None, [entry]))
 
 

@@ -193,3 +193,21 @@ def test_subprocess_status_outside_a_project_fails_with_exit_2(tmp_path: Path) -
 def test_subprocess_version(tmp_path: Path) -> None:
     done = run_kwiki(["--version"], tmp_path)
     assert (done.returncode, done.stdout) == (0, f"kwiki {__version__}\n")
+
+
+def test_a_file_system_refusal_is_an_error_message_not_a_traceback(tmp_path: Path, clean_env: None) -> None:
+    """A read-only folder, a path through a file, no permission: `OSError` reached the user as a traceback."""
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(app, ["init", str(tmp_path / "a-file" / "kb")])
+    assert result.exit_code == 1, result.output
+    assert "error: Not a directory" in result.output and "fix:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_json_stays_utf8_with_a_file_name_that_is_not(capsys: pytest.CaptureFixture[str]) -> None:
+    """os.fsdecode keeps a name's undecodable byte as a lone surrogate; written as is, stdout was not UTF-8."""
+    name = "raw/bad\udcfe.md"
+    print_json({"skipped": [name]})
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # would raise on a lone surrogate
+    assert json.loads(out) == {"skipped": [name]}

@@ -113,3 +113,25 @@ def test_cli_ingest_against_a_silent_server_stops_in_seconds_with_a_clear_messag
     assert elapsed < 4  # was 3 attempts × 3 silent calls
     with State.open(project.state_db) as state:
         assert [r for r in state.sources() if r.status == "done"] == []
+
+
+@pytest.mark.parametrize(("status", "says"), [(401, "refused the API key"), (404, "model 'm' not found")])
+def test_a_refused_key_or_model_stops_the_run_at_once(
+    project: Paths, raw_guard: RawGuard, clean_env: None, status: int, says: str
+) -> None:
+    """Every source failed the same way, one by one: 300 calls and 300 failure lines in log.md, on every run."""
+    write_raw(project, {f"new-{i}.md": source_text(f"New {i}") for i in range(12)})
+    raw_guard.freeze(project)
+    refusal = Answer(status, {"error": {"message": "no", "type": "invalid_request_error", "code": "x"}})
+    with LoopbackServer(lambda body: refusal) as server:
+        url = server.base_url
+        result = CliRunner().invoke(
+            app,
+            ["--project", str(project.root), "--provider", "openai", "--base-url", url, "--model", "m", "ingest"],
+            env={"OPENAI_API_KEY": "sk-bad"},
+        )
+        calls = len(server.chat_bodies())
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert calls <= 4  # the calls already in flight (concurrency), not one per source
+    assert log_entries(project, "ingest") == ["stopped: the LLM server refused the API key or the model"]

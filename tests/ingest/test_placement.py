@@ -7,7 +7,7 @@ from kwiki.lint.run import run_lint
 from kwiki.project import Paths
 from kwiki.state import State
 
-from .conftest import log_entries, run, scripted_llm, source_text, wiki_pages, write_raw
+from .conftest import log_entries, run, scripted_llm, source_text, wiki_pages, write_raw, zettel_sources
 
 
 def _corpus(kind: str) -> dict[str, str]:
@@ -100,3 +100,17 @@ def test_no_overview_call_when_nothing_changed(project: Paths) -> None:
     llm = scripted_llm()
     run(project, llm)
     assert [r.name for r in llm.requests] == ["extract"]
+
+
+def test_a_page_of_your_own_in_a_knowledge_folder_keeps_its_name(project: Paths) -> None:
+    """README: a new page never takes a basename already in the vault. A hand-written `concepts/zettelkasten.md`
+    (no `type`, as a person writes it) was not counted, so kwiki adopted it, or wrote a second page of that name."""
+    (project.wiki / "concepts").mkdir(parents=True)
+    mine = "---\ntitle: My Zettelkasten notes\n---\n\n# Zettelkasten\n\nMy own notes.\n"
+    (project.wiki / "concepts" / "zettelkasten.md").write_text(mine, encoding="utf-8")
+    zettel_sources(project)
+    run(project, scripted_llm())
+    pages = wiki_pages(project)
+    assert pages["concepts/zettelkasten.md"] == mine
+    assert "concepts/zettelkasten-2.md" in pages
+    assert [p for p in pages if p.rsplit("/", 1)[-1] == "zettelkasten.md"] == ["concepts/zettelkasten.md"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from kwiki.errors import EndpointUnreachable, ProviderError
 from kwiki.lint import LintOptions, run_lint
 from kwiki.lint.deep import ranked_pairs
 from kwiki.lint.snapshot import load_vault
+from kwiki.llm.base import Request
 from kwiki.llm.blocks import unfence_json
 from kwiki.llm.fake import FakeLLM
 from kwiki.project import Paths
@@ -66,3 +70,23 @@ def test_deep_reports_each_comparison_to_the_progress_callback(clean_project: Pa
         ("compare", "concepts/alpha.md ~ entities/gamma.md", 2, 3),
         ("compare", "concepts/beta.md ~ entities/gamma.md", 3, 3),
     ]
+
+
+def _raising(error: Exception) -> FakeLLM:
+    def compare(request: Request) -> object:
+        raise error
+
+    return FakeLLM({"compare": compare})
+
+
+def test_a_failed_comparison_fails_lint_and_says_why(clean_project: Paths) -> None:
+    """Failed calls were a count in the summary and lint exited 0: a CI check that checked nothing passed."""
+    with State.open(clean_project.state_db) as state:
+        report = run_lint(clean_project, state, LintOptions(deep=True), _raising(ProviderError("the model said no")))
+    assert report.deep is not None and report.deep.failed == 3 and report.deep.error == "the model said no"
+    assert report.failed()
+
+
+def test_a_dead_server_stops_deep_lint_with_its_own_error(clean_project: Paths) -> None:
+    with State.open(clean_project.state_db) as state, pytest.raises(EndpointUnreachable):
+        run_lint(clean_project, state, LintOptions(deep=True), _raising(EndpointUnreachable("cannot reach it")))

@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from kwiki.errors import ConfigError, ProviderError
+from kwiki.errors import ConfigError, EndpointUnreachable, ProviderError
 from kwiki.llm.base import Request, Usage
 from kwiki.llm.openai_adapter import OpenAILLM, strict_allowed
 
@@ -171,3 +171,14 @@ def test_unknown_model_says_set_model_for_openai() -> None:
 def test_unknown_json_mode_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="unknown json_mode 'grammar'"):
         OpenAILLM("m", "k", json_mode="grammar")
+
+
+def test_a_server_answering_with_a_web_page_is_an_unreachable_endpoint_not_a_traceback() -> None:
+    """A proxy's login page, a web interface on the API's port, a base_url without /v1: HTTP 200 with HTML, which
+    the SDK hands back as a str. That was an AttributeError traceback (`'str' object has no attribute 'usage'`)."""
+    page = httpx2.Response(200, text="<html><body>Please log in</body></html>", headers={"content-type": "text/html"})
+    server = MockServer(page)
+    with pytest.raises(EndpointUnreachable) as caught:
+        adapter(server).complete(summarize(schema=None))
+    assert "not an OpenAI-compatible reply" in caught.value.message and "Please log in" in caught.value.message
+    assert "/v1" in caught.value.hint and caught.value.exit_code == 2

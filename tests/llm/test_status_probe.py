@@ -42,3 +42,13 @@ def test_status_probe_names_the_json_modes_the_server_accepts(tmp_path: Path) ->
     assert 'set json_mode = "json_object"' in text
     assert "json_mode" not in plain
     assert len(bodies) == 2 * 6  # per probe: json_schema and its fallback try, json_object, tools, prompt + repair
+
+
+def test_status_probe_exits_1_when_no_json_mode_works(tmp_path: Path) -> None:
+    """It printed `no json_mode works` and exited 0: useless as a check before a long run."""
+    init_project(tmp_path)
+    env = {"OPENAI_API_KEY": "", "KWIKI_PROVIDER": "", "KWIKI_JSON_MODE": "", "KWIKI_BASE_URL": ""}
+    with LoopbackServer(lambda body: chat_completion("No JSON from me.")) as server:
+        (tmp_path / "kwiki.toml").write_text(f'provider = "openai"\nbase_url = "{server.base_url}"\n')
+        result = CliRunner().invoke(app, ["--project", str(tmp_path), "status", "--probe"], env=env)
+    assert "no json_mode works" in result.stdout and result.exit_code == 1

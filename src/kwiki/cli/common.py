@@ -22,10 +22,12 @@ they work after the subcommand as well as before it; the root command declares t
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import inspect
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +181,9 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         except KwikiError as exc:
             print_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:  # the file system refused (read-only, permissions, a full disk): a message, no traceback
+            print_error(KwikiError(_os_problem(exc), _OS_FIXES.get(exc.errno or 0, "fix the cause, then run it again")))
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("interrupted")
             err.print("  fix: run the command again; work already written is kept")
@@ -186,6 +191,19 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
 
     run.__signature__ = _with_global_options(signature)  # type: ignore[attr-defined]
     return run
+
+
+_OS_FIXES = {
+    errno.EROFS: "the folder is on a read-only file system: run kwiki where it may write (or on a copy)",
+    errno.EACCES: "you may not write there: check the folder's owner and permissions",
+    errno.EPERM: "you may not write there: check the folder's owner and permissions",
+    errno.ENOSPC: "the disk is full: free some space, then run the command again (work already written is kept)",
+}
+
+
+def _os_problem(exc: OSError) -> str:
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or type(exc).__name__}{where}"
 
 
 def _with_global_options(signature: inspect.Signature) -> inspect.Signature:
@@ -212,8 +230,13 @@ def print_error(exc: KwikiError) -> None:
 
 
 def print_json(data: object) -> None:
-    """Data (dataclasses and Paths included) as indented JSON on stdout, keys in insertion order."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_plain))
+    """Data (dataclasses and Paths included) as indented JSON on stdout, keys in insertion order. A file name that
+    is not UTF-8 holds surrogates (os.fsdecode): those are written as `\\udcXX` escapes, so stdout stays UTF-8."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_plain)
+    typer.echo(_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _plain(value: object) -> object:

@@ -109,10 +109,11 @@ def summary(report: LintReport) -> str:
 
 
 def _deep_line(d: DeepSummary) -> str:
-    return (
+    line = (
         f"deep: {plural(d.pairs, 'pair')} ranked, {plural(d.calls, 'call')}, {d.cached} from cache, "
         f"{d.unchecked} left for later (budget), {d.failed} failed, {plural(d.new_contradictions, 'new contradiction')}"
     )
+    return line + (f" (first failure: {d.error}; those pairs are compared again next run)" if d.failed else "")
 
 
 def _lines(

@@ -29,7 +29,7 @@ def status(
     """Show the settings in effect and why.
 
     The project, provider, model (and where each came from), the API key, raw/ and wiki/ counts; with --probe,
-    which json_mode the endpoint accepts.
+    which json_mode the endpoint accepts (exit 1 when none does: a check for CI).
     """
     from kwiki.batch.store import in_flight_batches  # the core is loaded by the command that runs, not by every one
     from kwiki.status import status_report
@@ -43,6 +43,8 @@ def status(
         render(report)
         for b in batches:
             out.print(batch_line(b))
+    if report.json_modes and not any(p.accepted for p in report.json_modes):
+        raise typer.Exit(1)
 
 
 def render(report: StatusReport) -> None:

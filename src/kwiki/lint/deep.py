@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
 
-from kwiki.errors import ProviderError
+from kwiki.errors import EndpointUnreachable, ProviderError
 from kwiki.lint.model import DeepSummary, Progress
 from kwiki.lint.snapshot import PageFile, Vault
 from kwiki.llm.base import LLM, Request
@@ -164,6 +164,7 @@ class _Tally:
     cached: int = 0
     unchecked: int = 0
     failed: int = 0
+    error: str = ""  # the first failed call's, for the report
 
 
 def _answer(state: State, llm: LLM, payload: ComparePayload, budget: int, tally: _Tally) -> list[dict[str, str]] | None:
@@ -180,8 +181,11 @@ def _answer(state: State, llm: LLM, payload: ComparePayload, budget: int, tally:
     tally.calls += 1
     try:
         reply = llm.complete(Request("compare", system, user, SCHEMA, max_tokens=2048))
-    except ProviderError:
+    except EndpointUnreachable:  # a dead server or a refused key fails every pair: stop, exit 2 with its hint
+        raise
+    except ProviderError as err:
         tally.failed += 1
+        tally.error = tally.error or str(err)
         return None
     found = list((reply.data or {}).get("contradictions", []))
     with state.transaction():
@@ -219,5 +223,5 @@ def run_deep(
                 new.append(Found(record, (a, b)))
     with state.transaction():
         state.add_contradictions([found.record for found in new])
-    summary = DeepSummary(len(pairs), tally.calls, tally.cached, tally.unchecked, len(new), tally.failed)
+    summary = DeepSummary(len(pairs), tally.calls, tally.cached, tally.unchecked, len(new), tally.failed, tally.error)
     return summary, new

@@ -102,6 +102,7 @@ class DeepSummary:
     unchecked: int
     new_contradictions: int
     failed: int = 0  # calls the provider could not answer; those pairs are tried again next run
+    error: str = ""  # the first of those failures
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class LintReport:
         return {severity: found.get(severity, 0) for severity in SEVERITIES}
 
     def failed(self, strict: bool = False) -> bool:
-        """True when an error (or, strict, a warning) was found: the CLI then exits 1."""
+        """True when an error (or, strict, a warning) was found, or a --deep call failed: the CLI then exits 1."""
         counts = self.counts()
-        return counts["error"] > 0 or (strict and counts["warning"] > 0)
+        calls_failed = self.deep is not None and self.deep.failed > 0
+        return counts["error"] > 0 or (strict and counts["warning"] > 0) or calls_failed

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kwiki import entries
+from kwiki.discover import shown_name
 from kwiki.entries import Odd
 from kwiki.links import VaultIndex
 from kwiki.markdown import Link, Page, parse_page, split_frontmatter
@@ -88,7 +89,8 @@ class Vault:
         return self._wiki_prefix + rel
 
     def raw_path(self, rel: str) -> str:
-        return self._raw_prefix + rel
+        """The source as lint shows it: a name that is not UTF-8, or holds control or bidi characters, escaped."""
+        return self._raw_prefix + shown_name(rel)
 
     @cached_property
     def _wiki_prefix(self) -> str:

@@ -14,7 +14,7 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from kwiki.batch.api import CLOCK_SKEW, BatchResult, BatchStatus, Intent, Lookup, recent
-from kwiki.errors import ConfigError, ProviderError
+from kwiki.errors import ConfigError, EndpointUnreachable, ProviderError
 from kwiki.llm import provider_errors
 from kwiki.llm.base import CUT, JSON_MODES, Reply, Request, Usage
 from kwiki.llm.provider_errors import Endpoint
@@ -97,6 +97,12 @@ class OpenAILLM:
             return self._send(request)
         except openai.APIError as err:
             raise _translate(err, self._endpoint) from err
+        if not isinstance(completion, ChatCompletion):  # the SDK hands back the body when it is not JSON
+            raise EndpointUnreachable(
+                f"{self._endpoint.url} answered with something that is not an OpenAI-compatible reply: "
+                f"{' '.join(str(completion).split())[:80]!r} (a login page, a web interface, another service?)",
+                "check base_url: an OpenAI-compatible server's API usually ends in /v1",
+            )
         usage = _usage_of(completion)
         if completion.choices and completion.choices[0].finish_reason == "length":
             return Reply(text=completion.choices[0].message.content or "", usage=usage, stop_reason=CUT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kwiki.errors import EndpointUnreachable, ProviderError
+from kwiki.errors import EndpointRefused, EndpointUnreachable, ProviderError
 
 
 class TimedOut(ProviderError):
@@ -27,9 +27,9 @@ def status_error(endpoint: Endpoint, status: int, message: str) -> ProviderError
     """A non-2xx answer the SDK gave up on."""
     where = f"{endpoint.provider} ({endpoint.url})"
     if status in (401, 403):
-        return ProviderError(f"{where} refused the API key: {message}", f"check {endpoint.key_variable}")
+        return EndpointRefused(f"{where} refused the API key: {message}", f"check {endpoint.key_variable}")
     if status == 404:
-        return ProviderError(
+        return EndpointRefused(
             f"model '{endpoint.model}' not found at {endpoint.url}: {message}",
             "set model in kwiki.toml (and check base_url: compatible servers usually end in /v1)",
         )
