@@ -185,8 +185,8 @@ def test_an_api_key_in_the_file_is_refused_with_the_env_fix(tmp_path: Path, line
 @pytest.mark.parametrize(
     ("toml", "words"),
     [
-        ('concurrency = "four"\n', ["concurrency must be a whole number ≥ 1", "'four'", "concurrency = 4"]),
-        ("concurrency = 0\n", ["concurrency must be a whole number ≥ 1", "got 0"]),
+        ('concurrency = "four"\n', ["concurrency must be a whole number from 1 to 64", "'four'", "concurrency = 4"]),
+        ("concurrency = 0\n", ["concurrency must be a whole number from 1 to 64", "got 0"]),
         ("concurrency = true\n", ["concurrency must be a whole number"]),
         ('provider = "claude"\n', ["provider must be one of anthropic, openai, extractive, fake", "'claude'"]),
         ('json_mode = "xml"\n', ["json_mode must be one of json_schema, json_object, tools, prompt"]),
@@ -236,3 +236,18 @@ def test_config_is_frozen() -> None:
     config: Config = load_config(None, {}, {})
     with pytest.raises(AttributeError):
         config.model = "other"  # type: ignore[misc]
+
+
+def test_a_price_in_the_environment_is_json_and_the_hint_says_so() -> None:
+    """The hint suggested the TOML table, which the variable then rejected."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, {}, {"KWIKI_PRICE": "{ input = 3.0, output = 15.0 }"})
+    example = caught.value.hint.removeprefix("set e.g. KWIKI_PRICE=").removesuffix(" (JSON)").strip("'")
+    assert load_config(None, {}, {"KWIKI_PRICE": example}).price == {"input": 3.0, "output": 15.0}
+
+
+def test_concurrency_in_kwiki_toml_has_the_flags_bounds(tmp_path: Path) -> None:
+    """`concurrency = 1000` was accepted from kwiki.toml while `-c` stops at 64."""
+    with pytest.raises(ConfigError, match="from 1 to 64"):
+        load_config(project(tmp_path, "concurrency = 1000\n"), {}, {})
+    assert load_config(project(tmp_path, "concurrency = 64\n"), {}, {}).concurrency == 64

@@ -60,7 +60,9 @@ class _Key:
     choices: tuple[str, ...] = ()
     pattern: str = ""
     minimum: float | None = None  # inclusive
+    maximum: float | None = None  # inclusive
     positive: bool = False
+    text_example: str = ""  # as an environment variable or flag gives it, where that is not the TOML example
 
 
 KEYS: Mapping[str, _Key] = {
@@ -71,7 +73,7 @@ KEYS: Mapping[str, _Key] = {
         str, "the name of an environment variable", '"GROQ_API_KEY"', pattern=r"[A-Za-z_][A-Za-z0-9_]*"
     ),
     "json_mode": _Key(str, f"one of {', '.join(JSON_MODES)}", '"json_schema"', choices=JSON_MODES),
-    "concurrency": _Key(int, "a whole number ≥ 1", "4", minimum=1),
+    "concurrency": _Key(int, "a whole number from 1 to 64 (as --concurrency takes)", "4", minimum=1, maximum=64),
     "max_source_mb": _Key(float, "a number > 0", "5", positive=True),
     "timeout": _Key(float, "a number of seconds > 0", "120", positive=True),
     "max_retries": _Key(int, "a whole number ≥ 0", "2", minimum=0),
@@ -85,6 +87,7 @@ KEYS: Mapping[str, _Key] = {
         f"a table of dollars per million tokens with input and output (and {', '.join(PRICE_FIELDS[2:])}; "
         "long_prompt is a table of above and the four prices)",
         "{ input = 3.0, output = 15.0 }",
+        text_example='\'{"input": 3.0, "output": 15.0}\' (JSON)',
     ),
 }
 
@@ -219,7 +222,7 @@ def _refuse_unknown(path: Path, name: str) -> None:
 def _check(name: str, raw: object, subject: str, hint_prefix: str, *, toml: bool = False) -> object:
     """The value converted to its key's type; ConfigError (what is wrong, with a valid example) otherwise."""
     key = KEYS[name]
-    example = key.example if toml else key.example.strip('"')
+    example = key.example if toml else (key.text_example or key.example.strip('"'))
     value = raw if toml or not isinstance(raw, str) else _from_text(key, raw)
     if value is None or not _valid(key, value):
         raise ConfigError(f"{subject} must be {key.expect}, got {raw!r}", hint_prefix + example)
@@ -254,7 +257,8 @@ def _valid(key: _Key, value: object) -> bool:
     if not isinstance(value, int if key.kind is int else int | float):
         return False
     number = cast(float, value)
-    return (key.minimum is None or number >= key.minimum) and (not key.positive or number > 0)
+    within = (key.minimum is None or number >= key.minimum) and (key.maximum is None or number <= key.maximum)
+    return within and (not key.positive or number > 0)
 
 
 def _price_ok(table: dict[str, object]) -> bool:

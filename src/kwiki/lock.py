@@ -50,9 +50,12 @@ class ProjectLock:
                 raise IsADirectoryError(errno.EISDIR, "not a regular file")
             return self._path.open("a+", encoding="utf-8")
         except OSError as err:
+            unwritable = err.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
             raise KwikiError(
                 f"cannot use the lock file {self._path} ({err.strerror or err})",
-                "run `kwiki doctor --fix` (it removes a lock folder or a stale lock), then try again",
+                "run kwiki where it may write (the project's .kwiki/ is read-only or not yours)"
+                if unwritable
+                else "run `kwiki doctor --fix` (it removes a lock folder or a stale lock), then try again",
             ) from None
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -89,14 +89,14 @@ class Wiki:
         target = name.strip().removeprefix("[[").removesuffix("]]").split("|")[0].removeprefix("wiki/")
         rel = VaultIndex.scan(self.paths.wiki).resolve(target, "") if target else None
         if rel is None or not rel.endswith(".md"):
-            raise UsageError(f"no page {name!r} in {self.paths.wiki}", "use the search tool to find page names")
+            raise UsageError(f"no page {name!r} in {self.paths.wiki}", "use the search_wiki tool to find page names")
         return rel
 
     def ask(self, question: str, limit: int) -> dict[str, Any]:
         if self.config.provider == "extractive":
             raise UsageError(
                 "no model is configured (provider extractive runs none), so kwiki cannot answer questions",
-                "use the search tool, or set provider and its API key for `kwiki mcp` (see `kwiki status`)",
+                "use the search_wiki tool, or set provider and its API key for `kwiki mcp` (see `kwiki status`)",
             )
         result = answer(self.paths, self._llm(), require_question(question), limit)
         return {

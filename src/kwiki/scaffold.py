@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kwiki import vault
 from kwiki.errors import UsageError
+from kwiki.project import CONFIG_NAME
 
 FOLDERS = ("raw", "wiki")
 # project-relative path -> template name (in kwiki/templates); the template of .gitignore has no dot, so
@@ -38,6 +39,7 @@ def template_text(name: str) -> str:
 def init_project(root: Path) -> InitResult:
     """Create root, raw/, wiki/ and the files of FILES that are absent; never touch an existing file."""
     root = root.absolute()
+    _refuse_nesting(root)
     _ensure_folder(root, str(root))
     created: list[str] = []
     kept: list[str] = []
@@ -54,6 +56,20 @@ def init_project(root: Path) -> InitResult:
             vault.create_new(root, rel, template_text(template))
             created.append(rel)
     return InitResult(root, created, kept)
+
+
+def _refuse_nesting(root: Path) -> None:
+    """A project inside another's raw/ would be ingested as sources (its CLAUDE.md a page); inside wiki/ or
+    .kwiki/ it would be kwiki's own files."""
+    for outer in root.parents:
+        if (outer / CONFIG_NAME).is_file():
+            inside = root.relative_to(outer).parts[0]
+            if inside in ("raw", "wiki", ".kwiki"):
+                raise UsageError(
+                    f"{root} is inside the {inside}/ folder of the kwiki project at {outer}",
+                    "init the new project outside it (a project's raw/ holds sources, its wiki/ the pages)",
+                )
+            return
 
 
 def _ensure_folder(path: Path, label: str) -> None:

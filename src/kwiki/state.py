@@ -102,7 +102,7 @@ class State:
         try:
             connection = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as err:
-            raise damaged(path, err) from None
+            raise _unopenable(path, err) from None
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
@@ -111,7 +111,7 @@ class State:
             )
         except sqlite3.Error as err:
             connection.close()
-            raise damaged(path, err) from None
+            raise _unopenable(path, err) from None
         if check is None or check[0] != "ok":
             connection.close()
             raise damaged(path, check[0] if check else "no answer to an integrity check")
@@ -246,6 +246,24 @@ def _recorded(path: Path) -> str:
         return Path(f"{path}{CHECKED}").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
+
+
+def _unopenable(path: Path, err: sqlite3.Error) -> KwikiError:
+    """A state file on a read-only (or someone else's) folder cannot be opened, but it is not damaged: moving it
+    aside, as for damage, would be wrong advice."""
+    folder = path.parent
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    if not read_only and os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK)):
+        return damaged(path, err)
+    why = "is on a read-only file system" if read_only else "is not writable by you"
+    return KwikiError(
+        f"cannot open {folder.name}/{path.name} ({err}): {folder.name}/ {why}",
+        f"kwiki needs {folder.name}/ writable, even to read its state (sqlite's write-ahead log): run it where it "
+        "may write, or on a copy of the project",
+    )
 
 
 def damaged(path: Path, why: object) -> KwikiError:

@@ -91,7 +91,7 @@ def test_invalid_config_exits_2_naming_the_file_and_the_fix(in_tmp: Path) -> Non
     (in_tmp / "kwiki.toml").write_text('concurrency = "lots"\n', encoding="utf-8")
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 2
-    assert f"error: {in_tmp / 'kwiki.toml'}: concurrency must be a whole number ≥ 1, got 'lots'" in result.stderr
+    assert f"error: {in_tmp / 'kwiki.toml'}: concurrency must be a whole number from 1 to 64 (as --concurrency takes), got 'lots'" in result.stderr
     assert "  fix: set e.g. concurrency = 4" in result.stderr
 
 
@@ -211,3 +211,23 @@ def test_json_stays_utf8_with_a_file_name_that_is_not(capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     out.encode("utf-8")  # would raise on a lone surrogate
     assert json.loads(out) == {"skipped": [name]}
+
+
+def test_a_read_only_project_is_not_called_damaged(tmp_path: Path, clean_env: None) -> None:
+    """On a read-only mount, every command said `.kwiki/state.sqlite is damaged` and advised moving it aside."""
+    project = tmp_path / "kb"
+    init_project(project)
+    (project / "raw" / "a.md").write_text("# A\n\nA note about index cards and links.\n", encoding="utf-8")
+    assert run_kwiki(["--project", str(project), "--provider", "extractive", "ingest"], tmp_path).returncode == 0
+    command = f"mount --bind {project} {project} && mount -o remount,bind,ro {project} {project} && "
+    command += f"{sys.executable} -m kwiki --project {project} status"
+    try:
+        result = subprocess.run(
+            ["unshare", "-m", "sh", "-c", command], capture_output=True, text=True, timeout=60, check=False
+        )
+    except FileNotFoundError:
+        pytest.skip("no unshare here")
+    if "mount" in result.stderr and "kwiki" not in result.stderr:
+        pytest.skip(f"cannot make a read-only mount here: {result.stderr.strip()[:80]}")
+    assert "damaged" not in result.stderr and "doctor --fix" not in result.stderr, result.stderr
+    assert "read-only file system" in result.stderr and result.returncode == 1

@@ -128,3 +128,17 @@ def test_kwiki_toml_template_shows_every_key_with_its_default(tmp_path: Path) ->
     for name in ("json_mode", "concurrency", "max_source_mb", "timeout", "max_retries", "deadline"):
         assert getattr(config, name) == defaults[name], name
     assert (config.provider, config.model) == ("anthropic", "claude-sonnet-5-5")
+
+
+@pytest.mark.parametrize("inside", ["raw", "raw/notes", "wiki", ".kwiki"])
+def test_init_refuses_a_project_inside_another_projects_folders(tmp_path: Path, inside: str) -> None:
+    """`kwiki init` run in raw/ wrote kwiki.toml and CLAUDE.md there: the outer project then ingested them."""
+    init_project(tmp_path)
+    with pytest.raises(UsageError, match=f"inside the {inside.split('/')[0]}/ folder of the kwiki project"):
+        init_project(tmp_path / inside / "kb")
+    assert not (tmp_path / inside / "kb").exists()
+
+
+def test_init_beside_another_project_or_in_its_other_folders_is_fine(tmp_path: Path) -> None:
+    init_project(tmp_path)
+    assert init_project(tmp_path / "projects" / "second").created

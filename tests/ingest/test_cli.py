@@ -130,3 +130,14 @@ def test_cli_ingests_only_the_given_path(fake_cli: Paths, raw_guard: RawGuard) -
     raw_guard.freeze(fake_cli)
     data = json.loads(_cli(fake_cli, str(fake_cli.raw / "one"), "--json").stdout)
     assert data["sources"]["ingested"] == 1 and data["sources"]["deleted"] == 0
+
+
+def test_a_plan_needs_no_api_key_and_a_run_still_does(project: Paths, clean_env: None) -> None:
+    """`--plan` makes no call, and its price is what one wants to see before getting a key."""
+    write_raw(project, {"a.md": source_text("A")})
+    args = ["--project", str(project.root), "--provider", "anthropic", "ingest"]
+    plan = CliRunner().invoke(app, [*args, "--plan", "--json"])
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.stdout)["estimated_cost_usd"] > 0
+    run_ = CliRunner().invoke(app, args)
+    assert run_.exit_code == 2 and "needs an API key" in run_.output

@@ -126,3 +126,33 @@ def _assert_consistent(paths: Paths) -> None:
     leftovers = [p for root in (paths.wiki, paths.state_dir) for p in root.rglob(f"*{TEMP_SUFFIX}")]
     assert leftovers == []
     assert not (paths.state_dir / "journal.json").exists()
+
+
+def test_sigterm_unwinds_like_ctrl_c_and_leaves_no_stale_lock(project: Paths, tmp_path: Path) -> None:
+    """`timeout` and a cancelled CI job send SIGTERM: kwiki died with 143, no word, and a stale lock note that
+    made `kwiki doctor` report a problem until the next run."""
+    notes = {f"n/note-{i:04d}.md": source_text(f"Note {i}", extra="A sentence about notes. " * 80) for i in range(3000)}
+    write_raw(project, notes)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KWIKI_") and not k.endswith("_API_KEY")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kwiki", "--project", str(project.root), "--provider", "extractive", "ingest"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)
+    assert process.poll() is None, "the run ended before it could be terminated"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143 and "terminated" in stderr, stderr
+    doctor = subprocess.run(
+        [sys.executable, "-m", "kwiki", "--project", str(project.root), "doctor", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    lock = next(f for f in json.loads(doctor.stdout)["findings"] if f["check"] == "lock")
+    assert lock["ok"], lock

@@ -75,7 +75,7 @@ def test_an_agent_initializes_lists_tools_searches_reads_and_gets_clear_errors(c
     assert seen["page"]["path"].startswith("wiki/") and seen["page"]["frontmatter"]["type"]
     assert seen["page"]["body"].lstrip().startswith("#")
     assert seen["missing"].is_error and "error: no page 'no-such-page'" in text(seen["missing"])
-    assert "fix: use the search tool" in text(seen["missing"])
+    assert "fix: use the search_wiki tool" in text(seen["missing"])
     assert seen["ask"].is_error and "no model is configured" in text(seen["ask"])
     assert not seen["lint"].is_error and "counts" in seen["lint"].structured_content
     assert "kwiki://page/index.md" in seen["resources"]

@@ -21,6 +21,7 @@ they work after the subcommand as well as before it; the root command declares t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import functools
@@ -28,7 +29,9 @@ import inspect
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, cast
@@ -124,13 +127,15 @@ class Session:
 
         return Meter()
 
-    def llm(self) -> LLM:
+    def llm(self, planning: bool = False) -> LLM:
+        """The configured model; `planning` (a command that makes no call) needs no API key."""
         if self._llm is None:
             from kwiki.llm.provider import build_llm
 
             if self.config.notice and not self.quiet:
                 err.print(f"note: {self.config.notice}")
-            self._llm = build_llm(self.config, self.paths, self.env, meter=self.meter, debug_sink=_debug)
+            meter, debug = self.meter, _debug
+            self._llm = build_llm(self.config, self.paths, self.env, meter=meter, debug_sink=debug, planning=planning)
         return self._llm
 
     def print_notices(self) -> None:
@@ -177,20 +182,42 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         if ctx is not None:
             _remember(cast(typer.Context, ctx), given)
         try:
-            return command(*args, **kwargs)
+            with _terminate_as_interrupt():
+                return command(*args, **kwargs)
         except KwikiError as exc:
             print_error(exc)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:  # the file system refused (read-only, permissions, a full disk): a message, no traceback
             print_error(KwikiError(_os_problem(exc), _OS_FIXES.get(exc.errno or 0, "fix the cause, then run it again")))
             raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("interrupted")
+        except (KeyboardInterrupt, Terminated) as exc:
+            err.print("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
             err.print("  fix: run the command again; work already written is kept")
-            raise typer.Exit(130) from None
+            raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 128 + signal.SIGTERM) from None
 
     run.__signature__ = _with_global_options(signature)  # type: ignore[attr-defined]
     return run
+
+
+class Terminated(BaseException):
+    """SIGTERM (`timeout`, a CI job cancelled, systemd): unwound like Ctrl-C, so the lock is released and the
+    command says so, instead of dying mid-write with a stale lock note."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 _OS_FIXES = {

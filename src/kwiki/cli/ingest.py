@@ -73,7 +73,7 @@ def ingest_command(
                 return summary.report
             if not plan:
                 collect_finished(s)
-            return ingest(s.paths, s.llm(), options, advance)  # refreshes the search index itself
+            return ingest(s.paths, s.llm(planning=plan), options, advance)  # refreshes the search index itself
 
         report = commit_and_say(s.paths, run) if (commit or s.config.commit) and not plan else run()
     usage = None if s.offline else s.meter.snapshot()

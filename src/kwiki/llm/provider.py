@@ -115,15 +115,17 @@ def build_llm(
     *,
     meter: Meter,
     debug_sink: Callable[[str], object] | None,
+    planning: bool = False,
 ) -> LLM:
     """The configured LLM inside cache, call log, meter and deadline; `debug_sink` only when KWIKI_DEBUG=1.
 
-    A missing key fails here, before any work; the adapter (and its SDK) is built on the first call.
+    A missing key fails here, before any work, except when `planning` (`ingest --plan` makes no call: its cost is
+    worth seeing before one has a key); the adapter (and its SDK) is built on the first call.
     """
     from kwiki.llm import prices, wrappers
 
     spec = PROVIDERS[config.provider]
-    key = _require(config, spec, api_key(config, env))
+    key = (api_key(config, env) or "") if planning else _require(config, spec, api_key(config, env))
     # offline providers are built now, so their configuration errors stop the command before any work
     inner = (
         spec.factory(config, key, meter.note)
