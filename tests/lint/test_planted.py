@@ -29,6 +29,7 @@ PLANTED = {
     "single-source": ("wiki/concepts/solo.md", "sources:"),
     "stale-page": ("wiki/sources/source-d.md", "sources:"),
     "raw-not-ingested": ("raw/2026/new.md", ""),
+    "raw-skipped": ("raw/2026/empty.md", ""),
     "source-failed": ("raw/2026/fail.md", ""),
     "index-stale": ("wiki/index.md", ""),
     "log-stale": ("wiki/log.md", "[[deleted-page]]"),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES, read_bytes
+from kwiki.discover import HTML_SUFFIXES, TEXT_SUFFIXES, discover, read_bytes
 from kwiki.errors import KwikiError
 from kwiki.lint.model import Finding, finding
 from kwiki.lint.pages import known_deleted
 from kwiki.lint.snapshot import Vault
 from kwiki.readers import READERS
 from kwiki.state import SourceRecord
+
+_READABLE = TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys()
 
 
 def _changed(vault: Vault, record: SourceRecord) -> bool:
@@ -54,9 +57,14 @@ def check(vault: Vault) -> Iterator[Finding]:
             line = vault.pages[page].key_line("sources")
             yield finding("stale-page", vault.wiki_path(page), line, f"compiled before its sources changed: {what}")
     known = {r.path for r in records}
-    for rel in sorted(vault.raw - known):
-        if PurePosixPath(rel).suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES | READERS.keys():
-            yield finding("raw-not-ingested", vault.raw_path(rel), 1, "never ingested")
+    new = [rel for rel in sorted(vault.raw - known) if PurePosixPath(rel).suffix.lower() in _READABLE]
+    # ingest's own verdict on each (sizes aside: kwiki.toml's max_source_mb is ingest's to apply): a file it
+    # always skips (empty, binary, not UTF-8, a FIFO…) would otherwise be "never ingested" forever
+    found = discover(vault.paths.raw, [vault.paths.raw / rel for rel in new], {}, sys.maxsize) if new else None
+    for skipped in found.skipped if found else ():
+        yield finding("raw-skipped", vault.raw_path(skipped.path), 1, f"ingest skips it: {skipped.reason}")
+    for raw_file in found.found if found else ():
+        yield finding("raw-not-ingested", vault.raw_path(raw_file.rel), 1, "never ingested")
     for record in records:
         if record.status == "failed" and record.path in vault.raw:
             yield finding("source-failed", vault.raw_path(record.path), 1, f"last ingest failed: {record.error}")

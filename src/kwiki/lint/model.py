@@ -44,6 +44,7 @@ CHECKS: dict[str, Check] = {
         Check("single-source", "info", "weak evidence: one source only; ingest more sources on the subject"),
         Check("stale-page", "warning", "run `kwiki ingest` to recompile it from its changed sources"),
         Check("raw-not-ingested", "warning", "run `kwiki ingest`"),
+        Check("raw-skipped", "info", "ingest skips the file for this reason: fix the file, or move it out of raw/"),
         Check("source-failed", "warning", "see the error; run `kwiki ingest` again to retry"),
         Check("index-stale", "warning", "regenerate it: `kwiki lint --fix`"),
         Check("log-stale", "info", "the page is gone; `kwiki lint --fix` removes the line"),
