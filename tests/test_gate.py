@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -87,6 +88,8 @@ def test_tags_are_bounded_in_length_and_number() -> None:
         ("2026-02-30", ""),
         ("yyyy-mm-dd", ""),
         ("3 Nov 2026", ""),
+        ("2999-12-31", ""),  # from the future: it would be the newest source, and settle every contradiction
+        (dt.date.today().isoformat(), dt.date.today().isoformat()),
     ],
 )
 def test_dates_that_are_not_iso_are_dropped(value: str, expected: str) -> None:
@@ -339,3 +342,9 @@ def test_aliases_differing_only_in_case_come_out_the_same_in_every_process() -> 
         for seed in ("0", "1", "2", "3", "4", "5")
     }
     assert len(runs) == 1 and "slip" in runs.pop().casefold()
+
+
+def test_a_title_ending_in_a_backslash_cannot_escape_the_end_of_its_link() -> None:
+    """`[[windows-tips\\|Windows tips \\]]` in index.md's table: the backslash escaped the closing brackets."""
+    assert gate.display_text("Windows tips \\") == "Windows tips"
+    assert gate.display_text("C:\\ drive \\\\") == "C:\\ drive"

@@ -132,8 +132,9 @@ def bound(text: str, limit: int) -> str:
 
 
 def display_text(text: str) -> str:
-    """Text safe inside `[[target|…]]`: brackets and pipes would end or split the link."""
-    return " ".join(re.sub(r"[\[\]|]", " ", text).split())
+    """Text safe inside `[[target|…]]`: brackets and pipes would end or split the link, and a backslash at the end
+    would escape the `]]` that closes it (or, in a table, the escaped pipe before it)."""
+    return " ".join(re.sub(r"[\[\]|]", " ", text).split()).rstrip("\\ ")
 
 
 # --- one-line fields ------------------------------------------------------------------------------------------
@@ -200,14 +201,18 @@ def language(text: str) -> str:
 
 
 def date(text: str) -> str:
-    """An ISO calendar date `YYYY-MM-DD`, or "" (`2026-11-3`, `yyyy-mm-dd` and `2026-02-30` are dropped)."""
+    """An ISO calendar date `YYYY-MM-DD`, or "" (`2026-11-3`, `yyyy-mm-dd` and `2026-02-30` are dropped).
+
+    A date after tomorrow is dropped too: no source is newer than now, and the newest source settles a
+    contradiction, so a planted `2999-01-01` would win every one."""
     value = text.strip()
     if not _DATE.fullmatch(value):
         return ""
     try:
-        return dt.date.fromisoformat(value).isoformat()
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return ""
+    return day.isoformat() if day <= dt.date.today() + dt.timedelta(days=1) else ""
 
 
 def usable_name(text: str) -> bool:

@@ -91,7 +91,8 @@ def test_invalid_config_exits_2_naming_the_file_and_the_fix(in_tmp: Path) -> Non
     (in_tmp / "kwiki.toml").write_text('concurrency = "lots"\n', encoding="utf-8")
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 2
-    assert f"error: {in_tmp / 'kwiki.toml'}: concurrency must be a whole number from 1 to 64 (as --concurrency takes), got 'lots'" in result.stderr
+    expected = "concurrency must be a whole number from 1 to 64 (as --concurrency takes), got 'lots'"
+    assert f"error: {in_tmp / 'kwiki.toml'}: {expected}" in result.stderr
     assert "  fix: set e.g. concurrency = 4" in result.stderr
 
 
