@@ -98,6 +98,15 @@ def test_answer_is_rendered_with_pages_used_and_saved(project: Paths) -> None:
     assert (project.wiki / "answers" / "how-do-checkers-grade-each-attempt.md").is_file()
 
 
+def test_an_answer_citing_no_page_is_not_saved(project: Paths) -> None:
+    """ "I cannot do that." was filed into wiki/answers/ as knowledge, pointing to nothing."""
+    use_fake(project, "I cannot do that.\n")
+    before = sorted(project.wiki.rglob("*"))
+    code, stdout, stderr = run(project, "--save", "How do checkers grade each attempt?")
+    assert code == 1 and "not saved: the answer cites no page" in stderr
+    assert "I cannot do that." in stdout and sorted(project.wiki.rglob("*")) == before
+
+
 def test_failed_model_call_exits_1(project: Paths) -> None:
     use_fake(project, None)
     code, _, stderr = run(project, "How do checkers grade each attempt?")

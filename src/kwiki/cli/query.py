@@ -54,12 +54,16 @@ def query(
     finally:
         s.print_notices()
     saved = None
-    if save and result.pages:
+    if save and result.citations:  # an answer that points to no page is not filed as knowledge
         saved = save_answer(s.paths, result, dt.date.today())  # under the project lock
     if as_json:
         print_json({**_answer_json(result), "saved": saved, "llm": s.meter.snapshot()})
     else:
         _render_answer(result, saved)
+    if save and saved is None:
+        err.print("error: not saved: the answer cites no page of the wiki")
+        err.print("  fix: ask about what the wiki holds (kwiki query --no-llm lists the pages that match)")
+        raise typer.Exit(1)
 
 
 def _search_only(s: Session, question: str, limit: int, no_llm: bool, as_json: bool) -> None:
