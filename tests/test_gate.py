@@ -348,3 +348,13 @@ def test_a_title_ending_in_a_backslash_cannot_escape_the_end_of_its_link() -> No
     """`[[windows-tips\\|Windows tips \\]]` in index.md's table: the backslash escaped the closing brackets."""
     assert gate.display_text("Windows tips \\") == "Windows tips"
     assert gate.display_text("C:\\ drive \\\\") == "C:\\ drive"
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_no_field_leaves_a_math_block_open(field: object) -> None:
+    """An odd `$$` opens a block of math that nothing closes: Obsidian renders the rest of the page as math. A
+    field's own `$$` pairs stay (balanced); the one left over shows as dollars."""
+    for hostile in ("Price $$ 5", "$$x$$ then $$ open", "a $$$ b"):
+        clean = field(hostile)  # type: ignore[operator]
+        assert clean.replace("\\$", "").count("$$") % 2 == 0, repr(clean)
+    assert gate.prose("Euler: $$e^{i\\pi} + 1 = 0$$", None, []) == "Euler: $$e^{i\\pi} + 1 = 0$$"

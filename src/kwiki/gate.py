@@ -62,9 +62,10 @@ INVISIBLE = "".join(chr(code) for first, last in _INVISIBLE_RANGES for code in r
 # than it is. The marks that only set a direction (U+200E, U+200F, U+061C) stay: right-to-left text uses them.
 _UNSHOWN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff" + INVISIBLE
 _CONTROL = re.compile(f"[{_UNSHOWN}]")
-_PLAIN_LINE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%|/:\s`~{_UNSHOWN}]*(?: [^<>\[\]()!%|/:\s`~{_UNSHOWN}]+)*")
-_PLAIN_PROSE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%|/:\n\r`~\u2028\u2029{_UNSHOWN}]*")
+_PLAIN_LINE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%$|/:\s`~{_UNSHOWN}]*(?: [^<>\[\]()!%$|/:\s`~{_UNSHOWN}]+)*")
+_PLAIN_PROSE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%$|/:\n\r`~\u2028\u2029{_UNSHOWN}]*")
 _UNQUOTED = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'} | dict.fromkeys(INVISIBLE))
+_DOLLARS = re.compile(r"\${2,}")  # `$$` opens a math block: on one line, where none belongs, it is one dollar
 _PERCENTS = re.compile(r"%{2,}")  # `%%` opens an Obsidian comment, hiding the rest of the page: `%%%` too
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -147,7 +148,7 @@ def line(text: str, limit: int = MAX_LINE) -> str:
     text = strip_html(_CONTROL.sub("", text[: limit * 4 + 200]))
     text = _WIKILINK.sub(lambda m: _shown(m.group(1)), text)
     text = strip_foreign_urls(text, ()).replace("(link removed)", "")
-    text = _CALLOUT.sub("", text).replace("[[", "").replace("]]", "").replace("%%", "")
+    text = _DOLLARS.sub("$", _CALLOUT.sub("", text).replace("[[", "").replace("]]", "").replace("%%", ""))
     flat = _LINE_LEAD.sub("", " ".join(text.split()).replace("|", "/")).strip()
     return bound(flat, limit)
 
@@ -296,7 +297,11 @@ def _neutral_markup(text: str) -> str:
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     # a line or paragraph separator breaks the line in some editors, not in Markdown: make it the break it shows
     text = text.replace("\u2028", "\n").replace("\u2029", "\n")
-    return _PERCENTS.sub("%", text)  # after the controls go: `%\0%` must not become a comment either
+    text = _PERCENTS.sub("%", text)  # after the controls go: `%\0%` must not become a comment either
+    if text.count("$$") % 2:  # the last `$$` opens a math block nothing closes: it shows as dollars instead
+        at = text.rfind("$$")
+        text = text[:at] + "\\$\\$" + text[at + 2 :]
+    return text
 
 
 def _neutral_line(text: str) -> str:
