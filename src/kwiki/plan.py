@@ -19,6 +19,7 @@ from kwiki.notes import EXTRACT_SCHEMA, SUMMARIZE_SCHEMA
 from kwiki.project import Paths
 from kwiki.prompts import SCHEMA_CHARS, load_prompt, page_schema, prompts_hash
 from kwiki.state import PageRecord, SourceRecord
+from kwiki.vocabulary import KNOWLEDGE_TYPES
 
 # Token estimates. Prompt overheads are measured from the prompt files, the JSON schema and the CLAUDE.md head;
 # replies and the number of pages a source feeds are calibrated on the bundled corpus (24 sources → 26
@@ -158,15 +159,24 @@ def expected_writes(
         for source_page in known[path].pages[:1]:
             writes[source_page] = PageWrite(source_page, "remove", f"raw/{path} was deleted")
         for page in _citing(pages, path):
-            only = page.sources == (path,)
-            action, why = ("remove", "its only source") if only else ("update", "loses the claims of")
-            writes.setdefault(page.path, PageWrite(page.path, action, f"{why} raw/{path} was deleted"))
+            writes.setdefault(page.path, _losing(page, path, set(plan.deleted)))
     for draft in drafts:
         writes.setdefault(draft.path, PageWrite(draft.path, draft.action, draft.reason))
     if writes:
         for name, why in CATALOGS:
             writes[name] = PageWrite(name, "update" if (wiki / name).is_file() else "create", why)
     return tuple(writes.values())
+
+
+def _losing(page: PageRecord, path: str, deleted: set[str]) -> PageWrite:
+    """What happens to a page citing a deleted source: a page needs two sources, or one centrally about it."""
+    left = len(set(page.sources) - deleted)
+    if left == 0:
+        return PageWrite(page.path, "remove", f"its only source raw/{path} was deleted")
+    if left == 1 and page.kind in KNOWLEDGE_TYPES:  # whether that source is about it, extraction said: not the plan
+        why = f"raw/{path} was deleted, leaving one source: removed unless that source is about it"
+        return PageWrite(page.path, "update", why)
+    return PageWrite(page.path, "update", f"loses the claims of raw/{path} was deleted")
 
 
 def _citing(pages: Sequence[PageRecord], source: str) -> list[PageRecord]:

@@ -79,6 +79,16 @@ def test_plan_lists_the_updates_a_changed_source_causes(project: Paths, replies:
     assert any(p.startswith("concepts/") for p in writes)  # Thing cites both sources
 
 
+def test_plan_says_a_page_left_with_one_source_may_go(project: Paths, replies: Path) -> None:
+    """It said `update … loses the claims of raw/b.md`; the run then removed the page (a page needs two sources)."""
+    write_raw(project, {"a.md": source_text("A"), "b.md": source_text("B")})
+    assert _kwiki(project, "ingest", **_fake(replies)).returncode == 0
+    (project.raw / "b.md").unlink()
+    plan = json.loads(_kwiki(project, "ingest", "--plan", "--json", **_fake(replies)).stdout)
+    thing = next(w for w in plan["pages"] if w["path"].startswith("concepts/"))
+    assert thing["reason"] == "raw/b.md was deleted, leaving one source: removed unless that source is about it"
+
+
 def test_plan_with_the_offline_provider_shows_no_token_estimate(project: Paths) -> None:
     write_raw(project, {"a.md": source_text("A")})
     done = _kwiki(project, "ingest", "--plan", "--provider", "extractive")
