@@ -56,11 +56,15 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _INVISIBLE_RANGES = ((0xAD, 0xAD), (0x200B, 0x200B), (0x2060, 0x2064), (0x206A, 0x206F), (0xFEFF, 0xFEFF),
                      (0xFFF9, 0xFFFB), (0xE0000, 0xE007F))  # fmt: skip
 INVISIBLE = "".join(chr(code) for first, last in _INVISIBLE_RANGES for code in range(first, last + 1))
+# as ranges: a character class of 128 separate characters above U+FFFF is tested one by one, on every character
+_INVISIBLE_CLASS = "".join(
+    chr(first) if first == last else f"{chr(first)}-{chr(last)}" for first, last in _INVISIBLE_RANGES
+)
 # Control characters a terminal obeys (ESC sequences recolour, retitle or clear it) or an editor hides; tab and
 # newline stay where a field may hold them. Bidi embeddings, overrides and isolates reorder the text after them on
 # screen (`Invoice\u202efdp.exe` shows as `Invoiceexe.pdf`): a model could make a title or a claim read otherwise
 # than it is. The marks that only set a direction (U+200E, U+200F, U+061C) stay: right-to-left text uses them.
-_UNSHOWN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff" + INVISIBLE
+_UNSHOWN = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff" + _INVISIBLE_CLASS
 _CONTROL = re.compile(f"[{_UNSHOWN}]")
 _PLAIN_LINE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%$|/:\s`~{_UNSHOWN}]*(?: [^<>\[\]()!%$|/:\s`~{_UNSHOWN}]+)*")
 _PLAIN_PROSE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%$|/:\n\r`~\u2028\u2029{_UNSHOWN}]*")
@@ -323,7 +327,7 @@ def _links_and_urls(text: str, resolve: Resolver | None, sources: Sequence[str] 
 def normalize_ws(text: str) -> str:
     """Whitespace folded, typographic quotes straightened and invisible characters dropped, for comparing a quote
     with its source."""
-    return " ".join(text.translate(_UNQUOTED).split())
+    return " ".join((text if text.isascii() else text.translate(_UNQUOTED)).split())
 
 
 def quote_occurs(quote: str, normalized_source: str) -> bool:

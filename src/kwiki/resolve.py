@@ -60,7 +60,7 @@ def normalize_name(name: str) -> str:
 def fold_words(text: str) -> str:
     """Case, diacritics, punctuation and possessives folded away: the words, one space apart. Not cached, so it
     suits long text (a name's key is `normalize_name`)."""
-    text = unicodedata.normalize("NFKD", text.translate(_NO_INVISIBLE))
+    text = unicodedata.normalize("NFKD", text if text.isascii() else text.translate(_NO_INVISIBLE))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return " ".join(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ class Reply:
         # A JSON reply may escape half a surrogate pair (`\ud83d`): valid JSON, but a string no file can hold.
         # Made U+FFFD here, where every reply enters, it can neither crash the cache write nor wedge the run.
         object.__setattr__(self, "text", _LONE_SURROGATE.sub("\ufffd", self.text))
-        if self.data is not None:
+        if self.data is not None and not _encodable(self.data):
             object.__setattr__(self, "data", _without_surrogates(self.data))
 
     @property
@@ -77,6 +78,15 @@ class LLM(Protocol):
     def model(self) -> str: ...
 
     def complete(self, request: Request) -> Reply: ...
+
+
+def _encodable(data: dict[str, Any]) -> bool:
+    """Whether parsed JSON holds no lone surrogate: one C-speed pass, where walking it costs Python's per value."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError):  # walked then, whatever it holds
+        return False
+    return True
 
 
 def _without_surrogates(value: Any) -> Any:
