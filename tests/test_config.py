@@ -90,6 +90,9 @@ def test_a_base_url_without_a_key_picks_the_openai_compatible_provider(tmp_path:
         assert config.origins["provider"].startswith("auto: base_url is set")
         assert config.notice is not None and "base_url is set, no API key" in config.notice
     assert load_config(None, {"base_url": url}, {"ANTHROPIC_API_KEY": "a"}).provider == "anthropic"
+    assert load_config(None, {"base_url": "http://192.168.1.20:8000/v1"}, {}).provider == "openai"
+    # a remote one (a company's proxy for another provider) is not guessed at: offline, as before
+    assert load_config(None, {"base_url": "https://llm-proxy.example.com/v1"}, {}).provider == "extractive"
 
 
 def test_extractive_notice_says_why_and_how_to_change() -> None:

@@ -358,3 +358,16 @@ def test_no_field_leaves_a_math_block_open(field: object) -> None:
         clean = field(hostile)  # type: ignore[operator]
         assert clean.replace("\\$", "").count("$$") % 2 == 0, repr(clean)
     assert gate.prose("Euler: $$e^{i\\pi} + 1 = 0$$", None, []) == "Euler: $$e^{i\\pi} + 1 = 0$$"
+
+
+def test_code_is_left_alone_by_the_checks_that_read_lines() -> None:
+    """Found by a review of the day's fixes: they read every line, code too. `echo $$` got backslashes, log lines
+    like `[INFO]: started` vanished as link definitions, a `# comment` in code became `## comment`."""
+    code = "```sh\necho $$\n[INFO]: server started\n# a comment\n```"
+    assert gate.body(f"Text.\n\n{code}", _resolve, []) == f"Text.\n\n{code}"
+    assert gate.prose("Run `echo $$` to print the shell's PID.", None, []) == "Run `echo $$` to print the shell's PID."
+    assert gate.line("In a Makefile write `$$HOME`") == "In a Makefile write `$$HOME`"
+    for text in ("[INFO]: the server logs this at start.", "[1]: see below for details."):
+        assert gate.prose(text, None, ["x"]) == text and gate.line(text) == text
+    assert "exfil" not in gate.prose("![r][p]\n\n[p]: https:exfil.example/p.png", None, ["x"])
+    assert "exfil" not in gate.prose("![r][p]\n\n[p]: //exfil.example/p.png", None, ["x"])

@@ -7,9 +7,11 @@ API keys are read from the environment only, never from kwiki.toml.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,13 +118,27 @@ def load_config(root: Path | None, flags: Mapping[str, object | None], env: Mapp
                 break
     notice = None
     if "provider" not in values:
-        values["provider"], origins["provider"], notice = _auto_provider(env, origins.get("base_url"))
+        own = origins.get("base_url") if _own_server(str(values.get("base_url", ""))) else None
+        values["provider"], origins["provider"], notice = _auto_provider(env, own)
     provider = cast(Provider, values["provider"])
     _fill_model(provider, values, origins)
     _fill_base_url(provider, values, origins, env)
     origins = {name: origins.get(name, "default") for name in KEYS}
     # every value was checked against its key's type above, which mypy cannot follow through the dict
     return Config(**values, origins=origins, notice=notice)  # type: ignore[arg-type]
+
+
+def _own_server(url: str) -> bool:
+    """Whether a base_url is a server of one's own (this machine, the local network): one that speaks OpenAI's API
+    with no key. A remote one (a company proxy, another provider's API) is not guessed at."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 def _auto_provider(env: Mapping[str, str], base_url_from: str | None) -> tuple[str, str, str]:

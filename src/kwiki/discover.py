@@ -148,6 +148,8 @@ def _scope(raw: Path, target: Path) -> str:
     return "" if rel == "." else rel
 
 
+# skip reasons of a file that is there but cannot be read just now: its pages are kept (plan.plan_sources)
+UNREADABLE_NOW = ("cannot be read", "folder cannot be listed", "dangling symlink")
 Entry = tuple[str, str, "os.DirEntry[str] | None"]  # (path, raw-relative posix path, its directory entry if walked)
 
 

@@ -55,7 +55,7 @@ class EndpointUnreachable(ProviderError):
 
 
 class EndpointRefused(EndpointUnreachable):
-    """The server answers but refuses every call: the API key (401, 403) or the model or URL (404). Each source
+    """The server answers but refuses every call: the API key (401) or the model or URL (404). Each source
     would fail the same way, and log.md would fill with one failure per source: the run stops instead."""
 
     stopped = "the LLM server refused the API key or the model"

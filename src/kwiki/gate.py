@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from kwiki.markdown import Link, replace_wikilinks
+from kwiki.markdown.fences import CODE_SPAN, in_code
 
 Resolver = Callable[[str], str | None]  # link target → the basename it opens now, or None (no such page)
 VERSION = 3  # of these rules: a note stored under another version is gated again when read back
@@ -34,8 +35,9 @@ MAX_ANSWER = 20_000  # a query answer: its 2,048 tokens of text, with room
 _WIKILINK = re.compile(r"!?\[\[([^\[\]\n]*)\]\]")
 # `https:host/x` without the slashes is a URL too: a browser (and so Obsidian) reads it as `https://host/x`
 _URL = re.compile(r"https?:[^\s)\]>\"'<]+(?<![.,;:!?])", re.IGNORECASE)
-# `[p]: url` makes `![x][p]` an image (and `[x][p]` a link) that no inline check sees; a footnote `[^1]:` stays
-_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]*\]:.*$", re.MULTILINE)
+# `[p]: https:…` makes `![x][p]` an image (and `[x][p]` a link) that no inline check sees; `[INFO]: text`, a
+# footnote `[^1]:` and lines of code stay
+_REFERENCE_DEFINITION = re.compile(r" {0,3}\[(?!\^)[^\]\n]*\]:\s*<?(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
 _MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _MD_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\s]*)[^)\n]*\)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
@@ -69,7 +71,6 @@ _CONTROL = re.compile(f"[{_UNSHOWN}]")
 _PLAIN_LINE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%$|/:\s`~{_UNSHOWN}]*(?: [^<>\[\]()!%$|/:\s`~{_UNSHOWN}]+)*")
 _PLAIN_PROSE = re.compile(rf"(?![\s#>=*+-])[^<>\[\]()!%$|/:\n\r`~\u2028\u2029{_UNSHOWN}]*")
 _UNQUOTED = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'} | dict.fromkeys(INVISIBLE))
-_DOLLARS = re.compile(r"\${2,}")  # `$$` opens a math block: on one line, where none belongs, it is one dollar
 _PERCENTS = re.compile(r"%{2,}")  # `%%` opens an Obsidian comment, hiding the rest of the page: `%%%` too
 _TAG_CHARS = re.compile(r"[^\w/-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -98,7 +99,7 @@ def strip_foreign_urls(markdown: str, allowed_texts: Iterable[str], images: bool
     Obsidian fetches remote images when it renders a page, so an image URL invented by a model (or planted in a
     source aimed at the model, a tracking pixel) is an exfiltration channel. `images` keeps source-held images.
     """
-    markdown = _REFERENCE_DEFINITION.sub("", _HTML_IMG.sub("", markdown))
+    markdown = _without_definitions(_HTML_IMG.sub("", markdown))
     if "](" not in markdown and not _URL.search(markdown):
         return markdown
     allowed = frozenset().union(*(_urls_in(text) for text in allowed_texts))
@@ -122,6 +123,15 @@ def strip_foreign_urls(markdown: str, allowed_texts: Iterable[str], images: bool
 @lru_cache(maxsize=64)  # a source is checked once per field of its note: find its URLs once
 def _urls_in(text: str) -> frozenset[str]:
     return frozenset(_URL.findall(text))
+
+
+def _without_definitions(text: str) -> str:
+    if "]:" not in text:
+        return text
+    lines = text.split("\n")
+    return "\n".join(
+        x for x, code in zip(lines, in_code(lines), strict=True) if code or not _REFERENCE_DEFINITION.match(x)
+    )
 
 
 def strip_html(text: str) -> str:
@@ -152,7 +162,7 @@ def line(text: str, limit: int = MAX_LINE) -> str:
     text = strip_html(_CONTROL.sub("", text[: limit * 4 + 200]))
     text = _WIKILINK.sub(lambda m: _shown(m.group(1)), text)
     text = strip_foreign_urls(text, ()).replace("(link removed)", "")
-    text = _DOLLARS.sub("$", _CALLOUT.sub("", text).replace("[[", "").replace("]]", "").replace("%%", ""))
+    text = _balanced_math(_CALLOUT.sub("", text).replace("[[", "").replace("]]", "").replace("%%", ""))
     flat = _LINE_LEAD.sub("", " ".join(text.split()).replace("|", "/")).strip()
     return bound(flat, limit)
 
@@ -284,7 +294,8 @@ def body(text: str, resolve: Resolver, sources: Sequence[str], images: bool = Fa
     """A page body drafted by a model: headings below the H1 and lists stay; HTML, foreign URLs, dangling links and
     open fences or comments do not."""
     text = _neutral_markup(strip_html(text))
-    lines = [re.sub(r"^#(?=\s)", "##", x) for x in text.split("\n")]
+    lines = text.split("\n")
+    lines = [x if code else re.sub(r"^#(?=\s)", "##", x) for x, code in zip(lines, in_code(lines), strict=True)]
     if sum(bool(_FENCE.match(x)) for x in lines) % 2:
         lines.append("```")
     return _links_and_urls("\n".join(lines), resolve, sources, images).strip()
@@ -301,11 +312,26 @@ def _neutral_markup(text: str) -> str:
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     # a line or paragraph separator breaks the line in some editors, not in Markdown: make it the break it shows
     text = text.replace("\u2028", "\n").replace("\u2029", "\n")
-    text = _PERCENTS.sub("%", text)  # after the controls go: `%\0%` must not become a comment either
-    if text.count("$$") % 2:  # the last `$$` opens a math block nothing closes: it shows as dollars instead
-        at = text.rfind("$$")
-        text = text[:at] + "\\$\\$" + text[at + 2 :]
-    return text
+    return _balanced_math(_PERCENTS.sub("%", text))  # after the controls go: `%\0%` must not make a comment
+
+
+def _balanced_math(text: str) -> str:
+    """The last `$$` outside code, when nothing closes it, shown as dollars: it would render the rest of the page
+    as math. Pairs stay (math), and so does `echo $$` in code."""
+    if "$$" not in text:
+        return text
+    lines = text.split("\n")
+    spots = [
+        (n, found.start())
+        for n, (line, code) in enumerate(zip(lines, in_code(lines), strict=True))
+        if not code and "$$" in line
+        for found in re.finditer(r"\$\$", CODE_SPAN.sub(lambda m: " " * len(m.group()), line))
+    ]
+    if len(spots) % 2 == 0:
+        return text
+    n, at = spots[-1]
+    lines[n] = lines[n][:at] + "\\$\\$" + lines[n][at + 2 :]
+    return "\n".join(lines)
 
 
 def _neutral_line(text: str) -> str:

@@ -14,6 +14,7 @@ from kwiki import gate
 from kwiki import vocabulary as v
 from kwiki.llm.base import Request
 from kwiki.llm.blocks import fence_json
+from kwiki.markdown.fences import in_code
 from kwiki.notes import Claim, SourceNote
 from kwiki.pages import LinkTo, slugs_of
 from kwiki.payloads import WritePagePayload
@@ -25,6 +26,7 @@ from kwiki.resolve import Cluster, claims_for, fold_words, normalize_name
 MAX_CLAIMS = 30  # per call: a page cited by hundreds of sources still gets a bounded prompt
 MAX_BODY_CHARS = 12_000
 MAX_NEIGHBOURS = 12
+_OWN_SECTION = re.compile(rf"^ {{0,3}}#{{1,2}}\s+(?:{v.RELATED}|{v.SOURCES})\s*#*\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,13 @@ def _strip_structure(text: str) -> str:
     """Drop frontmatter, the H1 and Related/Sources sections if the model wrote them anyway: code owns those."""
     text = re.sub(r"\A---\n.*?\n---\n", "", text.strip(), flags=re.DOTALL)
     text = re.sub(r"\A#\s+[^\n]*\n", "", text.strip())
-    # at any heading level and case: the gate makes a `# Sources` an `## Sources`, a second list beside kwiki's own
-    return re.split(rf"^\s{{0,3}}#{{1,6}}\s+(?:{v.RELATED}|{v.SOURCES})\s*#*\s*$", text, flags=re.M | re.I)[0]
+    # `#` too, in any case: the gate makes a `# Sources` an `## Sources`, a second list beside kwiki's own; a
+    # `### Sources` of the draft's own stays, and so does a `# Sources` comment in a code block
+    lines = text.split("\n")
+    for n, (line, code) in enumerate(zip(lines, in_code(lines), strict=True)):
+        if not code and _OWN_SECTION.match(line):
+            return "\n".join(lines[:n])
+    return text
 
 
 def knowledge_frontmatter(cluster: Cluster, body: str, tags: Sequence[str]) -> dict[str, object]:

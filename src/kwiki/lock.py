@@ -13,6 +13,19 @@ from typing import TextIO
 
 from kwiki.errors import KwikiError, LockedError
 
+_HELD: set[TextIO] = set()  # the lock files this process holds, each with its note
+
+
+def clear_notes() -> None:
+    """Empty the note of every lock this process holds, for a process about to exit at once (SIGTERM): the kernel
+    frees the locks, and no stale note is left for `kwiki doctor` to report."""
+    for handle in list(_HELD):
+        try:
+            handle.truncate(0)
+            handle.flush()
+        except (OSError, ValueError):  # closed meanwhile, or the disk refuses: the note is only a message
+            continue
+
 
 class ProjectLock:
     """Context manager; a second holder fails at once with a message naming the first."""
@@ -40,6 +53,7 @@ class ProjectLock:
         handle.write(f"`kwiki {self._command}` (pid {os.getpid()}, started {started}, {sys.platform})\n")
         handle.flush()
         self._handle = handle
+        _HELD.add(handle)
         return self
 
     def _open(self) -> TextIO:
@@ -60,6 +74,7 @@ class ProjectLock:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._handle is not None:
+            _HELD.discard(self._handle)
             self._handle.truncate(0)
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from kwiki.discover import Discovery, in_scope, read_source
+from kwiki.discover import UNREADABLE_NOW, Discovery, in_scope, read_source
 from kwiki.errors import UsageError
 from kwiki.extract import CHUNK_CHARS, split_text
 from kwiki.knowledge import PagePlan
@@ -81,11 +81,12 @@ def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceReco
         chunks = len(split_text(read_source(raw, found.rel))) if found.size > CHUNK_CHARS else 1
         pending.append(PendingSource(found.rel, reason, chunks, source_tokens(found.size, chunks, *heads)))
     missing = known.keys() - {f.rel for f in discovery.found}  # usually none: scope is checked for those only
-    # a source that is there but cannot be used now (unreadable, in a folder that cannot be listed, binary, …)
-    # keeps its pages: only a source that is gone is deleted
-    kept = tuple(s.path for s in discovery.skipped)
+    # a source that cannot be read just now (a link to a drive not mounted, no permission, a folder that cannot be
+    # listed) keeps its pages; one that is gone, or is now empty or binary, is deleted
+    kept = tuple(s.path for s in discovery.skipped if s.reason.startswith(UNREADABLE_NOW))
     deleted = [p for p in sorted(missing) if in_scope(p, discovery.scope) and not in_scope(p, kept)]
-    _refuse_deleting_everything(discovery, known, deleted)
+    if "" in discovery.scope:  # all of raw/ was looked at (`ingest raw/sub` deletes what is gone from sub/)
+        _refuse_deleting_everything(discovery, known, deleted)
     return SourcePlan(tuple(pending), tuple(unchanged), tuple(deleted))
 
 
@@ -93,7 +94,8 @@ def _refuse_deleting_everything(discovery: Discovery, known: Mapping[str, Source
     """An empty raw/ where sources were ingested is a drive not mounted far more often than a deliberate purge."""
     if known and len(deleted) == len(known) and not discovery.found and not discovery.skipped:
         raise UsageError(
-            f"raw/ is empty, but {len(known)} sources were ingested from it; nothing was deleted",
+            f"raw/ is empty, but {len(known)} source{'s' if len(known) != 1 else ''} were ingested from it; "
+            "nothing was deleted",
             "mount the drive or folder that holds your sources; to start over without them, delete wiki/ and .kwiki/",
         )
 

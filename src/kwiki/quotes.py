@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 from kwiki.gate import quote_occurs
 from kwiki.markdown import find_wikilinks
+from kwiki.markdown.fences import in_code
 from kwiki.pages import LinkTo
 
 _BLOCKQUOTE = re.compile(r"^ {0,3}>")
 _QUOTE_MARK = re.compile(r"^ {0,3}> ?")
-_QUOTED = re.compile(r'^["“](.+)["”]$')
-_ATTRIBUTED = re.compile(r"^(.*?)\s*[—–-]+\s*(\[\[[^\[\]\n]+\]\])$")  # `… — [[source]]`, on its own line or not
+_QUOTED = re.compile(r'^["“](.+)["”][.,;:]?$')  # a period after the closing mark is still the whole quote
+# `— [[source]]` on its own line or the quote's, also `([[source]])`, in bold or italics, or with `, 2024` after it
+_ATTRIBUTED = re.compile(r"^(.*?)\s*(?:[—–-]+\s*|\()[*_]*(\[\[[^\[\]\n]+\]\])[*_]*\)?(?:,\s*[^\[\]\n]{0,40})?$")
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,8 @@ def verified_quotes(lines: Sequence[str], quotable: Quotable, resolve: Callable[
     """`lines` without the blockquotes that are not verified quotes (see the module's docstring)."""
     kept: list[str] = []
     block: list[str] = []
-    for line in [*lines, ""]:  # the empty line ends a block at the end
-        if _BLOCKQUOTE.match(line):
+    for line, code in zip([*lines, ""], [*in_code(lines), False], strict=True):  # "" ends a block at the end
+        if _BLOCKQUOTE.match(line) and not code:  # `>>> print(x)` in a code block is no quote
             block.append(line)
             continue
         if block and _verified(block, quotable, resolve):

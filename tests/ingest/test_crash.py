@@ -156,3 +156,25 @@ def test_sigterm_unwinds_like_ctrl_c_and_leaves_no_stale_lock(project: Paths, tm
     )
     lock = next(f for f in json.loads(doctor.stdout)["findings"] if f["check"] == "lock")
     assert lock["ok"], lock
+
+
+def test_sigterm_ends_the_mcp_server_at_once(project: Paths) -> None:
+    """Unwinding like Ctrl-C left `kwiki mcp` waiting on its stdin after SIGTERM (found in review)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KWIKI_") and not k.endswith("_API_KEY")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kwiki", "--project", str(project.root), "mcp"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)
+    process.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    try:
+        process.wait(timeout=10)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == 143 and time.monotonic() - started < 5

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -11,13 +13,14 @@ from typer.testing import CliRunner
 from kwiki.cli import app
 from kwiki.errors import EndpointUnreachable, ProviderError
 from kwiki.llm.base import Request
+from kwiki.llm.blocks import SOURCE, unfence, unfence_json
 from kwiki.llm.openai_adapter import OpenAILLM
 from kwiki.llm.wrappers import ReachableLLM
 from kwiki.project import Paths
 from kwiki.state import State
 from llm.loopback import Answer, LoopbackServer, chat_completion, rate_limited, script
 
-from .conftest import RawGuard, log_entries, run, scripted_llm, source_text, write_raw
+from .conftest import RawGuard, extract_reply, log_entries, run, scripted_llm, source_text, text_kind, write_raw
 
 
 def closed_port() -> int:
@@ -135,3 +138,27 @@ def test_a_refused_key_or_model_stops_the_run_at_once(
     assert says in result.output
     assert calls <= 4  # the calls already in flight (concurrency), not one per source
     assert log_entries(project, "ingest") == ["stopped: the LLM server refused the API key or the model"]
+
+
+def test_a_403_fails_that_source_only(project: Paths, raw_guard: RawGuard, clean_env: None) -> None:
+    """A 403 may be about one request's text (a moderation flag): it must not stop every other source."""
+    write_raw(project, {"flagged.md": source_text("Flagged", extra="FLAGGED"), "fine.md": source_text("Fine")})
+    raw_guard.freeze(project)
+    flagged = Answer(403, {"error": {"message": "flagged by moderation", "type": "invalid_request_error"}})
+
+    def respond(body: dict[str, Any]) -> Answer:
+        user = body["messages"][-1]["content"]
+        if "FLAGGED" in user:
+            return flagged
+        name = body.get("response_format", {}).get("json_schema", {}).get("name") or text_kind(user)
+        if name == "extract":
+            return chat_completion(json.dumps(extract_reply(unfence(user, SOURCE)[0], unfence_json(user)["path"])))
+        return chat_completion("Body text of the page.")
+
+    with LoopbackServer(respond) as server:
+        args = ["--project", str(project.root), "--provider", "openai", "--base-url", server.base_url, "ingest"]
+        result = CliRunner().invoke(app, [*args, "-c", "1"], env={"OPENAI_API_KEY": "sk-x", "KWIKI_MAX_RETRIES": "0"})
+    assert result.exit_code == 1, result.output
+    assert "refused the request (HTTP 403)" in result.output
+    with State.open(project.state_db) as state:
+        assert {r.path: r.status for r in state.sources()}["fine.md"] == "done"

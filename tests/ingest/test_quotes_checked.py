@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kwiki.knowledge import check_body
 from kwiki.llm.base import Request
 from kwiki.llm.blocks import unfence_json
 from kwiki.project import Paths
@@ -55,3 +56,22 @@ def test_true_quotes_stay_in_each_form_the_prompts_allow(project: Paths) -> None
     assert text.count("Zettelkasten note 1 links cards together.") >= 1
     assert "> “Zettelkasten note 2 links cards\n> together.” — [[note-2]]" in text, text
     assert '\n> "Zettelkasten note 2 links cards together."\n' in text, text
+
+
+def test_lines_of_code_are_no_quotes_and_no_headings() -> None:
+    """`>>> print(x)` in a code block was dropped as an unverified quote, and a `# Sources` comment cut the body."""
+    body = '```python\n>>> print("hi")\nhi\n# Sources\nx = 1\n```\n\n### Sources of light\n\nThe sun.'
+    assert check_body(f"Intro.\n\n{body}", lambda target: None, []) == f"Intro.\n\n{body}"
+
+
+def test_attributions_in_the_shapes_models_write_are_checked_not_dropped(project: Paths) -> None:
+    """Found in review: true quotes were dropped for a period after the mark, a parenthesised or bold attribution,
+    or a date after it."""
+    text = _page_with(
+        project,
+        '> "Zettelkasten note 1 links cards together.". ([[note-1]])\n\n'
+        '> "Zettelkasten note 2 links cards together."\n> — *[[note-2]]*, 2024\n\n'
+        '> "Zettelkasten note 2 links cards together." ([[note-1]])\n',  # named the wrong source: dropped
+    )
+    assert '> "Zettelkasten note 1 links cards together.". ([[note-1]])' in text, text
+    assert "> — *[[note-2]]*, 2024" in text and 'together." ([[note-1]])' not in text

@@ -14,7 +14,7 @@ from kwiki.cli import app
 from kwiki.errors import UsageError
 from kwiki.project import Paths
 
-from .conftest import run, scripted_llm, tree_digest, wiki_pages, zettel_sources
+from .conftest import run, scripted_llm, source_text, tree_digest, wiki_pages, write_raw, zettel_sources
 
 
 def _ingested_from_a_linked_folder(project: Paths, tmp_path: Path) -> Path:
@@ -53,10 +53,28 @@ def test_a_missing_or_emptied_raw_folder_deletes_nothing(project: Paths, how: st
     assert tree_digest(project.wiki) == before
 
 
-def test_a_source_still_there_but_unusable_keeps_its_pages(project: Paths) -> None:
+def test_a_source_that_cannot_be_read_just_now_keeps_its_pages(project: Paths, tmp_path: Path) -> None:
     zettel_sources(project)
     run(project, scripted_llm())
-    (project.raw / "n1.md").write_bytes(b"\x00\x01binary now")  # a sync conflict, a half-written file
+    (project.raw / "n1.md").unlink()
+    (project.raw / "n1.md").symlink_to(tmp_path / "unmounted" / "n1.md")  # a link to a drive that is not there
     report = run(project, scripted_llm())
     assert not report.deleted and "sources/note-1.md" in wiki_pages(project)
-    assert any(s.path == "n1.md" for s in report.skipped)
+    assert any(s.path == "n1.md" and s.reason.startswith("dangling symlink") for s in report.skipped)
+
+
+def test_a_source_emptied_on_purpose_is_deleted(project: Paths) -> None:
+    zettel_sources(project)
+    run(project, scripted_llm())
+    (project.raw / "n1.md").write_text("  \n", encoding="utf-8")
+    report = run(project, scripted_llm())
+    assert list(report.deleted) == ["n1.md"] and "sources/note-1.md" not in wiki_pages(project)
+
+
+def test_the_empty_raw_guard_looks_at_all_of_raw(project: Paths) -> None:
+    """`kwiki ingest raw/sub` after emptying raw/sub deletes its sources: raw/ as a whole is not empty."""
+    write_raw(project, {"sub/a.md": source_text("A", mentions=("Idea | concept | | central",))})
+    run(project, scripted_llm())
+    (project.raw / "sub" / "a.md").unlink()
+    (project.raw / "photo.png").write_bytes(b"png")
+    assert list(run(project, scripted_llm(), "sub").deleted) == ["sub/a.md"]

@@ -42,6 +42,7 @@ from rich.console import Console
 from kwiki.config import Config, load_config
 from kwiki.errors import KwikiError, UsageError
 from kwiki.llm.provider import PROVIDERS
+from kwiki.lock import clear_notes
 from kwiki.project import Paths, find_root
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         if ctx is not None:
             _remember(cast(typer.Context, ctx), given)
         try:
-            with _terminate_as_interrupt():
+            with _terminate_at_once():
                 return command(*args, **kwargs)
         except KwikiError as exc:
             print_error(exc)
@@ -190,28 +191,31 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         except OSError as exc:  # the file system refused (read-only, permissions, a full disk): a message, no traceback
             print_error(KwikiError(_os_problem(exc), _OS_FIXES.get(exc.errno or 0, "fix the cause, then run it again")))
             raise typer.Exit(1) from None
-        except (KeyboardInterrupt, Terminated) as exc:
-            err.print("interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated")
+        except KeyboardInterrupt:
+            err.print("interrupted")
             err.print("  fix: run the command again; work already written is kept")
-            raise typer.Exit(130 if isinstance(exc, KeyboardInterrupt) else 128 + signal.SIGTERM) from None
+            raise typer.Exit(130) from None
 
     run.__signature__ = _with_global_options(signature)  # type: ignore[attr-defined]
     return run
 
 
-class Terminated(BaseException):
-    """SIGTERM (`timeout`, a CI job cancelled, systemd): unwound like Ctrl-C, so the lock is released and the
-    command says so, instead of dying mid-write with a stale lock note."""
-
-
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
+def _terminate_at_once() -> Iterator[None]:
+    """SIGTERM (`timeout`, a cancelled CI job, systemd) ends the command at once, as it always did, but says so and
+    clears the lock's note first (it was left stale for doctor to report). At once, not unwound like Ctrl-C: that
+    waits for the model calls in flight (up to `timeout`), and `kwiki mcp` would wait for its stdin. What a run
+    has written is journaled, so the next run finishes or redoes it, as after any kill."""
     if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
         yield
         return
 
     def terminate(signum: int, frame: object) -> None:
-        raise Terminated()
+        err.print("terminated")
+        err.print("  fix: run the command again; work already written is kept")
+        err.file.flush()
+        clear_notes()
+        os._exit(128 + signal.SIGTERM)
 
     previous = signal.signal(signal.SIGTERM, terminate)
     try:

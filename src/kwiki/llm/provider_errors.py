@@ -26,8 +26,10 @@ class Endpoint:
 def status_error(endpoint: Endpoint, status: int, message: str) -> ProviderError:
     """A non-2xx answer the SDK gave up on."""
     where = f"{endpoint.provider} ({endpoint.url})"
-    if status in (401, 403):
+    if status == 401:  # the key, for every call alike: the run stops
         return EndpointRefused(f"{where} refused the API key: {message}", f"check {endpoint.key_variable}")
+    if status == 403:  # may be this request only (a moderation flag on its text): that source fails, not the run
+        return ProviderError(f"{where} refused the request (HTTP 403): {message}", f"check {endpoint.key_variable}")
     if status == 404:
         return EndpointRefused(
             f"model '{endpoint.model}' not found at {endpoint.url}: {message}",
