@@ -60,9 +60,17 @@ def _replies(folder: Path) -> Path:
     return folder
 
 
+def _no_kwiki_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("KWIKI_") and not k.endswith("_API_KEY")}
+
+
 def _env(replies: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KWIKI_") and not k.endswith("_API_KEY")}
-    return {**env, "KWIKI_PROVIDER": "fake", "KWIKI_FAKE_REPLIES": str(replies), "PYTHONDONTWRITEBYTECODE": "1"}
+    return {
+        **_no_kwiki_env(),
+        "KWIKI_PROVIDER": "fake",
+        "KWIKI_FAKE_REPLIES": str(replies),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def _start(paths: Paths, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -72,6 +80,11 @@ def _start(paths: Paths, env: dict[str, str]) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _kwiki(paths: Paths, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "kwiki", "--project", str(paths.root), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_killed_runs_are_finished_by_the_next_run(project: Paths, raw_guard: RawGuard, tmp_path: Path) -> None:
@@ -98,14 +111,7 @@ def test_killed_runs_are_finished_by_the_next_run(project: Paths, raw_guard: Raw
             project.wiki.mkdir()
         process.wait(timeout=30)
     assert kills >= 3
-    final = subprocess.run(
-        [sys.executable, "-m", "kwiki", "--project", str(project.root), "ingest", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    final = _kwiki(project, env, "ingest", "--json")
     assert final.returncode == 0, final.stderr
     _assert_consistent(project)
 
@@ -133,7 +139,7 @@ def test_sigterm_unwinds_like_ctrl_c_and_leaves_no_stale_lock(project: Paths, tm
     made `kwiki doctor` report a problem until the next run."""
     notes = {f"n/note-{i:04d}.md": source_text(f"Note {i}", extra="A sentence about notes. " * 80) for i in range(3000)}
     write_raw(project, notes)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KWIKI_") and not k.endswith("_API_KEY")}
+    env = _no_kwiki_env()
     process = subprocess.Popen(
         [sys.executable, "-m", "kwiki", "--project", str(project.root), "--provider", "extractive", "ingest"],
         env=env,
@@ -146,21 +152,14 @@ def test_sigterm_unwinds_like_ctrl_c_and_leaves_no_stale_lock(project: Paths, tm
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143 and "terminated" in stderr, stderr
-    doctor = subprocess.run(
-        [sys.executable, "-m", "kwiki", "--project", str(project.root), "doctor", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    doctor = _kwiki(project, env, "doctor", "--json")
     lock = next(f for f in json.loads(doctor.stdout)["findings"] if f["check"] == "lock")
     assert lock["ok"], lock
 
 
 def test_sigterm_ends_the_mcp_server_at_once(project: Paths) -> None:
     """Unwinding like Ctrl-C left `kwiki mcp` waiting on its stdin after SIGTERM (found in review)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KWIKI_") and not k.endswith("_API_KEY")}
+    env = _no_kwiki_env()
     process = subprocess.Popen(
         [sys.executable, "-m", "kwiki", "--project", str(project.root), "mcp"],
         env=env,
