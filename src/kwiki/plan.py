@@ -56,6 +56,9 @@ def compile_key(provider: str, model: str, schema: str | Path) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
+RECOMPILE = "prompts, model or CLAUDE.md changed"  # a source's pending reason when only how it is compiled changed
+
+
 def pending_reason(record: SourceRecord | None, sha256: str, key: str) -> str:
     if record is None:
         return "new"
@@ -64,7 +67,7 @@ def pending_reason(record: SourceRecord | None, sha256: str, key: str) -> str:
     if record.status != "done":
         return "failed last time"
     if record.compile_key != key:
-        return "prompts, model or CLAUDE.md changed"
+        return RECOMPILE
     return ""
 
 

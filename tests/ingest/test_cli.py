@@ -141,3 +141,15 @@ def test_a_plan_needs_no_api_key_and_a_run_still_does(project: Paths, clean_env:
     assert json.loads(plan.stdout)["estimated_cost_usd"] > 0
     run_ = CliRunner().invoke(app, args)
     assert run_.exit_code == 2 and "needs an API key" in run_.output
+
+
+def test_a_missing_claude_md_is_said_before_it_costs_a_full_recompile(project: Paths, clean_env: None) -> None:
+    """Deleting CLAUDE.md (taken for another tool's file) made every source pending, silently."""
+    write_raw(project, {"a.md": source_text("A")})
+    args = ["--project", str(project.root), "--provider", "extractive", "ingest"]
+    assert "is missing" not in CliRunner().invoke(app, args).stderr  # never had one: nothing to say
+    project.schema.write_text("# My wiki's schema\n\nPages are short.\n", encoding="utf-8")
+    assert CliRunner().invoke(app, args).exit_code == 0
+    project.schema.unlink()
+    plan = CliRunner().invoke(app, [*args, "--plan"])
+    assert "CLAUDE.md is missing: the sources compiled with it are extracted again" in plan.stderr
