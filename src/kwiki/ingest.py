@@ -8,6 +8,7 @@ model's replies (extraction here, drafts in compile.py).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -30,7 +31,17 @@ from kwiki.llm.base import LLM
 from kwiki.lock import ProjectLock
 from kwiki.markdown import code_span
 from kwiki.notes import SourceNote
-from kwiki.plan import PageWrite, PendingSource, SourcePlan, compile_key, expected_writes, plan_sources
+from kwiki.plan import (
+    COMPILED_WITH,
+    PageWrite,
+    PendingSource,
+    SourcePlan,
+    compile_parts,
+    expected_writes,
+    key_of,
+    plan_sources,
+    recompile_reason,
+)
 from kwiki.project import Paths
 from kwiki.search import refresh_index
 from kwiki.snapshot import WikiSnapshot, load_snapshot, notices
@@ -91,14 +102,15 @@ def ingest(paths: Paths, llm: LLM, options: IngestOptions, progress: Progress | 
     with ProjectLock(paths.state_dir, "ingest"), State.open(paths.state_db) as state:
         recovery = journal.recover(paths, state)
         known, schema = {r.path: r for r in state.sources(notes=False)}, _schema(paths)  # notes: when a run is due
-        key = compile_key(options.provider, llm.model, schema)
+        parts = compile_parts(options.provider, llm.model, schema)
+        key = key_of(parts)
         found = discover(paths.raw, resolve_targets(paths.raw, list(options.targets)), known, options.max_bytes)
-        plan = plan_sources(paths.raw, found, known, key)
+        plan = plan_sources(paths.raw, found, known, key, recompile_reason(state.get_meta(COMPILED_WITH), parts))
         run, odd = None, ()  # type: tuple[RunResult | None, tuple[Odd, ...]]
         if plan.pending or plan.deleted or _pages_due(state):  # only then is the vault read
             snap = load_snapshot(paths, state, {r.path: r for r in state.sources()}, schema)
             try:
-                run = _run(Run(snap, llm, options, key, found, plan), progress)
+                run = _run(Run(snap, llm, options, key, found, plan, json.dumps(parts)), progress)
             except EndpointUnreachable as err:  # nothing was applied: sources stay as they were, one log line
                 _log_stopped(paths, options.today, err)
                 raise
@@ -127,6 +139,7 @@ class Run:
     key: str
     found: Discovery
     plan: SourcePlan
+    compiled_with: str = ""  # the compile parts as JSON, kept in state to say later which one changed
 
 
 @dataclass(frozen=True)
@@ -174,10 +187,12 @@ def _plan_only(paths: Paths, llm: LLM, options: IngestOptions, started: float) -
     try:
         known = {r.path: r for r in state.sources()} if state is not None else {}
         snap = load_snapshot(paths, state, known, _schema(paths)) if state is not None else WikiSnapshot(pages={})
-        key = compile_key(options.provider, llm.model, _schema(paths))
+        parts = compile_parts(options.provider, llm.model, _schema(paths))
+        key = key_of(parts)
         targets = resolve_targets(paths.raw, list(options.targets))
         found = discover(paths.raw, targets, snap.sources, options.max_bytes)
-        plan = plan_sources(paths.raw, found, snap.sources, key)
+        last = state.get_meta(COMPILED_WITH) if state is not None else None
+        plan = plan_sources(paths.raw, found, snap.sources, key, recompile_reason(last, parts))
         page_plan = _page_plan(snap, plan) if state is not None else []
         writes = expected_writes(plan, snap.sources, state.pages() if state else [], page_plan, paths.wiki)
     finally:
@@ -239,7 +254,7 @@ def _change_set(
         pages=[s.record for s in staged if s.record is not None] + list(generated.records),
         deleted_pages=[s.rel for s in staged if s.record is None],
         contradictions=list(compiled.contradictions),
-        meta={RETRY_PAGES: "1" if failures else "0", RENDERED_WITH: render_digest()},
+        meta={RETRY_PAGES: "1" if failures else "0", RENDERED_WITH: render_digest(), COMPILED_WITH: run.compiled_with},
     )
 
 

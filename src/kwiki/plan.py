@@ -48,18 +48,40 @@ class SourcePlan:
     deleted: tuple[str, ...]
 
 
-def compile_key(provider: str, model: str, schema: str | Path) -> str:
-    """Prompts, model and CLAUDE.md (its text, or its path) together: a change to any makes every source pending."""
+def compile_parts(provider: str, model: str, schema: str | Path) -> dict[str, str]:
+    """What a source is compiled with: the prompts, provider, model and CLAUDE.md (its text, or its path)."""
     if isinstance(schema, Path):
         schema = schema.read_text(encoding="utf-8") if schema.is_file() else ""
-    parts = [prompts_hash(), provider, model, hashlib.sha256(schema.encode()).hexdigest()]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(schema.encode()).hexdigest()
+    return {"prompts": prompts_hash(), "provider": provider, "model": model, "CLAUDE.md": digest}
+
+
+def compile_key(provider: str, model: str, schema: str | Path) -> str:
+    """The compile parts together: a change to any makes every source pending."""
+    return key_of(compile_parts(provider, model, schema))
+
+
+def key_of(parts: Mapping[str, str]) -> str:
+    return hashlib.sha256("\0".join(parts.values()).encode()).hexdigest()[:16]
 
 
 RECOMPILE = "prompts, model or CLAUDE.md changed"  # a source's pending reason when only how it is compiled changed
+COMPILED_WITH = "compiled_with"  # state meta: the last run's compile parts, to say which one changed since
 
 
-def pending_reason(record: SourceRecord | None, sha256: str, key: str) -> str:
+def recompile_reason(last: str | None, now: Mapping[str, str]) -> str:
+    """Why sources are pending again though they did not change: what differs from the last run's compile parts
+    (`RECOMPILE` when that is not known, as for a project compiled before kwiki kept them)."""
+    try:
+        before = json.loads(last) if last else {}
+    except ValueError:
+        before = {}
+    changed = [name for name, value in now.items() if isinstance(before, dict) and before.get(name, value) != value]
+    said = {"prompts": "kwiki's prompts changed (an upgrade)", "CLAUDE.md": "CLAUDE.md changed"}
+    return "; ".join(said.get(name, f"{name} {before[name]} → {now[name]}") for name in changed) or RECOMPILE
+
+
+def pending_reason(record: SourceRecord | None, sha256: str, key: str, recompile: str = RECOMPILE) -> str:
     if record is None:
         return "new"
     if record.sha256 != sha256:
@@ -67,17 +89,19 @@ def pending_reason(record: SourceRecord | None, sha256: str, key: str) -> str:
     if record.status != "done":
         return "failed last time"
     if record.compile_key != key:
-        return RECOMPILE
+        return recompile
     return ""
 
 
-def plan_sources(raw: Path, discovery: Discovery, known: Mapping[str, SourceRecord], key: str) -> SourcePlan:
+def plan_sources(
+    raw: Path, discovery: Discovery, known: Mapping[str, SourceRecord], key: str, recompile: str = RECOMPILE
+) -> SourcePlan:
     pending, unchanged = [], []
     schema = Paths(raw.parent).schema  # raw/ sits in the project root, beside CLAUDE.md
     text = schema.read_text(encoding="utf-8") if schema.is_file() else ""
     heads = len(text[:SCHEMA_CHARS]), len(page_schema(text))
     for found in discovery.found:
-        reason = pending_reason(known.get(found.rel), found.sha256, key)
+        reason = pending_reason(known.get(found.rel), found.sha256, key, recompile)
         if not reason:
             unchanged.append(found.rel)
             continue

@@ -153,3 +153,16 @@ def test_a_missing_claude_md_is_said_before_it_costs_a_full_recompile(project: P
     project.schema.unlink()
     plan = CliRunner().invoke(app, [*args, "--plan"])
     assert "CLAUDE.md is missing: the sources compiled with it are extracted again" in plan.stderr
+
+
+def test_a_plan_says_which_setting_makes_every_source_pending(fake_cli: Paths) -> None:
+    """It said `prompts, model or CLAUDE.md changed` whatever changed: after an upgrade that changed the default
+    model, a user could not tell why a full (paid) recompile was planned."""
+    write_raw(fake_cli, {"a.md": source_text("A")})
+    args = ["--project", str(fake_cli.root), "--model", "old-model", "ingest"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    args[args.index("old-model")] = "new-model"
+    plan = CliRunner().invoke(app, [*args, "--plan", "--json"])
+    assert plan.exit_code == 0, plan.output
+    assert [s["reason"] for s in json.loads(plan.stdout)["sources"]] == ["model old-model → new-model"]

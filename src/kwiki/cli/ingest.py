@@ -24,7 +24,6 @@ from kwiki.cli.ingest_plan import ADD_SOURCES, OFFLINE, dollars, plan_json, prin
 from kwiki.cli.text import echo, plural
 from kwiki.cli.undo import commit_and_say
 from kwiki.ingest import IngestOptions, IngestReport, ingest
-from kwiki.plan import RECOMPILE
 
 
 @app.command("ingest")
@@ -80,7 +79,7 @@ def ingest_command(
     usage = None if s.offline else s.meter.snapshot()
     for notice in usage["notices"] if usage else ():
         err.print(f"note: {notice}")
-    if not as_json and not s.paths.schema.is_file() and any(p.reason == RECOMPILE for p in report.pending):
+    if not as_json and not s.paths.schema.is_file() and any("CLAUDE.md" in p.reason for p in report.pending):
         err.print(f"note: {s.paths.schema.name} is missing: the sources compiled with it are extracted again")
         err.print(f"  fix: restore it (git checkout {s.paths.schema.name}), or `kwiki init` writes the default one")
     if as_json:
