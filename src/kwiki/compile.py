@@ -38,7 +38,6 @@ from kwiki.markdown.properties import split_text
 from kwiki.merge import merge_page
 from kwiki.notes import SourceNote
 from kwiki.pages import LinkTo, clean_tags, prose_links, render, source_body, source_frontmatter
-from kwiki.quotes import Quotable
 from kwiki.resolve import Cluster, assign_slugs, normalize_name, resolve
 from kwiki.slugs import RESERVED, name_key, slugify, unique_slug
 from kwiki.snapshot import LazyTexts, WikiSnapshot
@@ -263,7 +262,7 @@ class Compiler:
         # a contradiction may cite only this page's own sources, never two the model named from elsewhere
         own = {self.source_links[p].slug.casefold(): p for p in sources if p in self.source_links}
         findings = contra.findings_from(path, callouts, own, self.lookup)
-        quotable = Quotable({slug: self.normalized_raw[p] for slug, p in own.items()})
+        quotable = {slug: self.normalized_raw[p] for slug, p in own.items()}
         return check_body(body, self.lookup, [self.snap.raw[p] for p in sources], self.images, quotable), findings
 
     def _record(self, rel: str) -> PageRecord | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from kwiki.markdown import Link, replace_wikilinks
-from kwiki.markdown.fences import CODE_SPAN, in_code
+from kwiki.markdown.fences import CODE_SPAN, FENCE, in_code
 
 Resolver = Callable[[str], str | None]  # link target → the basename it opens now, or None (no such page)
 VERSION = 3  # of these rules: a note stored under another version is gated again when read back
@@ -48,7 +48,6 @@ _CALLOUT = re.compile(r"\[![^\]\n]*\][+-]?")
 _LINE_LEAD = re.compile(r"^(?:[\s#>=|]|[-*+](?=\s|$))+")  # what would make a line a heading, quote or list item
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(?=\s|$)\s*")
 _RULE = re.compile(r"^\s{0,3}([-=_*~`])(\s*\1){2,}\s*$")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 # Invisible characters: a soft hyphen (HTML `&shy;`, common on German sites and in PDF text), a zero-width space, a
 # word joiner, a byte-order mark, invisible operators and deprecated format characters, interlinear annotation
 # marks, and Unicode's tag characters (U+E0000-E007F: "ASCII smuggling" writes a whole hidden instruction in them,
@@ -296,7 +295,7 @@ def body(text: str, resolve: Resolver, sources: Sequence[str], images: bool = Fa
     text = _neutral_markup(strip_html(text))
     lines = text.split("\n")
     lines = [x if code else re.sub(r"^#(?=\s)", "##", x) for x, code in zip(lines, in_code(lines), strict=True)]
-    if sum(bool(_FENCE.match(x)) for x in lines) % 2:
+    if sum(bool(FENCE.match(x)) for x in lines) % 2:
         lines.append("```")
     return _links_and_urls("\n".join(lines), resolve, sources, images).strip()
 
@@ -336,7 +335,7 @@ def _balanced_math(text: str) -> str:
 
 def _neutral_line(text: str) -> str:
     text = _HEADING.sub("", text)
-    text = _FENCE.sub("", text)
+    text = FENCE.sub("", text)
     text = re.sub(r"^\s*>+\s?", "", text)
     return _CALLOUT.sub("", text)
 

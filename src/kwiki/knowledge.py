@@ -174,7 +174,7 @@ def check_body(
 ) -> str:
     """Keep only links that resolve, quotes that occur in the source they name (`quotes.py`; with no `quotable`,
     no blockquote stays), and URLs/images a source contains."""
-    lines = verified_quotes(_strip_structure(text).split("\n"), quotable or Quotable(), resolve_link)
+    lines = verified_quotes(_strip_structure(text).split("\n"), quotable or {}, resolve_link)
     return gate.body("\n".join(lines), slugs_of(resolve_link), source_texts, images)
 
 

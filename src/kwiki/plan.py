@@ -76,7 +76,8 @@ def recompile_reason(last: str | None, now: Mapping[str, str]) -> str:
         before = json.loads(last) if last else {}
     except ValueError:
         before = {}
-    changed = [name for name, value in now.items() if isinstance(before, dict) and before.get(name, value) != value]
+    before = before if isinstance(before, dict) else {}
+    changed = [name for name, value in now.items() if before.get(name, value) != value]
     said = {"prompts": "kwiki's prompts changed (an upgrade)", "CLAUDE.md": "CLAUDE.md changed"}
     return "; ".join(said.get(name, f"{name} {before[name]} → {now[name]}") for name in changed) or RECOMPILE
 
@@ -184,11 +185,12 @@ def expected_writes(
         writes[record.pages[0]] = PageWrite(record.pages[0], "update", f"raw/{pending.path}: {pending.reason}")
         for page in _citing(pages, pending.path):
             writes.setdefault(page.path, PageWrite(page.path, "update", f"cites raw/{pending.path}, extracted again"))
+    deleted = set(plan.deleted)
     for path in plan.deleted:
         for source_page in known[path].pages[:1]:
             writes[source_page] = PageWrite(source_page, "remove", f"raw/{path} was deleted")
         for page in _citing(pages, path):
-            writes.setdefault(page.path, _losing(page, path, set(plan.deleted)))
+            writes.setdefault(page.path, _losing(page, path, deleted))
     for draft in drafts:
         writes.setdefault(draft.path, PageWrite(draft.path, draft.action, draft.reason))
     if writes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from kwiki.gate import quote_occurs
 from kwiki.markdown import find_wikilinks
@@ -25,12 +24,9 @@ _QUOTED = re.compile(r'^["“](.+)["”][.,;:]?$')  # a period after the closing
 _ATTRIBUTED = re.compile(r"^(.*?)\s*(?:[—–-]+\s*|\()[*_]*(\[\[[^\[\]\n]+\]\])[*_]*\)?(?:,\s*[^\[\]\n]{0,40})?$")
 
 
-@dataclass(frozen=True)
-class Quotable:
-    """What a draft may quote: each of its source pages' names (casefolded) with the source's text as
-    `gate.normalize_ws` leaves it."""
-
-    by_page: Mapping[str, str] = field(default_factory=dict)
+# What a draft may quote: each of its source pages' names (casefolded) with the source's text as
+# `gate.normalize_ws` leaves it.
+Quotable = Mapping[str, str]
 
 
 def verified_quotes(lines: Sequence[str], quotable: Quotable, resolve: Callable[[str], LinkTo | None]) -> list[str]:
@@ -56,8 +52,8 @@ def _verified(block: Sequence[str], quotable: Quotable, resolve: Callable[[str],
     if whole is None:
         return False
     if not source:
-        return any(quote_occurs(whole.group(1), s) for s in quotable.by_page.values())
+        return any(quote_occurs(whole.group(1), s) for s in quotable.values())
     links = find_wikilinks(source)
     page = resolve(links[0].target) if links else None
-    held = quotable.by_page.get(page.slug.casefold()) if page is not None else None
+    held = quotable.get(page.slug.casefold()) if page is not None else None
     return held is not None and quote_occurs(whole.group(1), held)

@@ -135,8 +135,9 @@ class Session:
 
             if self.config.notice and not self.quiet:
                 err.print(f"note: {self.config.notice}")
-            meter, debug = self.meter, _debug
-            self._llm = build_llm(self.config, self.paths, self.env, meter=meter, debug_sink=debug, planning=planning)
+            self._llm = build_llm(
+                self.config, self.paths, self.env, meter=self.meter, debug_sink=_debug, planning=planning
+            )
         return self._llm
 
     def print_notices(self) -> None:

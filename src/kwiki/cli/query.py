@@ -9,8 +9,8 @@ import typer
 
 from kwiki.cli import progress
 from kwiki.cli.app import app
-from kwiki.cli.common import JsonOption, Session, err, guarded, out, print_json, session
-from kwiki.errors import UsageError
+from kwiki.cli.common import JsonOption, Session, err, guarded, out, print_error, print_json, session
+from kwiki.errors import KwikiError, UsageError
 from kwiki.query import DEFAULT_BUDGET, DEFAULT_LIMIT, Answer, ContextPage, answer, require_question, save_answer
 from kwiki.search import Hit, refresh_index, search
 
@@ -61,8 +61,8 @@ def query(
     else:
         _render_answer(result, saved)
     if save and saved is None:
-        err.print("error: not saved: the answer cites no page of the wiki")
-        err.print("  fix: ask about what the wiki holds (kwiki query --no-llm lists the pages that match)")
+        hint = "ask about what the wiki holds (kwiki query --no-llm lists the pages that match)"
+        print_error(KwikiError("not saved: the answer cites no page of the wiki", hint))
         raise typer.Exit(1)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # inline code, opened and closed by as many backticks
 
 
@@ -17,7 +17,7 @@ def in_code(lines: Sequence[str]) -> list[bool]:
     flags: list[bool] = []
     opened = ""
     for line in lines:
-        fence = _FENCE.match(line)
+        fence = FENCE.match(line)
         if fence and not opened:
             opened = fence.group(1)
         elif fence and fence.group(1)[0] == opened[0] and len(fence.group(1)) >= len(opened):
